@@ -1,0 +1,168 @@
+"""Reads spec/ into typed objects once per process.
+
+Everything that needs a message, a status, an enum id, a clause or a schema asks this module; no
+other module keeps its own copy of those values.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from b24conform.contract.model import Ambiguity, Clause, Enum, ErrorEntry, Variant
+from b24conform.contract.paths import spec_dir
+
+
+class ContractError(Exception):
+    """The spec files are missing, unreadable or inconsistent."""
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ContractError(f"missing spec file: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ContractError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
+    entries: dict[str, ErrorEntry] = {}
+    for raw in data["errors"]:
+        entry = ErrorEntry(
+            id=raw["id"],
+            kind=raw["kind"],
+            http_status=int(raw["http_status"]),
+            code=raw["code"],
+            message=raw["message"],
+            variants=tuple(Variant(v["text"], v["source"]) for v in raw.get("variants") or ()),
+            meaning=raw.get("meaning", ""),
+            trigger=raw.get("trigger", ""),
+            reachable=raw.get("reachable", ""),
+            source=raw.get("source", ""),
+            methods=tuple(raw.get("methods") or ()),
+        )
+        if entry.id in entries:
+            raise ContractError(f"errors.yaml: error id {entry.id} appears twice")
+        entries[entry.id] = entry
+    return entries
+
+
+def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
+    clauses: dict[str, Clause] = {}
+    for raw in data["clauses"]:
+        clause = Clause(
+            id=raw["id"],
+            title=raw["title"],
+            statement=raw["statement"],
+            level=raw["level"],
+            source=raw["source"],
+            errors=tuple(raw.get("errors") or ()),
+            schemas=tuple(raw.get("schemas") or ()),
+            ambiguity=raw.get("ambiguity"),
+            where=raw["where"],
+            writes=bool(raw.get("writes", False)),
+            check=raw.get("check", "automated"),
+            reason=raw.get("reason"),
+        )
+        if clause.id in clauses:
+            raise ContractError(f"clauses.yaml: clause id {clause.id} appears twice")
+        clauses[clause.id] = clause
+    return clauses
+
+
+def parse_ambiguities(data: dict[str, Any]) -> dict[str, Ambiguity]:
+    result: dict[str, Ambiguity] = {}
+    for raw in data["ambiguities"]:
+        amb = Ambiguity(
+            id=raw["id"],
+            title=raw["title"],
+            sources=tuple(raw.get("sources") or ()),
+            readings=dict(raw["readings"]),
+            strict=tuple(raw["strict"]),
+            lenient=tuple(raw["lenient"]),
+            portal=raw["portal"],
+            note=raw.get("note"),
+        )
+        if amb.id in result:
+            raise ContractError(f"ambiguities.yaml: id {amb.id} appears twice")
+        result[amb.id] = amb
+    return result
+
+
+def parse_enums(data: dict[str, Any]) -> dict[str, Enum]:
+    return {
+        name: Enum(
+            name=name,
+            method=raw["method"],
+            field=raw["field"],
+            values=tuple(raw["values"]),
+            creatable=tuple(raw.get("creatable") or ()),
+        )
+        for name, raw in data["enums"].items()
+    }
+
+
+@dataclass
+class Contract:
+    """The whole of spec/, parsed."""
+
+    root: Path
+
+    @cached_property
+    def errors(self) -> dict[str, ErrorEntry]:
+        return parse_errors(_read_yaml(self.root / "errors.yaml"))
+
+    @cached_property
+    def clauses(self) -> dict[str, Clause]:
+        return parse_clauses(_read_yaml(self.root / "clauses.yaml"))
+
+    @cached_property
+    def ambiguities(self) -> dict[str, Ambiguity]:
+        return parse_ambiguities(_read_yaml(self.root / "ambiguities.yaml"))
+
+    @cached_property
+    def enums(self) -> dict[str, Enum]:
+        return parse_enums(_read_yaml(self.root / "enums.yaml"))
+
+    @cached_property
+    def openapi(self) -> dict[str, Any]:
+        return _read_yaml(self.root / "openapi.yaml")
+
+    def error(self, error_id: str) -> ErrorEntry:
+        try:
+            return self.errors[error_id]
+        except KeyError:
+            raise ContractError(f"unknown error id {error_id!r}") from None
+
+    def enum_for_field(self, field_name: str) -> Enum | None:
+        for enum in self.enums.values():
+            if enum.field == field_name:
+                return enum
+        return None
+
+    def schema(self, name: str) -> dict[str, Any]:
+        path = self.root / "schemas" / name
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ContractError(f"missing schema: {path}") from exc
+        except json.JSONDecodeError as exc:
+            raise ContractError(f"{path}: not valid JSON: {exc}") from exc
+
+    def schema_names(self) -> list[str]:
+        return sorted(p.name for p in (self.root / "schemas").glob("*.json"))
+
+
+@lru_cache(maxsize=8)
+def _load(root: Path) -> Contract:
+    return Contract(root)
+
+
+def load_contract(root: Path | None = None) -> Contract:
+    """The contract at `root` (default: spec_dir()), cached per folder."""
+    return _load((root or spec_dir()).resolve())

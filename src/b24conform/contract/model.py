@@ -1,0 +1,82 @@
+"""Typed views of the contract's data files. They hold data only; loading is in loader.py."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Variant:
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    id: str
+    kind: str
+    http_status: int
+    code: str
+    message: str
+    variants: tuple[Variant, ...]
+    meaning: str
+    trigger: str
+    reachable: str
+    source: str
+    methods: tuple[str, ...]
+
+    def body(self) -> dict[str, str]:
+        """The error envelope a portal sends for this error."""
+        return {"error": self.code, "error_description": self.message}
+
+    def accepted_messages(self) -> tuple[str, ...]:
+        """The message and every documented variant, the lenient reading of AMB-MESSAGE-PERIOD."""
+        texts = [self.message, *(v.text for v in self.variants)]
+        for text in list(texts):
+            texts.append(text[:-1] if text.endswith(".") else text + ".")
+        return tuple(dict.fromkeys(texts))
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    title: str
+    statement: str
+    level: str
+    source: str
+    errors: tuple[str, ...]
+    schemas: tuple[str, ...]
+    ambiguity: str | None
+    where: str
+    writes: bool
+    check: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    readings: dict[str, str]
+    strict: tuple[str, ...]
+    lenient: tuple[str, ...]
+    portal: str
+    note: str | None = None
+
+    def accepts(self, reading: str, mode: str) -> bool:
+        """Whether a server showing `reading` passes in `mode` ("strict" or "lenient")."""
+        allowed = self.strict if mode == "strict" else self.lenient
+        return reading in allowed
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    method: str
+    field: str
+    values: tuple[dict[str, Any], ...]
+    creatable: tuple[int, ...] = field(default_factory=tuple)
+
+    def ids(self) -> tuple[int, ...]:
+        return tuple(int(v["ID"]) for v in self.values)

@@ -1,0 +1,39 @@
+"""The contract loader reads spec/ and refuses inconsistent data."""
+from __future__ import annotations
+
+import pytest
+
+from b24conform.contract import ContractError, load_contract
+from b24conform.contract.loader import parse_clauses, parse_errors
+
+
+def test_every_clause_names_known_errors_and_ambiguities():
+    contract = load_contract()
+    for clause in contract.clauses.values():
+        for error_id in clause.errors:
+            assert error_id in contract.errors, (clause.id, error_id)
+        if clause.ambiguity:
+            assert clause.ambiguity in contract.ambiguities, clause.id
+
+
+def test_duplicate_error_id_is_refused():
+    raw = {"id": "X", "kind": "method", "http_status": 400, "code": "", "message": "m"}
+    with pytest.raises(ContractError, match="appears twice"):
+        parse_errors({"errors": [raw, dict(raw)]})
+
+
+def test_duplicate_clause_id_is_refused():
+    raw = {"id": "A-1", "title": "t", "statement": "s", "level": "MUST", "source": "x", "where": "any"}
+    with pytest.raises(ContractError, match="appears twice"):
+        parse_clauses({"clauses": [raw, dict(raw)]})
+
+
+def test_lenient_messages_add_and_drop_a_trailing_period():
+    entry = load_contract().error("ADD_ACCESS_DENIED")
+    assert entry.message == "Access denied."
+    assert "Access denied" in entry.accepted_messages()
+
+
+def test_unknown_error_id_is_a_clear_error():
+    with pytest.raises(ContractError, match="unknown error id"):
+        load_contract().error("NOPE")

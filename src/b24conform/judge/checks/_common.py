@@ -1,0 +1,49 @@
+"""Helpers shared by the checks: reading a reply without trusting its shape."""
+from __future__ import annotations
+
+from typing import Any
+
+MODES = ("strict", "lenient")
+
+
+def accepts(contract: Any, ambiguity_id: str, reading: str, mode: str) -> bool:
+    """The verdict of spec/ambiguities.yaml for a server showing `reading` in `mode`."""
+    return contract.ambiguities[ambiguity_id].accepts(reading, mode)
+
+
+def status_of(reply: Any) -> int | None:
+    return getattr(reply, "status", None)
+
+
+def json_of(reply: Any) -> Any:
+    """The parsed body of a Reply (or the value itself when a plain dict/list is given)."""
+    if isinstance(reply, (dict, list)) or reply is None:
+        return reply
+    return getattr(reply, "json", None)
+
+
+def header(reply: Any, name: str) -> str | None:
+    headers = getattr(reply, "headers", None) or {}
+    name = name.lower()
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def is_number(value: Any) -> bool:
+    # bool is an int subclass in Python but `true` is not a number on the wire.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_decimal_string(value: Any) -> bool:
+    return isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
+
+
+def short(value: Any, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,100 @@
+"""Checks of batch replies (clauses BATCH-001..BATCH-005), reference docs-contract.md section 5."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, short, status_of
+from b24conform.judge.checks.envelope import check_status_and_content_type
+from b24conform.judge.checks.errors import check_code, check_error, check_message
+from b24conform.judge.checks.time_block import check_time_block
+
+PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
+MAX_COMMANDS = 50
+
+
+def _part(inner: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A part of result; empty parts serialize as [] (PHP arrays), which counts as an empty map."""
+    value = inner.get(name, {})
+    if value == []:
+        return {}
+    if isinstance(value, list):
+        # A list-keyed cmd (cmd given as an array) comes back as a JSON list indexed by position.
+        return {str(i): v for i, v in enumerate(value)}
+    return value if isinstance(value, dict) else None
+
+
+def check_batch_envelope(reply: Any, contract: Any, mode: str) -> list[str]:
+    """200 JSON with result.{result, result_error, ...} maps and a time block."""
+    problems = check_status_and_content_type(reply, contract, mode)
+    body = json_of(reply)
+    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
+        return problems + [f"batch: expected result to be an object, got {short(body)}"]
+    inner = body["result"]
+    for name in ("result", "result_error"):
+        if name not in inner:
+            problems.append(f"batch: result.{name} missing")
+    for name in PARTS:
+        if name in inner and _part(inner, name) is None:
+            problems.append(f"batch: result.{name} is {short(inner[name])}, not a map")
+    if "time" in body:
+        problems += check_time_block(body["time"], contract, mode)
+    else:
+        problems.append("batch: no `time`")
+    return problems
+
+
+def check_batch_outcome(
+    reply: Any,
+    contract: Any,
+    mode: str,
+    *,
+    ok: Iterable[str] = (),
+    failed: Mapping[str, str] | None = None,
+    not_run: Iterable[str] = (),
+) -> list[str]:
+    """Each key in `ok` holds a new id in result.result; each key of `failed` holds its catalogue error
+    (code and message) in result_error; keys in `not_run` appear in neither (halt)."""
+    problems = check_batch_envelope(reply, contract, mode)
+    body = json_of(reply)
+    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
+        return problems
+    results = _part(body["result"], "result") or {}
+    errors = _part(body["result"], "result_error") or {}
+    ints_ok = accepts(contract, "AMB-RESULT-TYPE", "b", mode)
+    for key in ok:
+        if key not in results:
+            problems.append(f"batch: command {key!r} has no result (errors: {short(errors.get(key))})")
+            continue
+        value = results[key]
+        if not ((is_int(value) and value > 0) or (ints_ok and is_decimal_string(value) and int(value) > 0)):
+            problems.append(f"batch: command {key!r} result {short(value)} is not a new id")
+        if key in errors:
+            problems.append(f"batch: command {key!r} is both in result and result_error")
+    for key, error_id in (failed or {}).items():
+        if key not in errors:
+            problems.append(f"batch: command {key!r} has no result_error entry (result: {short(results.get(key))})")
+            continue
+        problems += [f"batch[{key}]: {p}" for p in check_code(errors[key], contract, mode, error_id)]
+        problems += [f"batch[{key}]: {p}" for p in check_message(errors[key], contract, mode, error_id)]
+        if key in results and results[key] not in (None, False):
+            problems.append(f"batch: failed command {key!r} also has result {short(results[key])}")
+    for key in not_run:
+        if key in results or key in errors:
+            problems.append(f"batch: command {key!r} ran after halt (result {short(results.get(key))}, error {short(errors.get(key))})")
+    return problems
+
+
+def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[str]) -> list[str]:
+    """BATCH-002: more than 50 commands: refused as a whole (strict, AMB-BATCH-LENGTH a), or the first
+    50 run and the rest fail with ERROR_BATCH_LENGTH_EXCEEDED in result_error (lenient, reading b)."""
+    keys = list(keys)
+    whole = check_error(reply, contract, mode, "ERROR_BATCH_LENGTH_EXCEEDED")
+    if not whole:
+        return []
+    if status_of(reply) == 200 and accepts(contract, "AMB-BATCH-LENGTH", "b", mode):
+        over = {k: "ERROR_BATCH_LENGTH_EXCEEDED" for k in keys[MAX_COMMANDS:]}
+        partial = check_batch_outcome(reply, contract, mode, failed=over)
+        if not partial:
+            return []
+    return whole

@@ -1,0 +1,159 @@
+"""Checks of error envelopes against the catalogue (clauses ERR-001..ERR-005 and every clause that expects an error).
+
+An expected error is named by its id in spec/errors.yaml; status, code and message come from that
+entry, never from the caller.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from b24conform.judge.checks._common import accepts, header, json_of, short, status_of
+
+# seed, Error Handling: "String error code. It may consist of digits, Latin letters, and underscores".
+CODE_ALPHABET = re.compile(r"^[A-Za-z0-9_]*$")
+NON_EMPTY_CODE = re.compile(r"^[A-Za-z0-9_]+$")
+
+# The catalogue kinds whose errors are documented with the empty code (AMB-ERROR-CODE-EMPTY).
+EMPTY_CODE_KINDS = ("method", "companion")
+
+
+def check_error_shape(reply: Any, contract: Any, mode: str) -> list[str]:
+    """ERR-001 (shape) and ENV-007 (error side): a JSON object with string error/error_description, no result."""
+    body = json_of(reply)
+    if not isinstance(body, dict):
+        return [f"error reply is not a JSON object: HTTP {status_of(reply)} {short(getattr(reply, 'text', body))}"]
+    problems = []
+    for key in ("error", "error_description"):
+        if key not in body:
+            problems.append(f"error envelope without `{key}`: {short(body)}")
+        elif not isinstance(body[key], str):
+            problems.append(f"`{key}` is not a string: {short(body[key])}")
+    if "result" in body:
+        problems.append(f"error envelope carries `result`: {short(body['result'])}")
+    ctype = (header(reply, "content-type") or "application/json").split(";")[0].strip().lower()
+    if getattr(reply, "headers", None) is not None and ctype != "application/json":
+        problems.append(f"error reply Content-Type {ctype!r}, expected application/json")
+    return problems
+
+
+def check_error_code_alphabet(reply: Any, contract: Any, mode: str) -> list[str]:
+    """ERR-003: `error` consists only of digits, Latin letters and underscores."""
+    body = json_of(reply)
+    code = body.get("error") if isinstance(body, dict) else None
+    if isinstance(code, str) and not CODE_ALPHABET.match(code):
+        return [f"error code {code!r} has characters outside [A-Za-z0-9_]"]
+    return []
+
+
+def check_status(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]:
+    entry = contract.error(error_id)
+    got = status_of(reply)
+    if got == entry.http_status:
+        return []
+    # "Access denied" with 403 is the lenient reading of AMB-ACCESS-DENIED-STATUS.
+    if error_id == "ADD_ACCESS_DENIED" and got == 403 and accepts(contract, "AMB-ACCESS-DENIED-STATUS", "b", mode):
+        return []
+    return [f"{error_id}: HTTP status {got}, catalogue says {entry.http_status}"]
+
+
+def check_code(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]:
+    """ERR-002 / ERR-005: the catalogue's code; for method errors "" (or, lenient, any code of the alphabet)."""
+    entry = contract.error(error_id)
+    body = json_of(reply)
+    code = body.get("error") if isinstance(body, dict) else None
+    if code == entry.code:
+        return []
+    if (
+        entry.code == ""
+        and entry.kind in EMPTY_CODE_KINDS
+        and isinstance(code, str)
+        and NON_EMPTY_CODE.match(code)
+        and accepts(contract, "AMB-ERROR-CODE-EMPTY", "b", mode)
+    ):
+        return []
+    return [f"{error_id}: error code {short(code)}, catalogue says {entry.code!r}"]
+
+
+def message_matches(message: Any, entry: Any, contract: Any, mode: str) -> bool:
+    """AMB-MESSAGE-PERIOD: byte for byte (strict) or one of accepted_messages() (lenient)."""
+    if message == entry.message:
+        return True
+    return (
+        isinstance(message, str)
+        and accepts(contract, "AMB-MESSAGE-PERIOD", "b", mode)
+        and message in entry.accepted_messages()
+    )
+
+
+def check_message(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]:
+    """ERR-004: error_description is the catalogue's message."""
+    entry = contract.error(error_id)
+    body = json_of(reply)
+    message = body.get("error_description") if isinstance(body, dict) else None
+    if message_matches(message, entry, contract, mode):
+        return []
+    return [f"{error_id}: error_description {short(message)}, catalogue says {entry.message!r}"]
+
+
+def check_error(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]:
+    """The reply is the catalogue error `error_id`: envelope shape, status, code and message."""
+    shape = check_error_shape(reply, contract, mode)
+    if shape and not isinstance(json_of(reply), dict):
+        return shape
+    return (
+        shape
+        + check_error_code_alphabet(reply, contract, mode)
+        + check_status(reply, contract, mode, error_id)
+        + check_code(reply, contract, mode, error_id)
+        + check_message(reply, contract, mode, error_id)
+    )
+
+
+def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable[str]) -> list[str]:
+    """The reply is one of several catalogue errors (used where the docs leave the choice open)."""
+    ids = list(error_ids)
+    if not ids:
+        return ["no expected error ids given"]
+    attempts = {error_id: check_error(reply, contract, mode, error_id) for error_id in ids}
+    if any(not problems for problems in attempts.values()):
+        return []
+    body = json_of(reply)
+    got = body.get("error_description") if isinstance(body, dict) else getattr(reply, "text", None)
+    # Report against the entry whose message matched, if any, else summarise.
+    for error_id, problems in attempts.items():
+        entry = contract.error(error_id)
+        if isinstance(body, dict) and message_matches(body.get("error_description"), entry, contract, mode):
+            return problems
+    return [f"HTTP {status_of(reply)} {short(got)} is none of the expected errors {ids}"]
+
+
+def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> str | None:
+    """The catalogue id whose message (and status) the reply carries, or None."""
+    body = json_of(reply)
+    if not isinstance(body, dict):
+        return None
+    wanted = set(kinds) if kinds else None
+    for entry in contract.errors.values():
+        if wanted and entry.kind not in wanted:
+            continue
+        if message_matches(body.get("error_description"), entry, contract, mode) and not check_error(
+            reply, contract, mode, entry.id
+        ):
+            return entry.id
+    return None
+
+
+def check_catalogue_error(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> list[str]:
+    """The reply is some error of the catalogue (any id), conformant in status, code and message."""
+    shape = check_error_shape(reply, contract, mode)
+    if shape:
+        return shape
+    if identify(reply, contract, mode, kinds) is None:
+        body = json_of(reply)
+        return [
+            f"HTTP {status_of(reply)} error {short(body.get('error'))} / {short(body.get('error_description'))} "
+            "is not an error of the catalogue"
+        ]
+    return []

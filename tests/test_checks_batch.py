@@ -1,0 +1,66 @@
+"""Batch checks on hand-made batch replies."""
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+
+import pytest
+
+from b24conform.contract import load_contract
+from b24conform.judge.checks.batch import check_batch_envelope, check_batch_length, check_batch_outcome
+
+CONTRACT = load_contract()
+MODES = ("strict", "lenient")
+TIME = {
+    "start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,
+    "processing": 0.032338857650756836, "date_start": "2024-04-03T10:26:32+02:00",
+    "date_finish": "2024-04-03T10:26:33+02:00", "operating_reset_at": 1705765533, "operating": 3.3076241016387939,
+}
+SUBJECT = CONTRACT.error("ADD_SUBJECT_MISSING")
+
+
+def reply(inner, status=200):
+    body = {"result": inner, "time": copy.deepcopy(TIME)}
+    return SimpleNamespace(status=status, headers={"content-type": "application/json"}, json=body, text=repr(body))
+
+
+GOOD = {
+    "result": {"a": 11, "c": 12}, "result_error": {"b": SUBJECT.body()},
+    "result_total": [], "result_next": [], "result_time": {"a": {}, "c": {}},
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_good_batch_passes(mode):
+    r = reply(GOOD)
+    assert check_batch_envelope(r, CONTRACT, mode) == []
+    assert check_batch_outcome(r, CONTRACT, mode, ok=["a", "c"], failed={"b": "ADD_SUBJECT_MISSING"}) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bad_batches_fail(mode):
+    assert check_batch_envelope(reply("nope"), CONTRACT, mode)
+    assert check_batch_envelope(reply({"result": {}}), CONTRACT, mode)  # no result_error
+    assert check_batch_outcome(reply(GOOD), CONTRACT, mode, ok=["a", "b"])
+    assert check_batch_outcome(reply(GOOD), CONTRACT, mode, failed={"b": "ADD_TYPE_ID_INVALID"})
+    assert check_batch_outcome(reply(GOOD), CONTRACT, mode, not_run=["c"])
+    wrong_msg = {**GOOD, "result_error": {"b": {"error": "", "error_description": "x"}}}
+    assert check_batch_outcome(reply(wrong_msg), CONTRACT, mode, failed={"b": "ADD_SUBJECT_MISSING"})
+    assert check_batch_outcome(reply({**GOOD, "result": {"a": True, "c": 12}}), CONTRACT, mode, ok=["a"])
+
+
+def test_halted_batch():
+    halted = {"result": {"a": 11}, "result_error": {"b": SUBJECT.body()}}
+    assert check_batch_outcome(reply(halted), CONTRACT, "strict", ok=["a"], failed={"b": "ADD_SUBJECT_MISSING"}, not_run=["c"]) == []
+
+
+def test_length_strict_vs_lenient():
+    keys = [f"k{i}" for i in range(51)]
+    entry = CONTRACT.error("ERROR_BATCH_LENGTH_EXCEEDED")
+    whole = SimpleNamespace(status=entry.http_status, headers={"content-type": "application/json"}, json=entry.body(), text="")
+    assert check_batch_length(whole, CONTRACT, "strict", keys=keys) == []
+    partial = reply({"result": {k: 1 for k in keys[:50]}, "result_error": {"k50": entry.body()}})
+    assert check_batch_length(partial, CONTRACT, "strict", keys=keys)
+    assert check_batch_length(partial, CONTRACT, "lenient", keys=keys) == []
+    all_ran = reply({"result": {k: 1 for k in keys}, "result_error": []})
+    assert check_batch_length(all_ran, CONTRACT, "lenient", keys=keys)

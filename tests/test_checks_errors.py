@@ -1,0 +1,113 @@
+"""Error checks against the catalogue, on hand-made replies built from errors.yaml itself."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from b24conform.contract import load_contract
+from b24conform.judge.checks.errors import (
+    check_catalogue_error,
+    check_error,
+    check_error_code_alphabet,
+    check_error_one_of,
+    check_error_shape,
+    identify,
+)
+
+CONTRACT = load_contract()
+MODES = ("strict", "lenient")
+ALL_IDS = sorted(CONTRACT.errors)
+METHOD_IDS = sorted(e.id for e in CONTRACT.errors.values() if e.kind == "method")
+
+
+def reply(body, status, ctype="application/json"):
+    return SimpleNamespace(status=status, headers={"content-type": ctype}, json=body, text=repr(body))
+
+
+def exact(error_id, **override):
+    entry = CONTRACT.error(error_id)
+    body = {**entry.body(), **{k: v for k, v in override.items() if k != "status"}}
+    return reply(body, override.get("status", entry.http_status))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("error_id", ALL_IDS)
+def test_catalogue_body_conforms(error_id, mode):
+    assert check_error(exact(error_id), CONTRACT, mode, error_id) == []
+    assert check_catalogue_error(exact(error_id), CONTRACT, mode) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("error_id", ALL_IDS)
+def test_wrong_status_fails(error_id, mode):
+    status = 500 if CONTRACT.error(error_id).http_status != 500 else 400
+    assert check_error(exact(error_id, status=status), CONTRACT, mode, error_id)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("error_id", ALL_IDS)
+def test_other_message_fails(error_id, mode):
+    assert check_error(exact(error_id, error_description="Something else"), CONTRACT, mode, error_id)
+
+
+def test_message_period_strict_vs_lenient():
+    entry = CONTRACT.error("ADD_ACCESS_DENIED")
+    no_period = exact("ADD_ACCESS_DENIED", error_description=entry.message.rstrip("."))
+    assert check_error(no_period, CONTRACT, "strict", "ADD_ACCESS_DENIED")
+    assert check_error(no_period, CONTRACT, "lenient", "ADD_ACCESS_DENIED") == []
+    added = exact("ADD_SUBJECT_MISSING", error_description=CONTRACT.error("ADD_SUBJECT_MISSING").message + ".")
+    assert check_error(added, CONTRACT, "strict", "ADD_SUBJECT_MISSING")
+    assert check_error(added, CONTRACT, "lenient", "ADD_SUBJECT_MISSING") == []
+    # Two periods is not a documented variant in either mode.
+    twice = exact("ADD_SUBJECT_MISSING", error_description=CONTRACT.error("ADD_SUBJECT_MISSING").message + "..")
+    assert check_error(twice, CONTRACT, "lenient", "ADD_SUBJECT_MISSING")
+
+
+@pytest.mark.parametrize("error_id", METHOD_IDS)
+def test_non_empty_code_on_method_error_is_lenient_only(error_id):
+    r = exact(error_id, error="ERROR_CORE")
+    assert check_error(r, CONTRACT, "strict", error_id)
+    assert check_error(r, CONTRACT, "lenient", error_id) == []
+    # Outside the alphabet fails even in lenient mode.
+    assert check_error(exact(error_id, error="ERROR CORE!"), CONTRACT, "lenient", error_id)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_general_error_code_must_match_exactly(mode):
+    assert check_error(exact("NO_AUTH_FOUND", error=""), CONTRACT, mode, "NO_AUTH_FOUND")
+    assert check_error(exact("INSUFFICIENT_SCOPE", error="INSUFFICIENT_SCOPE"), CONTRACT, mode, "INSUFFICIENT_SCOPE")
+
+
+def test_access_denied_403_is_lenient_only():
+    r = exact("ADD_ACCESS_DENIED", status=403)
+    assert check_error(r, CONTRACT, "strict", "ADD_ACCESS_DENIED")
+    assert check_error(r, CONTRACT, "lenient", "ADD_ACCESS_DENIED") == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_shape(mode):
+    assert check_error_shape(reply({"error": "", "error_description": "x"}, 400), CONTRACT, mode) == []
+    assert check_error_shape(reply({"error_description": "x"}, 400), CONTRACT, mode)
+    assert check_error_shape(reply({"error": None, "error_description": "x"}, 400), CONTRACT, mode)
+    assert check_error_shape(reply({"error": "", "error_description": "x", "result": False}, 400), CONTRACT, mode)
+    assert check_error_shape(reply(None, 400), CONTRACT, mode)
+    assert check_error_shape(reply({"error": "", "error_description": "x"}, 400, "text/html"), CONTRACT, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_code_alphabet(mode):
+    assert check_error_code_alphabet(reply({"error": "QUERY_LIMIT_EXCEEDED"}, 503), CONTRACT, mode) == []
+    assert check_error_code_alphabet(reply({"error": ""}, 400), CONTRACT, mode) == []
+    assert check_error_code_alphabet(reply({"error": "bad-code"}, 400), CONTRACT, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_one_of_and_identify(mode):
+    ids = ["ADD_TYPE_ID_INVALID", "ADD_SUBJECT_MISSING"]
+    assert check_error_one_of(exact("ADD_SUBJECT_MISSING"), CONTRACT, mode, ids) == []
+    assert check_error_one_of(exact("ADD_BINDING_FAILED"), CONTRACT, mode, ids)
+    assert check_error_one_of(exact("ADD_SUBJECT_MISSING", status=500), CONTRACT, mode, ids)
+    assert identify(exact("ADD_BINDING_FAILED"), CONTRACT, mode) == "ADD_BINDING_FAILED"
+    assert identify(reply({"error": "", "error_description": "Nope"}, 400), CONTRACT, mode) is None
+    assert check_catalogue_error(reply({"error": "", "error_description": "Nope"}, 400), CONTRACT, mode)

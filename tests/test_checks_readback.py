@@ -1,0 +1,156 @@
+"""Read-back checks: a get reply shaped like the docs' example against the seed's sent fields."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from b24conform.contract import load_contract
+from b24conform.judge.checks.readback import (
+    check_communications,
+    check_completed,
+    check_deadline,
+    check_list_finds,
+    check_list_page,
+    check_readback_dates,
+    check_readback_equal,
+    check_readback_id,
+    check_readback_numbers,
+    same_value,
+)
+
+CONTRACT = load_contract()
+MODES = ("strict", "lenient")
+
+SENT = {
+    "OWNER_TYPE_ID": 2, "OWNER_ID": 102, "TYPE_ID": 2,
+    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
+    "SUBJECT": "New call", "START_TIME": "2023-12-31T12:00:00+00:00", "END_TIME": "2023-12-31T12:30:00+00:00",
+    "COMPLETED": "N", "PRIORITY": 3, "RESPONSIBLE_ID": 1, "DESCRIPTION": "Important call",
+    "DESCRIPTION_TYPE": 3, "DIRECTION": 2, "SETTINGS": {"DISABLE_SENDING_MESSAGE_COPY": "Y"},
+    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
+}
+# What a conformant portal in +03:00 returns (numbers as strings, dates in its own offset).
+READ = {
+    "ID": "999", "OWNER_TYPE_ID": "2", "OWNER_ID": "102", "TYPE_ID": "2", "SUBJECT": "[run-1] New call",
+    "START_TIME": "2023-12-31T15:00:00+03:00", "END_TIME": "2023-12-31T15:30:00+03:00",
+    "DEADLINE": "2023-12-31T15:00:00+03:00", "COMPLETED": "N", "PRIORITY": "3", "RESPONSIBLE_ID": "1",
+    "DESCRIPTION": "Important call", "DESCRIPTION_TYPE": "3", "DIRECTION": "2", "STATUS": "1",
+    "NOTIFY_TYPE": "0", "NOTIFY_VALUE": "0", "LOCATION": "", "ORIGIN_ID": None,
+    "SETTINGS": {"DISABLE_SENDING_MESSAGE_COPY": "Y"}, "PROVIDER_PARAMS": [],
+    "COMMUNICATIONS": [{"ID": "23", "TYPE": "PHONE", "VALUE": "+18005551234", "ENTITY_ID": "134", "ENTITY_TYPE_ID": "3"}],
+}
+
+
+def read(**changes):
+    act = copy.deepcopy(READ)
+    for key, value in changes.items():
+        if value is ...:
+            act.pop(key, None)
+        else:
+            act[key] = value
+    return act
+
+
+def envelope(act):
+    return {"result": act, "time": {}}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_conformant_readback_passes(mode):
+    for check in (check_readback_equal, check_readback_dates, check_deadline, check_completed, check_communications):
+        assert check(envelope(READ), CONTRACT, mode, sent=SENT) == [], check.__name__
+    assert check_readback_numbers(READ, CONTRACT, mode) == []
+    assert check_readback_id(envelope(READ), CONTRACT, mode, activity_id=999) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_changed_values_fail(mode):
+    assert check_readback_equal(read(DESCRIPTION="Other"), CONTRACT, mode, sent=SENT)
+    assert check_readback_equal(read(PRIORITY="2"), CONTRACT, mode, sent=SENT)
+    assert check_readback_equal(read(SUBJECT="Something else"), CONTRACT, mode, sent=SENT)
+    assert check_readback_equal(read(SETTINGS=[]), CONTRACT, mode, sent=SENT)
+    assert check_readback_equal(read(DIRECTION=...), CONTRACT, mode, sent=SENT)
+    assert check_readback_id(read(ID="998"), CONTRACT, mode, activity_id=999)
+
+
+def test_integers_are_lenient_only():
+    ints = read(TYPE_ID=2, OWNER_ID=102)
+    assert check_readback_numbers(ints, CONTRACT, "strict")
+    assert check_readback_numbers(ints, CONTRACT, "lenient") == []
+    assert check_readback_numbers(read(PRIORITY="high"), CONTRACT, "lenient")
+    # Equality itself is by value either way.
+    assert check_readback_equal(ints, CONTRACT, "strict", sent=SENT) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dates(mode):
+    assert check_readback_dates(read(START_TIME="2023-12-31T12:00:00+03:00"), CONTRACT, mode, sent=SENT)
+    assert check_readback_dates(read(END_TIME="2023-12-31 15:30:00"), CONTRACT, mode, sent=SENT)
+    # A value sent without an offset is read in the portal's zone: wall-clock time kept.
+    naive = {**SENT, "START_TIME": "2025-05-20T14:00:00"}
+    assert check_readback_dates(read(START_TIME="2025-05-20T14:00:00+03:00"), CONTRACT, mode, sent=naive) == []
+
+
+def test_deadline_derived_strict_vs_lenient():
+    sent = {**SENT, "DEADLINE": "2024-01-05T10:00:00+00:00"}
+    as_sent = read(DEADLINE="2024-01-05T13:00:00+03:00")
+    assert check_deadline(as_sent, CONTRACT, "strict", sent=sent)
+    assert check_deadline(as_sent, CONTRACT, "lenient", sent=sent) == []
+    assert check_deadline(read(), CONTRACT, "strict", sent=sent) == []
+    assert check_deadline(read(DEADLINE=None), CONTRACT, "lenient", sent=SENT)
+
+
+def test_completed_strict_vs_lenient():
+    assert check_completed(read(COMPLETED="Y"), CONTRACT, "strict", sent=SENT)
+    assert check_completed(read(COMPLETED="Y"), CONTRACT, "lenient", sent=SENT) == []
+    assert check_completed(read(COMPLETED="maybe"), CONTRACT, "lenient", sent=SENT)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_communications(mode):
+    bad_type = read(COMMUNICATIONS=[{**READ["COMMUNICATIONS"][0], "TYPE": ""}])
+    assert check_communications(bad_type, CONTRACT, mode, sent=SENT)
+    other_entity = read(COMMUNICATIONS=[{**READ["COMMUNICATIONS"][0], "ENTITY_ID": "135"}])
+    assert check_communications(other_entity, CONTRACT, mode, sent=SENT)
+    assert check_communications(read(COMMUNICATIONS=[]), CONTRACT, mode, sent=SENT)
+    assert check_communications(read(COMMUNICATIONS=...), CONTRACT, mode, sent=SENT)
+    # A meeting leaves TYPE empty: nothing to demand.
+    meeting = {**SENT, "TYPE_ID": 1}
+    assert check_communications(bad_type, CONTRACT, mode, sent=meeting) == []
+
+
+def test_same_value_normalisation():
+    assert same_value("", None)
+    assert same_value({}, [])
+    assert same_value(3, "3")
+    assert not same_value(3, "4")
+    assert same_value("2023-12-31T12:00:00+00:00", "2023-12-31T13:00:00+01:00", "START_TIME")
+    assert not same_value("Y", "N")
+
+
+def lst(ids, total, start=0, nxt=None):
+    body = {"result": [{"ID": str(i)} for i in ids], "total": total, "time": {}}
+    if nxt is not None:
+        body["next"] = nxt
+    return body
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_finds(mode):
+    assert check_list_finds(lst([7], 1), CONTRACT, mode, activity_id=7) == []
+    assert check_list_finds(lst([7, 8], 2), CONTRACT, mode, activity_id=7)
+    assert check_list_finds(lst([], 0), CONTRACT, mode, activity_id=7)
+    assert check_list_finds(lst([7], "1"), CONTRACT, mode, activity_id=7)
+    assert check_list_finds(lst([7], 1, nxt=50), CONTRACT, mode, activity_id=7)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_paging(mode):
+    assert check_list_page(lst(range(50), 120, nxt=50), CONTRACT, mode) == []
+    assert check_list_page(lst(range(20), 120), CONTRACT, mode, start=100) == []
+    assert check_list_page(lst(range(51), 120, nxt=51), CONTRACT, mode)
+    assert check_list_page(lst(range(50), 120), CONTRACT, mode)  # next missing
+    assert check_list_page(lst(range(20), 120, nxt=120), CONTRACT, mode, start=100)  # next on last page
+    assert check_list_page(lst(range(50), 120, nxt=40), CONTRACT, mode)
+    assert check_list_page(lst(range(10), 5), CONTRACT, mode)

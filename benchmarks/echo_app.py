@@ -1,0 +1,24 @@
+"""The practical ceiling: a bare Starlette app served by uvicorn that parses the JSON body and answers it back.
+
+It does what any JSON-over-HTTP Python server must do at least (read the body, json.loads, json.dumps, answer),
+with no routing by method name, no auth, no validation and no storage.
+
+    .venv/bin/uvicorn --app-dir benchmarks echo_app:app --host 127.0.0.1 --port 8001 --log-level warning --no-access-log
+"""
+from __future__ import annotations
+
+import json
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+async def echo(request: Request) -> Response:
+    payload = json.loads(await request.body())
+    body = json.dumps({"result": payload, "time": {"start": 0, "finish": 0}})
+    return Response(body, media_type="application/json")
+
+
+app = Starlette(routes=[Route("/{path:path}", echo, methods=["POST"])])

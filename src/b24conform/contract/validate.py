@@ -1,0 +1,399 @@
+"""Checks that spec/ is whole and consistent.
+
+Every check is a pure function that returns a list of problems (empty = clean), so tests can call
+them one by one and the CLI only prints. The files are read raw here, not through the loader,
+because the loader stops at the first inconsistency while a validator should list them all.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+from jsonschema import Draft202012Validator
+
+# Allowed values, as the header comments of clauses.yaml and errors.yaml define them.
+CLAUSE_WHERE = frozenset({"any", "oauth", "mock", "https", "limits"})
+CLAUSE_LEVELS = frozenset({"MUST", "SHOULD"})
+CLAUSE_CHECKS = frozenset({"automated", "none"})
+CLAUSE_ID = re.compile(r"^[A-Z]+-[0-9]{3}$")
+ERROR_KINDS = frozenset({"method", "general", "companion", "transport"})
+ERROR_REACHABLE = frozenset({"input", "permissions", "context", "environment", "limits", "server_fault"})
+
+# operationIds other modules address the OpenAPI document by; renaming one breaks them.
+REQUIRED_OPERATION_IDS = (
+    "activityAdd", "activityAddJson", "activityAddOAuth", "activityGet", "activityList", "activityUpdate",
+    "activityDelete", "activityFields", "enumActivityType", "enumActivityDirection", "enumActivityPriority",
+    "enumActivityStatus", "enumActivityNotifyType", "enumContentType", "enumOwnerType", "batch",
+)
+# The add operations must declare every error that errors.yaml says crm.activity.add may answer.
+ADD_OPERATION_IDS = ("activityAdd", "activityAddJson", "activityAddOAuth")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass
+class SpecFiles:
+    """spec/ read raw; `problems` holds what could not be read."""
+
+    root: Path
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    clauses: list[dict[str, Any]] = field(default_factory=list)
+    ambiguities: list[dict[str, Any]] = field(default_factory=list)
+    enums: dict[str, Any] = field(default_factory=dict)
+    openapi: dict[str, Any] = field(default_factory=dict)
+    schemas: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _read(path: Path, problems: list[str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except FileNotFoundError:
+        problems.append(f"{path.name}: missing")
+    except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(f"{path.name}: cannot be parsed: {exc}")
+    return None
+
+
+def _list_under(data: Any, key: str, file: str, problems: list[str]) -> list[dict[str, Any]]:
+    if data is None:
+        return []
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        problems.append(f"{file}: top-level `{key}` must be a list of mappings")
+        return []
+    return items
+
+
+def read_spec(root: Path) -> SpecFiles:
+    """Read every file of spec/ at `root`, collecting unreadable ones as problems."""
+    root = root.resolve()
+    spec = SpecFiles(root=root)
+    p = spec.problems
+    spec.errors = _list_under(_read(root / "errors.yaml", p), "errors", "errors.yaml", p)
+    spec.clauses = _list_under(_read(root / "clauses.yaml", p), "clauses", "clauses.yaml", p)
+    spec.ambiguities = _list_under(_read(root / "ambiguities.yaml", p), "ambiguities", "ambiguities.yaml", p)
+    enums = _read(root / "enums.yaml", p)
+    spec.enums = (enums or {}).get("enums") or {} if isinstance(enums, dict) else {}
+    spec.openapi = _read(root / "openapi.yaml", p) or {}
+    for path in sorted((root / "schemas").glob("*.json")):
+        data = _read(path, p)
+        if data is not None:
+            spec.schemas[path.name] = data
+    if not spec.schemas:
+        p.append("schemas/: no schema files")
+    return spec
+
+
+# ---------------------------------------------------------------- ids and cross-references
+
+def duplicate_ids(spec: SpecFiles) -> list[str]:
+    problems = []
+    for file, items in (("errors.yaml", spec.errors), ("clauses.yaml", spec.clauses),
+                        ("ambiguities.yaml", spec.ambiguities)):
+        counts = Counter(item.get("id") for item in items)
+        problems += [f"{file}: id {i!r} appears {n} times" for i, n in counts.items() if n > 1]
+    return problems
+
+
+def error_problems(spec: SpecFiles) -> list[str]:
+    problems = []
+    for err in spec.errors:
+        eid = err.get("id", "?")
+        for key in ("id", "kind", "http_status", "code", "message"):
+            if key not in err:
+                problems.append(f"errors.yaml: {eid}: missing `{key}`")
+        if err.get("kind") not in ERROR_KINDS:
+            problems.append(f"errors.yaml: {eid}: kind {err.get('kind')!r} not in {sorted(ERROR_KINDS)}")
+        if err.get("reachable") not in ERROR_REACHABLE:
+            problems.append(f"errors.yaml: {eid}: reachable {err.get('reachable')!r} not in {sorted(ERROR_REACHABLE)}")
+        if not isinstance(err.get("http_status"), int):
+            problems.append(f"errors.yaml: {eid}: http_status must be an integer")
+        if not re.fullmatch(r"[A-Za-z0-9_]*", str(err.get("code", ""))):
+            problems.append(f"errors.yaml: {eid}: code {err.get('code')!r} has characters outside [A-Za-z0-9_]")
+    return problems
+
+
+def clause_problems(spec: SpecFiles) -> list[str]:
+    error_ids = {e.get("id") for e in spec.errors}
+    ambiguity_ids = {a.get("id") for a in spec.ambiguities}
+    problems = []
+    for clause in spec.clauses:
+        cid = clause.get("id", "?")
+        where = f"clauses.yaml: {cid}"
+        if not CLAUSE_ID.match(str(cid)):
+            problems.append(f"{where}: id does not look like FAMILY-NNN")
+        for key in ("title", "statement", "level", "source", "where"):
+            if not clause.get(key):
+                problems.append(f"{where}: missing `{key}`")
+        if clause.get("level") not in CLAUSE_LEVELS:
+            problems.append(f"{where}: level {clause.get('level')!r} not in {sorted(CLAUSE_LEVELS)}")
+        if clause.get("where") not in CLAUSE_WHERE:
+            problems.append(f"{where}: where {clause.get('where')!r} not in {sorted(CLAUSE_WHERE)}")
+        check = clause.get("check", "automated")
+        if check not in CLAUSE_CHECKS:
+            problems.append(f"{where}: check {check!r} not in {sorted(CLAUSE_CHECKS)}")
+        if check == "none" and not clause.get("reason"):
+            problems.append(f"{where}: check is none but no reason says why")
+        problems += [f"{where}: unknown error id {e!r}" for e in clause.get("errors") or () if e not in error_ids]
+        problems += [f"{where}: unknown schema {s!r}" for s in clause.get("schemas") or () if s not in spec.schemas]
+        amb = clause.get("ambiguity")
+        if amb and amb not in ambiguity_ids:
+            problems.append(f"{where}: unknown ambiguity {amb!r}")
+    return problems
+
+
+def ambiguity_problems(spec: SpecFiles) -> list[str]:
+    problems = []
+    for amb in spec.ambiguities:
+        where = f"ambiguities.yaml: {amb.get('id', '?')}"
+        readings = amb.get("readings")
+        if not isinstance(readings, dict) or len(readings) < 2:
+            problems.append(f"{where}: needs at least two readings")
+            readings = readings if isinstance(readings, dict) else {}
+        for mode in ("strict", "lenient"):
+            chosen = amb.get(mode) or []
+            if not chosen:
+                problems.append(f"{where}: `{mode}` accepts no reading")
+            problems += [f"{where}: {mode} names unknown reading {r!r}" for r in chosen if r not in readings]
+        if amb.get("portal") not in readings:
+            problems.append(f"{where}: portal names unknown reading {amb.get('portal')!r}")
+        # lenient mode must accept at least what strict mode accepts, or "lenient" would fail more.
+        missing = set(amb.get("strict") or []) - set(amb.get("lenient") or [])
+        if missing:
+            problems.append(f"{where}: lenient does not accept strict's reading(s) {sorted(missing)}")
+    return problems
+
+
+# ---------------------------------------------------------------- schemas
+
+def schema_file_problems(spec: SpecFiles) -> list[str]:
+    """Each schema file is valid JSON Schema 2020-12 and its $id is its file name."""
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    problems = []
+    for name, schema in spec.schemas.items():
+        if not isinstance(schema, dict):
+            problems.append(f"schemas/{name}: not a JSON object")
+            continue
+        if schema.get("$id") != name:
+            problems.append(f"schemas/{name}: $id is {schema.get('$id')!r}, expected {name!r}")
+        for err in meta.iter_errors(schema):
+            path = "/".join(str(p) for p in err.absolute_path) or "(root)"
+            problems.append(f"schemas/{name}: {path}: {err.message}")
+        for amb in schema.get("x-b24-ambiguities") or {}:
+            if amb not in {a.get("id") for a in spec.ambiguities}:
+                problems.append(f"schemas/{name}: x-b24-ambiguities names unknown ambiguity {amb!r}")
+    return problems
+
+
+def _x_enum_properties(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema carrying an `x-b24-enum` annotation, with its JSON pointer."""
+    if isinstance(node, dict):
+        if "x-b24-enum" in node:
+            yield pointer, node
+        for key, value in node.items():
+            yield from _x_enum_properties(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _x_enum_properties(value, f"{pointer}/{i}")
+
+
+def enum_agreement_problems(spec: SpecFiles) -> list[str]:
+    """Enum lists written into schemas equal the ids of enums.yaml (as integers, or as decimal strings)."""
+    problems = []
+    for name, schema in spec.schemas.items():
+        for pointer, node in _x_enum_properties(schema):
+            enum_name = node["x-b24-enum"]
+            source = spec.enums.get(enum_name)
+            if not source:
+                problems.append(f"schemas/{name}#{pointer}: x-b24-enum names unknown enum {enum_name!r}")
+                continue
+            ids = [int(v["ID"]) for v in source.get("values") or ()]
+            expected = [str(i) for i in ids] if node.get("type") == "string" else ids
+            if node.get("enum") != expected:
+                problems.append(f"schemas/{name}#{pointer}: enum {node.get('enum')} differs from enums.yaml "
+                                f"{enum_name} ids {expected}")
+    return problems
+
+
+# ---------------------------------------------------------------- $ref resolution
+
+_SKIPPED_KEYS = frozenset({"example", "enum", "const", "default"})
+
+
+def _refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """(location, $ref) pairs of a document, leaving out literal example values."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer or "/", ref
+        for key, value in node.items():
+            if key in _SKIPPED_KEYS:
+                continue
+            if key == "examples" and isinstance(value, dict):
+                # OpenAPI example objects: their `value` is data, only the objects themselves may be refs.
+                for ex_name, example in value.items():
+                    if isinstance(example, dict):
+                        yield from _refs({k: v for k, v in example.items() if k != "value"},
+                                         f"{pointer}/examples/{ex_name}")
+                continue
+            if key == "examples":
+                continue
+            yield from _refs(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _refs(value, f"{pointer}/{i}")
+
+
+def _follow_pointer(doc: Any, fragment: str) -> bool:
+    if fragment in ("", "/"):
+        return True
+    if not fragment.startswith("/"):
+        return _has_anchor(doc, fragment)
+    node = doc
+    for raw in fragment[1:].split("/"):
+        part = unquote(raw).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def _has_anchor(node: Any, anchor: str) -> bool:
+    if isinstance(node, dict):
+        if node.get("$anchor") == anchor:
+            return True
+        return any(_has_anchor(v, anchor) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_anchor(v, anchor) for v in node)
+    return False
+
+
+def ref_problems(spec: SpecFiles) -> list[str]:
+    """Every $ref of openapi.yaml and of the schema files names an existing document and location."""
+    documents: dict[Path, Any] = {spec.root / "openapi.yaml": spec.openapi}
+    documents.update({spec.root / "schemas" / n: s for n, s in spec.schemas.items()})
+    problems = []
+    for path, doc in documents.items():
+        label = path.relative_to(spec.root).as_posix()
+        for location, ref in _refs(doc):
+            file_part, _, fragment = ref.partition("#")
+            if re.match(r"^[a-z][a-z0-9+.-]*:", file_part):
+                problems.append(f"{label}: {location}: $ref {ref!r} points outside spec/")
+                continue
+            target = (path.parent / file_part).resolve() if file_part else path
+            target_doc = documents.get(target)
+            if target_doc is None:
+                problems.append(f"{label}: {location}: $ref {ref!r}: no such file")
+            elif not _follow_pointer(target_doc, fragment):
+                problems.append(f"{label}: {location}: $ref {ref!r}: no such location #{fragment}")
+    return problems
+
+
+# ---------------------------------------------------------------- OpenAPI
+
+def openapi_lint_problems(spec: SpecFiles) -> list[str]:
+    """openapi-spec-validator's verdict on openapi.yaml, external refs resolved from spec/."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    if not spec.openapi:
+        return []
+    base_uri = (spec.root / "openapi.yaml").resolve().as_uri()
+    try:
+        found = list(OpenAPIV31SpecValidator(spec.openapi, base_uri=base_uri).iter_errors())
+    except Exception as exc:  # the validator raises (rather than reports) on refs it cannot resolve
+        return [f"openapi.yaml: validator stopped: {type(exc).__name__}: {exc}"]
+    return [f"openapi.yaml: {'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in found]
+
+
+def _operations(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in (openapi.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if isinstance(item, dict) and isinstance(item.get(method), dict):
+                yield path, method, item[method]
+
+
+def _deref_local(openapi: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = openapi
+        for part in node["$ref"][2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        node = target
+    return node
+
+
+def operation_error_ids(openapi: dict[str, Any], operation: dict[str, Any]) -> dict[str, list[str]]:
+    """status -> the x-b24-error-ids its response declares."""
+    out = {}
+    for status, response in (operation.get("responses") or {}).items():
+        response = _deref_local(openapi, response) or {}
+        out[str(status)] = list(response.get("x-b24-error-ids") or [])
+    return out
+
+
+def openapi_contract_problems(spec: SpecFiles) -> list[str]:
+    """operationIds, and x-b24-error-ids that exist, sit under their own status, and cover crm.activity.add."""
+    errors = {e.get("id"): e for e in spec.errors}
+    problems = []
+    operation_ids = Counter(op.get("operationId") for _, _, op in _operations(spec.openapi))
+    problems += [f"openapi.yaml: operationId {o!r} used {n} times" for o, n in operation_ids.items() if n > 1]
+    problems += [f"openapi.yaml: operationId {o!r} missing" for o in REQUIRED_OPERATION_IDS if o not in operation_ids]
+    add_error_ids = {e["id"] for e in spec.errors
+                     if {"crm.activity.add", "*"} & set(e.get("methods") or ())}
+    for path, method, op in _operations(spec.openapi):
+        label = f"openapi.yaml: {method.upper()} {path}"
+        declared = operation_error_ids(spec.openapi, op)
+        for status, ids in declared.items():
+            for eid in ids:
+                if eid not in errors:
+                    problems.append(f"{label}: response {status}: unknown error id {eid!r}")
+                elif str(errors[eid].get("http_status")) != status:
+                    problems.append(f"{label}: response {status}: error {eid} has HTTP status "
+                                    f"{errors[eid].get('http_status')} in errors.yaml")
+        if op.get("operationId") in ADD_OPERATION_IDS:
+            seen = {eid for ids in declared.values() for eid in ids}
+            problems += [f"{label}: error {eid} of crm.activity.add is not declared on any response"
+                         for eid in sorted(add_error_ids - seen)]
+    return problems
+
+
+# ---------------------------------------------------------------- all together
+
+CHECKS = (
+    duplicate_ids, error_problems, clause_problems, ambiguity_problems, schema_file_problems,
+    enum_agreement_problems, ref_problems, openapi_lint_problems, openapi_contract_problems,
+)
+
+
+def validate_spec(root: Path) -> list[str]:
+    """Every problem of spec/ at `root`; empty when it is clean."""
+    spec = read_spec(root)
+    problems = list(spec.problems)
+    for check in CHECKS:
+        problems += check(spec)
+    return problems
+
+
+def summary(root: Path) -> dict[str, Any]:
+    """Counts shown by `b24conform spec validate`."""
+    spec = read_spec(root)
+    return {
+        "clauses": len(spec.clauses),
+        "clauses_by_family": dict(sorted(Counter(str(c.get("id", "?")).split("-")[0] for c in spec.clauses).items())),
+        "clauses_by_check": dict(sorted(Counter(c.get("check", "automated") for c in spec.clauses).items())),
+        "errors": len(spec.errors),
+        "errors_by_kind": dict(sorted(Counter(e.get("kind", "?") for e in spec.errors).items())),
+        "ambiguities": len(spec.ambiguities),
+        "schemas": len(spec.schemas),
+        "operations": sum(1 for _ in _operations(spec.openapi)),
+    }

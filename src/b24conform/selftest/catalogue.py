@@ -1,0 +1,107 @@
+"""spec/deviations.yaml as the self-test reads it: which profiles exist, which clauses each one
+claims to break, and the smoke set every profile run also checks.
+
+The portal reads the same file for the operations (src/b24conform/portal/profiles.py); here only
+the self-test's keys matter: `name`, `family`, `description`, `clauses` (the clauses it breaks), and
+the top-level `smoke`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from b24conform.contract import load_contract
+from b24conform.contract.paths import spec_dir
+
+FAMILIES = ("envelope", "status", "messages", "validation", "auth", "state", "time", "limits", "batch", "calling")
+
+
+class CatalogueError(ValueError):
+    """deviations.yaml is missing, malformed or names clauses that do not exist."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    family: str
+    bends: str
+    breaks: tuple[str, ...]
+    operations: tuple[Any, ...] = ()
+    mode: str = "strict"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    path: Path
+    smoke: tuple[str, ...]
+    profiles: tuple[Profile, ...] = field(default_factory=tuple)
+
+    def get(self, profile_id: str) -> Profile:
+        for p in self.profiles:
+            if p.id == profile_id:
+                return p
+        raise KeyError(profile_id)
+
+
+def deviations_path() -> Path:
+    return spec_dir() / "deviations.yaml"
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    path = path or deviations_path()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogueError(f"missing {path}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("profiles"), list):
+        raise CatalogueError(f"{path}: expected a mapping with a `profiles` list")
+    clauses = load_contract().clauses
+    smoke = tuple(data.get("smoke") or ())
+    problems: list[str] = [f"smoke: unknown clause {c}" for c in smoke if c not in clauses]
+    seen: set[str] = set()
+    profiles: list[Profile] = []
+    for raw in data["profiles"]:
+        pid = raw.get("name") or raw.get("id")
+        if not pid or pid in seen:
+            problems.append(f"profile id missing or repeated: {pid!r}")
+            continue
+        seen.add(pid)
+        breaks = tuple(raw.get("clauses") or ())
+        if not breaks:
+            problems.append(f"{pid}: names no clause it breaks")
+        for cid in breaks:
+            if cid not in clauses:
+                problems.append(f"{pid}: unknown clause {cid}")
+            elif clauses[cid].check != "automated":
+                problems.append(f"{pid}: clause {cid} has no automated check")
+        family = raw.get("family", "")
+        if family not in FAMILIES:
+            problems.append(f"{pid}: family {family!r} is not one of {', '.join(FAMILIES)}")
+        ops = raw.get("operations") or ()
+        if not ops:
+            problems.append(f"{pid}: no operations")
+        errors = load_contract().errors
+        for op in ops:
+            rewrite = op.get("response") if isinstance(op, dict) else None
+            if isinstance(rewrite, dict):
+                for err in ((rewrite.get("when") or {}).get("error"), rewrite.get("error")):
+                    if err is not None and err not in errors:
+                        problems.append(f"{pid}: unknown error id {err}")
+        profiles.append(
+            Profile(
+                id=pid,
+                family=family,
+                bends=str(raw.get("description", "")).strip(),
+                breaks=breaks,
+                operations=tuple(ops),
+                mode=raw.get("mode", "strict"),
+                note=str(raw.get("note", "") or "").strip(),
+            )
+        )
+    if problems:
+        raise CatalogueError(f"{path}:\n  " + "\n  ".join(problems))
+    return Catalogue(path=path, smoke=smoke, profiles=tuple(profiles))

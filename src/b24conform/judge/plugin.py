@@ -1,1 +1,343 @@
-"""pytest plugin of the judge (registered under the pytest11 entry point)."""
+"""The judge's pytest plugin (pytest11 entry point `b24conform`).
+
+It loads in every pytest run, so it stays inert until a check uses one of its fixtures or carries
+a `clause` marker: only then does it start a target, skip inapplicable checks, redact output, and
+at session end account for every clause and write the reports.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from b24conform.judge import accounting, hypothesis_profiles
+from b24conform.judge.evidence import Evidence, evidence_item
+from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
+from b24conform.judge.redact import known_secrets, redact
+from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabilities, resolve
+
+hypothesis_profiles.register()
+
+JUDGE_FIXTURES = {"b24_target", "b24_limits_target", "b24_evidence", "seed_fields", "b24_contract", "b24_mode"}
+STATE_KEY: pytest.StashKey["JudgeState"] = pytest.StashKey()
+
+
+class JudgeState:
+    """Per-process state of the plugin: settings (resolved on first use), the recorder, the open targets."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._settings: Settings | None = None
+        self.recorder = Recorder()
+        self.current_nodeid: str | None = None
+        self.stack = contextlib.ExitStack()
+        self.started = time.time()
+        self.target_display: str | None = None
+        self.unknown_clauses: list[str] = []
+        self.uncovered: list[str] = []
+        self.partial_selection = False
+        self.results: dict[str, Any] | None = None
+        self.report_paths: list[Path] = []
+        self.cleanup_notes: list[str] = []
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = resolve(lambda dest: self.config.getoption(f"b24_{dest}", None))
+            except SettingsError as exc:
+                raise pytest.UsageError(f"b24conform: {exc}") from None
+        return self._settings
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    def observe(self, reply: Any) -> None:
+        if self.current_nodeid:
+            self.recorder.add_evidence(self.current_nodeid, evidence_item(reply, explicit=False))
+
+
+def _state(config: pytest.Config) -> JudgeState:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        state = config.stash[STATE_KEY] = JudgeState(config)
+    return state
+
+
+# -- options ----------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("b24conform", "b24conform judge (crm.activity.add conformance)")
+    for option in OPTIONS:
+        env = f" [env {option.env}]" if option.env else ""
+        if option.kind == "bool":
+            group.addoption(option.flag, action="store_true", default=False, dest=f"b24_{option.dest}",
+                            help=option.help + env)
+        else:
+            group.addoption(option.flag, action="store", default=None, dest=f"b24_{option.dest}",
+                            help=option.help + env)
+    group.addoption("--b24-strict", action="store_const", const="strict", dest="b24_mode", default=None,
+                    help="judge documented ambiguities by their strict verdict (default) [env B24_MODE]")
+    group.addoption("--b24-lenient", action="store_const", const="lenient", dest="b24_mode",
+                    help="accept every reading an ambiguity's lenient verdict allows")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clause(*ids): the conformance clause ids a check proves")
+    config.addinivalue_line("markers", "writes: the check creates data on the target")
+    state = _state(config)
+    config.pluginmanager.register(_ReportListener(state), "b24conform-reports")
+    # junit.xml goes with the other reports when a report folder was asked for explicitly.
+    report_dir = config.getoption("b24_report_dir", None) or os.environ.get("B24_REPORT_DIR")
+    if report_dir and not getattr(config.option, "xmlpath", None) and not state.is_worker:
+        config.option.xmlpath = str(Path(report_dir) / "junit.xml")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None:
+        state.stack.close()
+
+
+# -- collection: clause markers and applicability ---------------------------------------------------
+
+
+def clause_ids(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for marker in item.iter_markers("clause"):
+        for value in marker.args:
+            ids.extend(value if isinstance(value, (list, tuple)) else [value])
+    return list(dict.fromkeys(str(i) for i in ids))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    marked = [(item, clause_ids(item)) for item in items]
+    marked = [(item, ids) for item, ids in marked if ids]
+    if not marked:
+        return  # not a suites run: stay inert
+    state = _state(config)
+    from b24conform.contract import load_contract
+
+    contract = load_contract()
+    settings = state.settings
+    caps = capabilities(settings)
+    for item, ids in marked:
+        item.user_properties.append((CLAUSES_PROPERTY, " ".join(ids)))
+        state.recorder.collect(item.nodeid, ids)
+        unknown = accounting.unknown_ids(contract.clauses, ids)
+        if unknown:
+            state.unknown_clauses.extend(unknown)
+            item.add_marker(pytest.mark.xfail(reason=f"unknown clause id(s) {unknown}", run=False, strict=True))
+            continue
+        clauses = [contract.clauses[i] for i in ids]
+        if any(c.writes for c in clauses):
+            item.add_marker(pytest.mark.writes)
+        reason = accounting.skip_reason(clauses, caps, kind=settings.kind, allow_writes=settings.allow_writes)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        _state(items[0].config).partial_selection = True
+
+
+# -- running: current check, evidence, redaction -----------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    state = _state(item.config)
+    state.current_nodeid = item.nodeid
+    try:
+        return (yield)
+    finally:
+        state.current_nodeid = None
+
+
+def _judged(item: pytest.Item) -> bool:
+    return bool(clause_ids(item)) or bool(JUDGE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if known_secrets() or _judged(item):
+        _redact_report(report)
+    return report
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    longrepr = report.longrepr
+    if longrepr is not None and not isinstance(longrepr, tuple):
+        text = str(longrepr)
+        cleaned = redact(text)
+        if cleaned != text:
+            report.longrepr = cleaned  # a string longrepr is printed as is by the terminal and junit
+    elif isinstance(longrepr, tuple) and len(longrepr) == 3:
+        report.longrepr = (longrepr[0], longrepr[1], redact(longrepr[2]))
+    report.sections = [(title, redact(body)) for title, body in report.sections]
+
+
+class _ReportListener:
+    """Registered per config so that pytest_runtest_logreport (which has no config argument) can
+    reach this run's recorder; under xdist the controller receives every worker's reports here."""
+
+    def __init__(self, state: JudgeState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.state.recorder.on_report(report)
+
+
+# -- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def b24_settings(pytestconfig: pytest.Config) -> Settings:
+    return _state(pytestconfig).settings
+
+
+@pytest.fixture(scope="session")
+def b24_contract() -> Any:
+    from b24conform.contract import load_contract
+
+    return load_contract()
+
+
+@pytest.fixture(scope="session")
+def b24_mode(b24_settings: Settings) -> str:
+    return b24_settings.mode
+
+
+@pytest.fixture(scope="session")
+def b24_target(pytestconfig: pytest.Config) -> Any:
+    from b24conform.judge import factory
+    from b24conform.judge.cleanup import settle_run
+    from b24conform.judge.client import TargetURLError
+
+    state = _state(pytestconfig)
+    settings = state.settings
+    with contextlib.ExitStack() as stack:
+        try:
+            if settings.kind == "mock":
+                target = stack.enter_context(factory.embedded_target(settings))
+            else:
+                target = factory.live_target(settings)
+                stack.callback(target.close)
+        except TargetURLError as exc:
+            raise pytest.UsageError(f"b24conform: {redact(exc)}") from None
+        target.observers.append(state.observe)
+        state.target_display = target.display_url
+        try:
+            yield target
+        finally:
+            result = settle_run(target)
+            if result.deleted:
+                state.cleanup_notes.append(f"deleted {len(result.deleted)} activities created by this run")
+            if result.failed:
+                ledger = target.ledger.path
+                state.cleanup_notes.append(
+                    f"could not delete {len(result.failed)} activities; run `b24conform cleanup` "
+                    f"(ledger {ledger})")
+
+
+@pytest.fixture(scope="session")
+def b24_limits_target(pytestconfig: pytest.Config) -> Any:
+    """A target that may be driven into its rate limits: a second mock with the standard plan's
+    limits, or the live target when --b24-trip-limits declares it safe."""
+    from b24conform.judge import factory
+
+    state = _state(pytestconfig)
+    settings = state.settings
+    if settings.kind == "mock":
+        with factory.embedded_target(settings, limits="standard") as target:
+            target.observers.append(state.observe)
+            yield target
+        return
+    if not settings.trip_limits:
+        pytest.skip("the live target is not declared safe to trip its limits (--b24-trip-limits)")
+    target = factory.live_target(settings, rate_limited=False)
+    target.observers.append(state.observe)
+    try:
+        yield target
+    finally:
+        target.close()
+
+
+@pytest.fixture
+def b24_evidence(request: pytest.FixtureRequest) -> Evidence:
+    return Evidence(_state(request.config).recorder.sink(request.node.nodeid))
+
+
+@pytest.fixture
+def seed_fields(b24_settings: Settings) -> Any:
+    from b24conform.judge.seed import SeedFields
+
+    return SeedFields(b24_settings.fixtures)
+
+
+# -- session end: accounting and reports ------------------------------------------------------------
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    payload = getattr(node, "workeroutput", {}).get("b24conform")
+    if payload:
+        _state(node.config).recorder.merge(payload)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    if state.is_worker:
+        session.config.workeroutput["b24conform"] = state.recorder.export()  # type: ignore[attr-defined]
+        return
+    recorder = state.recorder
+    if not recorder.checks and not recorder.collected:
+        return  # nothing of ours ran
+    from b24conform.contract import load_contract
+    from b24conform.reporting import write_reports
+    from b24conform.reporting.results import RunInfo, build_results
+
+    contract = load_contract()
+    settings = state.settings
+    opt = session.config.option
+    state.partial_selection = state.partial_selection or bool(
+        getattr(opt, "keyword", "") or getattr(opt, "markexpr", ""))
+    state.uncovered = accounting.uncovered(contract.clauses, recorder.covered())
+    info = RunInfo(
+        started=state.started, finished=time.time(), mode=settings.mode,
+        target=state.target_display or (redact(settings.target) if settings.target else "embedded mock portal"),
+        kind=settings.kind, partial=state.partial_selection,
+    )
+    state.results = build_results(contract, recorder.results(), info)
+    state.report_paths = write_reports(state.results, settings.report_dir)
+    failing = bool(state.unknown_clauses) or (bool(state.uncovered) and not state.partial_selection)
+    if failing and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or state.results is None:
+        return
+    tr = terminalreporter
+    counts = state.results["run"]["counts"]["clauses"]
+    tr.write_sep("=", "b24conform clauses")
+    tr.write_line(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+    for note in state.cleanup_notes:
+        tr.write_line(redact(note))
+    if state.unknown_clauses:
+        tr.write_line("checks name unknown clause ids: " + ", ".join(sorted(set(state.unknown_clauses))), red=True)
+    if state.uncovered:
+        head = "clauses with `check: automated` but no collected check"
+        head += " (partial selection, not failing)" if state.partial_selection else ""
+        tr.write_line(f"{head}: {', '.join(state.uncovered)}", red=not state.partial_selection)
+    for path in state.report_paths:
+        tr.write_line(f"report: {path}")

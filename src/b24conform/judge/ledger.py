@@ -1,0 +1,135 @@
+"""The cleanup ledger: every activity the judge may have created, written down before it exists.
+
+An entry is appended (and fsync'd) BEFORE the add request is sent, and completed with the id
+afterwards, so that a crash at any point leaves enough on disk for `b24conform cleanup` to find
+what was created: ids for completed entries, and the SUBJECT marker / ORIGINATOR_ID for entries
+whose answer never arrived. One JSON-lines file per run, under .b24conform/ledger/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DIR = Path(".b24conform") / "ledger"
+
+
+@dataclass
+class Outstanding:
+    """What a ledger still owes: ids to delete and requests whose outcome is unknown."""
+
+    ids: list[int] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # entry keys sent without a known outcome
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids and not self.unknown
+
+
+def replay(events: list[dict[str, Any]]) -> Outstanding:
+    """Fold a ledger's events into what is still outstanding. Pure."""
+    pending: dict[str, None] = {}
+    created: dict[int, None] = {}
+    for event in events:
+        kind = event.get("event")
+        if kind == "sending":
+            pending[event["key"]] = None
+        elif kind == "created":
+            pending.pop(event.get("key", ""), None)
+            created[int(event["id"])] = None
+        elif kind == "not_created":
+            pending.pop(event["key"], None)
+        elif kind == "deleted":
+            created.pop(int(event["id"]), None)
+        elif kind == "swept":  # a list-based sweep resolved every unknown entry
+            pending.clear()
+    return Outstanding(ids=list(created), unknown=list(pending))
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """The events of a ledger file; a torn last line (crash mid-write) is ignored."""
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return events
+
+
+class Ledger:
+    """Append-only record of one run's writes on one portal. `path=None` keeps it in memory (the
+    embedded mock, whose data dies with it)."""
+
+    def __init__(self, path: Path | None, *, portal: str, run_id: str) -> None:
+        self.path = path
+        self.portal = portal
+        self.run_id = run_id
+        self._events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _append(self, event: dict[str, Any]) -> None:
+        event = {"ts": round(time.time(), 3), "run": self.run_id, "portal": self.portal, **event}
+        with self._lock:
+            self._events.append(event)
+            if self.path is None:
+                return
+            line = json.dumps(event, ensure_ascii=False) + "\n"
+            # Open, write, fsync, close each time: the entry must be on disk before the request
+            # leaves, whatever happens to this process afterwards.
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def sending(self, subject: str | None) -> str:
+        key = uuid.uuid4().hex
+        self._append({"event": "sending", "key": key, "subject": subject})
+        return key
+
+    def created(self, key: str, activity_id: int) -> None:
+        self._append({"event": "created", "key": key, "id": int(activity_id)})
+
+    def not_created(self, key: str) -> None:
+        self._append({"event": "not_created", "key": key})
+
+    def deleted(self, activity_id: int) -> None:
+        self._append({"event": "deleted", "id": int(activity_id)})
+
+    def swept(self) -> None:
+        self._append({"event": "swept"})
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._events)
+
+    def outstanding(self) -> Outstanding:
+        return replay(self.events())
+
+    def discard_if_settled(self) -> bool:
+        """Remove the file once nothing is owed; returns True when removed (or in memory)."""
+        if not self.outstanding().empty:
+            return False
+        if self.path is not None and self.path.exists():
+            self.path.unlink()
+        return True
+
+
+def ledger_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.jsonl")) if directory.exists() else []
+
+
+def open_ledger(directory: Path, *, portal: str, run_id: str) -> Ledger:
+    return Ledger(directory / f"{run_id}.jsonl", portal=portal, run_id=run_id)

@@ -1,0 +1,78 @@
+"""Secrets never leave the judge: webhook codes, OAuth tokens and known secrets become "***".
+
+Every output of b24conform (reports, evidence, curl reproductions, pytest output, exception
+messages) goes through `redact()`. The rules are structural (a webhook code is whatever follows
+/rest/<user id>/ in a URL; `auth` is the OAuth token's parameter name) so that even a secret the
+judge never saw, typed by a user into a URL, is hidden; secrets registered at start are replaced
+literally as a second line of defence (e.g. a token echoed in an error message).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+MASK = "***"
+
+# /rest/<user id>/<code>/ : the code is the credential. The user id is not secret.
+_WEBHOOK = re.compile(r"(/rest/\d+/)([^/\s\"'?#&<>]+)")
+# auth=... in a query string or a form body; also access/refresh tokens some clients add.
+_QUERY_AUTH = re.compile(r"(?i)((?:^|[?&\s\"'])(?:auth|access_token|refresh_token)=)([^&\s\"'<>#]+)")
+# "auth": "..." in a JSON body (also Python reprs with single quotes).
+_JSON_AUTH = re.compile(r"(?i)([\"'](?:auth|access_token|refresh_token)[\"']\s*:\s*[\"'])([^\"']*)")
+# fields[auth]=... never happens, but auth[access_token]=... (PHP SDK style) does.
+_PHP_AUTH = re.compile(r"(?i)((?:^|[?&])auth\[[^\]]*\]=)([^&\s\"'<>#]+)")
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def register_secret(*values: str | None) -> None:
+    """Remember secrets to mask literally wherever they appear. Short values are ignored: masking a
+    two-letter string would shred unrelated text and a code that short protects nothing anyway."""
+    with _lock:
+        for value in values:
+            if value and len(value) >= 6:
+                _secrets.add(value)
+
+
+def known_secrets() -> frozenset[str]:
+    with _lock:
+        return frozenset(_secrets)
+
+
+def forget_secrets() -> None:
+    """For tests: start from an empty registry."""
+    with _lock:
+        _secrets.clear()
+
+
+def redact(text: Any) -> str:
+    """`text` as a string with every secret masked."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    # Longest first so that a secret containing another one is masked whole.
+    for secret in sorted(known_secrets(), key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    text = _WEBHOOK.sub(lambda m: m.group(1) + MASK, text)
+    text = _QUERY_AUTH.sub(lambda m: m.group(1) + MASK, text)
+    text = _PHP_AUTH.sub(lambda m: m.group(1) + MASK, text)
+    text = _JSON_AUTH.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+def redact_data(value: Any) -> Any:
+    """A JSON-like value with every string redacted and `auth` values masked (for evidence)."""
+    if isinstance(value, dict):
+        return {
+            k: (MASK if str(k).lower() in {"auth", "access_token", "refresh_token"} else redact_data(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_data(v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value

@@ -1,0 +1,67 @@
+"""The seed page's own example `fields`, adapted to a target's fixture ids.
+
+Source: the curl example of the seed (crm.activity.add.txt, "Code Examples"). It is the request
+every conformant portal must accept, so checks start from it and change one thing at a time.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from b24conform.judge.target import TargetFixtures
+
+
+class _Omit:
+    """Marker for `seed_fields(KEY=OMIT)`: leave KEY out (None would send null)."""
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Any = _Omit()
+
+SEED_FIELDS: dict[str, Any] = {
+    "OWNER_TYPE_ID": 2,
+    "OWNER_ID": 102,
+    "TYPE_ID": 2,
+    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
+    "SUBJECT": "New call",
+    "START_TIME": "2023-12-31T12:00:00+00:00",
+    "END_TIME": "2023-12-31T12:30:00+00:00",
+    "COMPLETED": "N",
+    "PRIORITY": 3,
+    "RESPONSIBLE_ID": 1,
+    "DESCRIPTION": "Important call",
+    "DESCRIPTION_TYPE": 3,
+    "DIRECTION": 2,
+    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
+}
+
+
+def seed_fields(fixtures: TargetFixtures | None = None, **overrides: Any) -> dict[str, Any]:
+    """A fresh copy of the seed's fields bound to `fixtures`; overrides replace keys, OMIT drops them."""
+    fx = fixtures or TargetFixtures()
+    fields = copy.deepcopy(SEED_FIELDS)
+    fields["OWNER_TYPE_ID"] = fx.owner_type_id
+    fields["OWNER_ID"] = fx.owner_id
+    fields["RESPONSIBLE_ID"] = fx.responsible_id
+    fields["COMMUNICATIONS"][0]["ENTITY_ID"] = fx.contact_id
+    fields["COMMUNICATIONS"][0]["ENTITY_TYPE_ID"] = fx.contact_type_id
+    for key, value in overrides.items():
+        if value is OMIT:
+            fields.pop(key, None)
+        else:
+            fields[key] = copy.deepcopy(value)
+    return fields
+
+
+class SeedFields:
+    """What the `seed_fields` fixture returns: call it like `seed_fields(SUBJECT="x", FILES=OMIT)`."""
+
+    OMIT = OMIT
+
+    def __init__(self, fixtures: TargetFixtures) -> None:
+        self.fixtures = fixtures
+
+    def __call__(self, **overrides: Any) -> dict[str, Any]:
+        return seed_fields(self.fixtures, **overrides)

@@ -1,0 +1,309 @@
+"""The target of a run: one portal, its credentials, and the only way checks talk to it.
+
+Names and signatures are those of docs/JUDGE-API.md.
+"""
+from __future__ import annotations
+
+import json as jsonlib
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+from b24conform.judge import redact as _redact
+from b24conform.judge.client import Endpoints, Webhook, encode_request, make_client, method_url
+from b24conform.judge.ledger import Ledger
+from b24conform.judge.ratelimit import LeakyBucket
+from b24conform.judge.safety import (
+    UnsafeRequest,
+    WritesNotAllowed,
+    is_add_method,
+    mark,
+    refuse_mail,
+)
+
+BODY_LIMIT = 4096
+CAPABILITIES = frozenset({"any", "oauth", "mock", "https", "limits"})
+
+__all__ = [
+    "CAPABILITIES", "Endpoints", "Reply", "RequestRecord", "Target", "TargetError", "TargetFixtures",
+    "UnsafeRequest", "Webhook", "WritesNotAllowed",
+]
+
+
+class TargetError(RuntimeError):
+    """The request could not be sent or answered (connection, TLS, timeout). Message redacted."""
+
+
+@dataclass
+class RequestRecord:
+    """What was sent, secrets already redacted."""
+
+    http_method: str
+    url: str
+    content_type: str | None
+    body: str  # truncated to 4 KiB
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"http_method": self.http_method, "url": self.url, "content_type": self.content_type, "body": self.body}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    text: str
+    json: Any | None         # None when the body is not JSON
+    request: RequestRecord
+
+    def curl(self) -> str:
+        """A command that repeats the request, secrets redacted (fill them in to replay)."""
+        parts = ["curl", "-sS", "-X", self.request.http_method]
+        if self.request.content_type:
+            parts += ["-H", f"Content-Type: {self.request.content_type}"]
+        parts += ["-H", "Accept: application/json"]
+        if self.request.body:
+            parts += ["--data-binary", self.request.body]
+        parts.append(self.request.url)
+        return _redact.redact(" ".join(shlex.quote(p) for p in parts))
+
+    def __repr__(self) -> str:  # short, redacted: shows up in assertion messages
+        excerpt = self.text[:200]
+        return _redact.redact(f"Reply(status={self.status}, {self.request.http_method} {self.request.url}, body={excerpt!r})")
+
+
+@dataclass(frozen=True)
+class TargetFixtures:
+    """Ids of existing data on the portal that checks bind activities to (the seed's values on the mock)."""
+
+    owner_type_id: int = 2
+    owner_id: int = 102
+    contact_type_id: int = 3
+    contact_id: int = 134
+    responsible_id: int = 1
+    missing_owner_id: int = 987654321
+    missing_user_id: int = 987654321
+
+
+def _parse_json(text: str) -> Any | None:
+    try:
+        return jsonlib.loads(text)
+    except ValueError:
+        return None
+
+
+def _result_id(data: Any) -> int | None:
+    """The new id of an add's success envelope, however it is typed (int or numeric string)."""
+    if not isinstance(data, dict) or "error" in data:
+        return None
+    result = data.get("result")
+    if isinstance(result, bool):
+        return None
+    if isinstance(result, int) and result > 0:
+        return result
+    if isinstance(result, str) and result.isdigit() and int(result) > 0:
+        return int(result)
+    return None
+
+
+class Target:
+    """One portal under test. Checks call `call()`/`add()`; everything else is the plugin's business."""
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        *,
+        kind: str,
+        run_id: str,
+        mode: str = "strict",
+        allow_writes: bool = False,
+        capabilities: frozenset[str] | set[str] = frozenset({"any"}),
+        fixtures: TargetFixtures | None = None,
+        ledger: Ledger | None = None,
+        limiter: LeakyBucket | None = None,
+        client: httpx.Client | None = None,
+        ca_bundle: str | None = None,
+    ) -> None:
+        if kind not in {"mock", "live"}:
+            raise ValueError(f"kind must be 'mock' or 'live', not {kind!r}")
+        unknown = set(capabilities) - CAPABILITIES
+        if unknown:
+            raise ValueError(f"unknown capabilities {sorted(unknown)}")
+        self.endpoints = endpoints
+        self.kind = kind
+        self.mode = mode
+        self.run_id = run_id
+        # Writes are always allowed on the mock: its data lives in memory and dies with it.
+        self.allow_writes = allow_writes or kind == "mock"
+        self.capabilities = frozenset(capabilities)
+        self.fixtures = fixtures or TargetFixtures()
+        self.ledger = ledger or Ledger(None, portal=endpoints.base_url, run_id=run_id)
+        self.limiter = limiter
+        self.ca_bundle = ca_bundle
+        self._client = client or make_client(ca_bundle)
+        self.observers: list[Callable[[Reply], None]] = []
+        _redact.register_secret(*endpoints.secrets())
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self.endpoints.base_url
+
+    @property
+    def display_url(self) -> str:
+        """The target as shown in reports: webhook code masked."""
+        hook = self.endpoints.webhook
+        url = f"{self.base_url}/rest/{hook.user_id}/{hook.code}/" if hook else f"{self.base_url}/rest/"
+        return _redact.redact(url)
+
+    def __repr__(self) -> str:
+        return f"Target(kind={self.kind!r}, url={self.display_url!r}, mode={self.mode!r})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- the API of docs/JUDGE-API.md -------------------------------------------------------------
+
+    def mark(self, fields: dict) -> dict:
+        """The fields as `add` really sends them (SUBJECT prefix, ORIGINATOR_ID): what a read-back
+        check must compare with."""
+        return mark(fields, self.run_id)
+
+    def add(self, fields: dict, **call_kwargs: Any) -> Reply:
+        """crm.activity.add, write-guarded, marked, written to the ledger first, never retried."""
+        if not self.allow_writes:
+            raise WritesNotAllowed(
+                "this check creates data on a live portal; rerun with --b24-allow-writes to allow it"
+            )
+        params = dict(call_kwargs.pop("params", None) or {})
+        params["fields"] = fields
+        return self.call("crm.activity.add", params, **call_kwargs)
+
+    def call(
+        self,
+        method: str,
+        params: dict | None = None,
+        *,
+        encoding: str = "json",
+        auth: str = "webhook",
+        suffix: str = "",
+        http: bool = False,
+        raw_body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Reply:
+        params = dict(params) if params is not None else None
+        ledger_keys: list[tuple[str, str | None]] = []  # (ledger key, batch command key or None)
+        if is_add_method(method) and params is not None and isinstance(params.get("fields"), dict):
+            refuse_mail(params["fields"], self.kind)
+            params["fields"] = self.mark(params["fields"])
+            ledger_keys.append((self.ledger.sending(params["fields"].get("SUBJECT")), None))
+        elif method.lower().removesuffix(".json") == "batch" and params is not None:
+            params, batch_keys = self._prepare_batch(params)
+            ledger_keys.extend(batch_keys)
+        if raw_body is not None and self.kind != "mock":
+            self._refuse_raw_mail(method, raw_body)
+
+        url, token = method_url(self.endpoints, method, auth=auth, suffix=suffix, http=http)
+        wire = encode_request(url, params, encoding=encoding, token=token, auth=auth,
+                              raw_body=raw_body, content_type=content_type)
+        record = RequestRecord(
+            http_method=wire.http_method,
+            url=_redact.redact(wire.url),
+            content_type=wire.content_type,
+            body=_redact.redact(wire.body[:BODY_LIMIT].decode("utf-8", errors="replace")),
+        )
+        if self.limiter is not None:
+            self.limiter.acquire()
+        headers = {"Content-Type": wire.content_type} if wire.content_type else {}
+        try:
+            response = self._client.request(wire.http_method, wire.url, content=wire.body or None, headers=headers)
+        except httpx.HTTPError as exc:
+            # `from None`: the original exception's text holds the URL with the webhook code.
+            raise TargetError(_redact.redact(f"{record.http_method} {record.url}: {type(exc).__name__}: {exc}")) from None
+        text = response.text
+        reply = Reply(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            text=text,
+            json=_parse_json(text),
+            request=record,
+        )
+        self._settle_ledger(ledger_keys, reply)
+        for observer in list(self.observers):
+            observer(reply)
+        return reply
+
+    # -- ledger and batch helpers -----------------------------------------------------------------
+
+    def _settle_ledger(self, keys: list[tuple[str, str | None]], reply: Reply) -> None:
+        data = reply.json
+        for key, cmd in keys:
+            if cmd is None:
+                new_id = _result_id(data)
+                if new_id is not None:
+                    self.ledger.created(key, new_id)
+                elif isinstance(data, dict) and "error" in data and reply.status < 500:
+                    self.ledger.not_created(key)
+                # anything else (5xx, not JSON): outcome unknown, the entry stays for `cleanup`
+            else:
+                results = (data or {}).get("result", {}) if isinstance(data, dict) else {}
+                inner = results.get("result") if isinstance(results, dict) else None
+                value = inner.get(cmd) if isinstance(inner, dict) else None
+                new_id = _result_id({"result": value}) if value is not None else None
+                if new_id is not None:
+                    self.ledger.created(key, new_id)
+                elif reply.status == 200 and isinstance(inner, (dict, list)):
+                    self.ledger.not_created(key)
+
+    def _prepare_batch(self, params: dict) -> tuple[dict, list[tuple[str, str | None]]]:
+        """Mark and ledger every crm.activity.add inside a batch's cmd map (string commands)."""
+        cmd = params.get("cmd")
+        items = cmd.items() if isinstance(cmd, dict) else enumerate(cmd) if isinstance(cmd, list) else ()
+        keys: list[tuple[str, str | None]] = []
+        new_cmd: dict | list = {} if isinstance(cmd, dict) else []
+        changed = False
+        for cmd_key, command in items:
+            if isinstance(command, str) and is_add_method(command.split("?", 1)[0]):
+                if not self.allow_writes:
+                    raise WritesNotAllowed("batch holds crm.activity.add; rerun with --b24-allow-writes")
+                command = self._mark_command(command)
+                keys.append((self.ledger.sending(None), str(cmd_key)))
+                changed = True
+            if isinstance(new_cmd, dict):
+                new_cmd[cmd_key] = command
+            else:
+                new_cmd.append(command)
+        if changed:
+            params = {**params, "cmd": new_cmd}
+        return params, keys
+
+    def _mark_command(self, command: str) -> str:
+        method, _, query = command.partition("?")
+        pairs = parse_qsl(query, keep_blank_values=True)
+        fields = {k[len("fields["):-1].upper(): v for k, v in pairs if k.startswith("fields[") and k.count("[") == 1}
+        refuse_mail(fields, self.kind)
+        out = []
+        for k, v in pairs:
+            if k == "fields[SUBJECT]":
+                v = self.mark({"SUBJECT": v})["SUBJECT"]
+            if k == "fields[ORIGINATOR_ID]":
+                continue
+            out.append((k, v))
+        out.append(("fields[ORIGINATOR_ID]", "b24conform"))
+        return f"{method}?{urlencode(out)}"
+
+    def _refuse_raw_mail(self, method: str, raw_body: bytes) -> None:
+        if not is_add_method(method):
+            return
+        text = raw_body.decode("utf-8", errors="replace")
+        data = _parse_json(text)
+        if isinstance(data, dict):
+            refuse_mail(data.get("fields"), self.kind)
+            return
+        pairs = parse_qsl(text, keep_blank_values=True)
+        fields = {k[len("fields["):-1]: v for k, v in pairs if k.startswith("fields[") and k.count("[") == 1}
+        refuse_mail(fields, self.kind)

@@ -1,0 +1,102 @@
+"""A tiny stand-in portal for the judge's own tests: plain HTTP on 127.0.0.1, a handful of methods,
+and a log of every request it received. It lets tests drive the judge as a *live* target (the only
+kind with write guards and a file ledger) without a real portal. Not a reference implementation:
+that is b24conform.portal."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+class FakePortal:
+    def __init__(self, code: str = "fakewebhookcode123", token: str = "faketoken123456") -> None:
+        self.code = code
+        self.token = token
+        self.requests: list[dict[str, Any]] = []
+        self.activities: dict[int, dict[str, Any]] = {}
+        self.next_id = 1
+        self.fail_adds = False   # answer adds with a 500 (the id never reaches the judge)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.base_url}/rest/1/{self.code}/"
+
+    def __enter__(self) -> FakePortal:
+        portal = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+                status, payload = portal.handle(self.command, self.path, body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    def handle(self, http_method: str, path: str, body: str) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(path)
+        segments = [s for s in parts.path.split("/") if s]
+        params: dict[str, Any] = {}
+        if body:
+            try:
+                params = json.loads(body)
+            except ValueError:
+                params = dict(parse_qsl(body))
+        with self._lock:
+            self.requests.append({"method": http_method, "path": path, "body": body})
+            if len(segments) == 4 and segments[2] != self.code:
+                return 401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
+            method = segments[-1].lower().removesuffix(".json")
+            if method == "crm.activity.add":
+                if self.fail_adds:
+                    return 500, {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"}
+                fields = params.get("fields") or {}
+                if not fields.get("SUBJECT"):
+                    return 400, {"error": "", "error_description": "The field SUBJECT is not defined or empty."}
+                new_id = self.next_id
+                self.next_id += 1
+                self.activities[new_id] = {"ID": str(new_id), **fields}
+                return 200, {"result": new_id, "time": {}}
+            if method == "crm.activity.delete":
+                activity_id = int(params.get("id") or params.get("ID") or 0)
+                if self.activities.pop(activity_id, None) is None:
+                    return 400, {"error": "", "error_description": "Not found"}
+                return 200, {"result": True}
+            if method == "crm.activity.list":
+                wanted = (params.get("filter") or {}).get("ORIGINATOR_ID")
+                items = [a for a in self.activities.values() if wanted is None or a.get("ORIGINATOR_ID") == wanted]
+                return 200, {"result": items, "total": len(items)}
+            return 404, {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}

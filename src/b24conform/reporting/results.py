@@ -1,0 +1,134 @@
+"""results.json: the run and every clause of the contract with its verdict and its checks.
+
+Every clause of spec/clauses.yaml appears exactly once, so a reader never has to guess whether a
+clause was judged: it is passed, failed, skipped, not_checkable (with the reason) or not_covered.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from b24conform import __version__
+from b24conform.judge.accounting import STATUSES, CheckOutcome, clause_status
+from b24conform.judge.redact import redact, redact_data
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class RunInfo:
+    started: float
+    finished: float
+    mode: str
+    target: str
+    kind: str
+    partial: bool = False
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def family(clause_id: str) -> str:
+    return clause_id.rsplit("-", 1)[0]
+
+
+def _ambiguity(contract: Any, amb_id: str | None, mode: str) -> dict[str, Any] | None:
+    if not amb_id:
+        return None
+    amb = contract.ambiguities.get(amb_id)
+    if amb is None:
+        return {"id": amb_id}
+    accepted = amb.strict if mode == "strict" else amb.lenient
+    return {"id": amb.id, "title": amb.title, "mode": mode, "accepted_readings": list(accepted),
+            "readings": dict(amb.readings), "portal_reading": amb.portal}
+
+
+def _check_dict(check: CheckOutcome) -> dict[str, Any]:
+    return {
+        "nodeid": check.nodeid,
+        "outcome": check.outcome,
+        "duration_s": round(check.duration_s, 4),
+        "message": redact(check.message),
+        "evidence": redact_data(check.evidence),
+    }
+
+
+def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str | None:
+    if status == "not_checkable":
+        return clause.reason or "not checkable from a client"
+    if status == "not_covered":
+        return "no check in this run names this clause"
+    if status == "skipped":
+        reasons = list(dict.fromkeys(c.message for c in checks if c.message))
+        return "; ".join(reasons) or "skipped"
+    if status == "failed":
+        return next((c.message.splitlines()[0] for c in checks if c.outcome == "failed" and c.message), "failed")
+    return None
+
+
+def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> dict[str, Any]:
+    by_clause: dict[str, list[CheckOutcome]] = {}
+    for check in checks:
+        for cid in check.clauses:
+            by_clause.setdefault(cid, []).append(check)
+    clauses = []
+    counts = dict.fromkeys(STATUSES, 0)
+    for cid, clause in contract.clauses.items():
+        mine = by_clause.get(cid, [])
+        status = clause_status(clause.check, mine)
+        counts[status] += 1
+        clauses.append({
+            "id": cid,
+            "family": family(cid),
+            "title": clause.title,
+            "level": clause.level,
+            "where": clause.where,
+            "writes": clause.writes,
+            "status": status,
+            "checks": [_check_dict(c) for c in sorted(mine, key=lambda c: c.nodeid)],
+            "ambiguity": _ambiguity(contract, clause.ambiguity, info.mode),
+            "reason": redact(clause_reason(clause, status, mine)) if clause_reason(clause, status, mine) else None,
+        })
+    check_counts: dict[str, int] = {}
+    for check in checks:
+        check_counts[check.outcome] = check_counts.get(check.outcome, 0) + 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "started": _iso(info.started),
+            "finished": _iso(info.finished),
+            "duration_s": round(info.finished - info.started, 3),
+            "mode": info.mode,
+            "target": redact(info.target),
+            "kind": info.kind,
+            "b24conform_version": __version__,
+            "partial_selection": info.partial,
+            "counts": {"clauses": counts, "checks": check_counts},
+        },
+        "clauses": clauses,
+    }
+
+
+def applicable_passed(results: dict[str, Any]) -> bool:
+    """Every clause that could be judged passed: none failed and none is left without a check."""
+    statuses = {c["status"] for c in results.get("clauses", [])}
+    return "failed" not in statuses and ("not_covered" not in statuses or results["run"].get("partial_selection"))
+
+
+def write_json(results: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)  # readers (CI, `diff`) never see a half-written file
+    return path
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("clauses"), list):
+        raise ValueError(f"{path}: not a b24conform results.json (no `clauses` list)")
+    return data

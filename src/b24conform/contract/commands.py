@@ -52,7 +52,7 @@ def validate_command(
     if problems:
         console.print(f"[bold red]{len(problems)} problem(s) in {root}:[/]")
         for problem in problems:
-            console.print(f"  - {problem}", markup=False, highlight=False)
+            console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     console.print(f"[bold green]spec is clean[/] ({root})")
 

@@ -1,0 +1,156 @@
+"""`b24conform spec validate`: clean on the real spec, and each kind of breakage in a copy is reported."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from b24conform.cli import app
+from b24conform.contract import load_contract
+from b24conform.contract.paths import ENV_VAR
+from b24conform.contract.validate import REQUIRED_OPERATION_IDS, read_spec, validate_spec
+
+runner = CliRunner()
+REAL_SPEC = load_contract().root
+
+
+@pytest.fixture
+def spec_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "spec"
+    shutil.copytree(REAL_SPEC, target)
+    return target
+
+
+def run_validate(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, ["spec", "validate", *args], env=env)
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def test_real_spec_is_clean():
+    assert validate_spec(REAL_SPEC) == []
+    result = run_validate("--spec-dir", str(REAL_SPEC))
+    assert result.exit_code == 0, result.output
+    assert "spec is clean" in result.output
+    for label in ("clauses", "errors", "ambiguities", "schemas"):
+        assert label in result.output
+
+
+def test_summary_counts_match_the_loader():
+    result = run_validate("--spec-dir", str(REAL_SPEC))
+    contract = load_contract()
+    row = re.search(r"clauses\s*│\s*(\d+)", result.output)
+    assert row and int(row.group(1)) == len(contract.clauses)
+    row = re.search(r"errors\s*│\s*(\d+)", result.output)
+    assert row and int(row.group(1)) == len(contract.errors)
+
+
+def test_broken_ref_between_schema_files_fails(spec_copy):
+    edit(spec_copy / "schemas" / "success-envelope.json", '"$ref": "time.json"', '"$ref": "tyme.json"')
+    result = run_validate("--spec-dir", str(spec_copy))
+    assert result.exit_code == 1
+    assert "tyme.json" in result.output and "no such file" in result.output
+
+
+def test_broken_pointer_in_openapi_fails(spec_copy):
+    edit(spec_copy / "openapi.yaml", "schemas/activity-readback.json#/$defs/selection",
+         "schemas/activity-readback.json#/$defs/nothing")
+    problems = validate_spec(spec_copy)
+    assert any("#/$defs/nothing" in p and "no such location" in p for p in problems)
+
+
+def test_unknown_error_id_in_a_clause_fails_through_the_env_var(spec_copy):
+    edit(spec_copy / "clauses.yaml", "errors: [ADD_TYPE_ID_INVALID]", "errors: [NO_SUCH_ERROR]")
+    result = run_validate(env={ENV_VAR: str(spec_copy)})
+    assert result.exit_code == 1
+    assert "unknown error id 'NO_SUCH_ERROR'" in result.output
+
+
+def test_unknown_schema_and_ambiguity_in_a_clause(spec_copy):
+    edit(spec_copy / "clauses.yaml", "schemas: [time.json]", "schemas: [times.json]")
+    edit(spec_copy / "clauses.yaml", "ambiguity: AMB-TIME-KEYS", "ambiguity: AMB-NOPE")
+    problems = validate_spec(spec_copy)
+    assert any("unknown schema 'times.json'" in p for p in problems)
+    assert any("unknown ambiguity 'AMB-NOPE'" in p for p in problems)
+
+
+def test_clause_values_outside_the_allowed_sets(spec_copy):
+    data = yaml.safe_load((spec_copy / "clauses.yaml").read_text())
+    data["clauses"][0].update(where="anywhere", level="MAY", check="manual")
+    data["clauses"][1].update(check="none")
+    data["clauses"][1].pop("reason", None)
+    data["clauses"].append(dict(data["clauses"][2]))
+    (spec_copy / "clauses.yaml").write_text(yaml.safe_dump(data))
+    problems = validate_spec(spec_copy)
+    first, second, third = (c["id"] for c in data["clauses"][:3])
+    for expected in (f"{first}: where 'anywhere'", f"{first}: level 'MAY'", f"{first}: check 'manual'",
+                     f"{second}: check is none but no reason", f"id '{third}' appears 2 times"):
+        assert any(expected in p for p in problems), expected
+
+
+def test_ambiguity_verdicts_must_name_readings(spec_copy):
+    data = yaml.safe_load((spec_copy / "ambiguities.yaml").read_text())
+    data["ambiguities"][0].update(strict=["c"], portal="z")
+    data["ambiguities"][1].update(lenient=["b"])
+    (spec_copy / "ambiguities.yaml").write_text(yaml.safe_dump(data))
+    problems = validate_spec(spec_copy)
+    first, second = data["ambiguities"][0]["id"], data["ambiguities"][1]["id"]
+    assert any(f"{first}: strict names unknown reading 'c'" in p for p in problems)
+    assert any(f"{first}: portal names unknown reading 'z'" in p for p in problems)
+    assert any(f"{second}: lenient does not accept strict" in p for p in problems)
+
+
+def test_schema_meta_validation_and_id(spec_copy):
+    path = spec_copy / "schemas" / "time.json"
+    schema = json.loads(path.read_text())
+    schema["$id"] = "clock.json"
+    schema["properties"]["operating"]["type"] = "float"
+    path.write_text(json.dumps(schema))
+    problems = validate_spec(spec_copy)
+    assert any("time.json: $id is 'clock.json'" in p for p in problems)
+    assert any("schemas/time.json: properties/operating/type" in p for p in problems)
+
+
+def test_openapi_error_ids_must_exist_and_match_their_status(spec_copy):
+    edit(spec_copy / "openapi.yaml", "x-b24-error-ids: [NO_AUTH_FOUND, EXPIRED_TOKEN]",
+         "x-b24-error-ids: [NO_AUTH_FOUND, EXPIRED_TOKEN, QUERY_LIMIT_EXCEEDED, NOT_AN_ERROR]")
+    problems = validate_spec(spec_copy)
+    assert any("response 401: unknown error id 'NOT_AN_ERROR'" in p for p in problems)
+    assert any("response 401: error QUERY_LIMIT_EXCEEDED has HTTP status 503" in p for p in problems)
+
+
+def test_add_operations_must_declare_every_add_error(spec_copy):
+    edit(spec_copy / "openapi.yaml", "ADD_USE_CONFIGURABLE, ", "")
+    problems = validate_spec(spec_copy)
+    assert any("error ADD_USE_CONFIGURABLE of crm.activity.add is not declared" in p for p in problems)
+
+
+def test_openapi_lint_errors_are_reported(spec_copy):
+    edit(spec_copy / "openapi.yaml", "openapi: 3.1.0", "openapi: 3.1.0\nnonsense: true")
+    edit(spec_copy / "openapi.yaml", "      operationId: activityGet\n", "")
+    problems = validate_spec(spec_copy)
+    assert any(p.startswith("openapi.yaml: (root)") and "nonsense" in p for p in problems)
+    assert any("operationId 'activityGet' missing" in p for p in problems)
+
+
+def test_unreadable_file_is_a_problem_not_a_crash(spec_copy):
+    (spec_copy / "errors.yaml").write_text("errors: [unclosed")
+    result = run_validate("--spec-dir", str(spec_copy))
+    assert result.exit_code == 1
+    assert "errors.yaml: cannot be parsed" in result.output
+
+
+def test_operation_ids_are_stable():
+    spec = read_spec(REAL_SPEC)
+    ids = [op.get("operationId") for item in spec.openapi["paths"].values() for op in item.values()
+           if isinstance(op, dict) and "operationId" in op]
+    assert sorted(ids) == sorted(REQUIRED_OPERATION_IDS)

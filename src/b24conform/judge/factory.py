@@ -103,7 +103,8 @@ def embedded_target(settings: Settings, *, limits: str = "off") -> Iterator[Targ
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.server import start_portal
 
-    config = PortalConfig.for_conformance(tls=True, limits=limits, db=":memory:", http_port=True)
+    config = PortalConfig.for_conformance(tls=True, limits=limits, db=":memory:", http_port=True,
+                                          profile=settings.mock_profile)
     with start_portal(config) as portal:
         endpoints = mock_endpoints(portal)
         caps = MOCK_CAPABILITIES | ({"limits"} if limits != "off" else set())

@@ -48,6 +48,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--b24-trip-limits", "trip_limits", "B24_TRIP_LIMITS",
            "declare the live target safe to trip its rate limits (runs the `limits` checks)", "bool"),
     Option("--b24-ledger-dir", "ledger_dir", "B24_LEDGER_DIR", "cleanup ledger folder (default .b24conform/ledger)"),
+    Option("--b24-mock-profile", "mock_profile", "B24_MOCK_PROFILE",
+           "deviation profile of the embedded mock (spec/deviations.yaml), for self-tests of the suites"),
     Option("--b24-run-id", "run_id", "B24_RUN_ID", "run id used in the SUBJECT marker (default: generated)"),
     Option("--b24-fixture-owner-type", "fixture_owner_type_id", "B24_FIXTURE_OWNER_TYPE", "owner type id on a live portal", "int"),
     Option("--b24-fixture-owner", "fixture_owner_id", "B24_FIXTURE_OWNER", "an existing owner (e.g. deal) id", "int"),
@@ -73,6 +75,7 @@ class Settings:
     rate_given: bool = False
     http_url: str | None = None
     trip_limits: bool = False
+    mock_profile: str | None = None
     ledger_dir: Path = Path(".b24conform") / "ledger"
     run_id: str = ""
     fixtures: TargetFixtures = field(default_factory=TargetFixtures)

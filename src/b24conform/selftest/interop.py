@@ -1,0 +1,84 @@
+"""Helpers shared by the interop tests (tests/test_interop_*.py): the seed's example body, the
+portal's address split the way each SDK wants it, and a CA bundle that trusts the reference portal.
+
+Real clients are used unchanged; only the base URL and the CA bundle are given to them through their
+ordinary configuration (environment variables or documented constructor options).
+"""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+# The `fields` of the seed page's examples (curl, JS, PHP), verbatim.
+SEED_FIELDS: dict[str, Any] = {
+    "OWNER_TYPE_ID": 2,
+    "OWNER_ID": 102,
+    "TYPE_ID": 2,
+    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
+    "SUBJECT": "New call",
+    "START_TIME": "2023-12-31T12:00:00+00:00",
+    "END_TIME": "2023-12-31T12:30:00+00:00",
+    "COMPLETED": "N",
+    "PRIORITY": 3,
+    "RESPONSIBLE_ID": 1,
+    "DESCRIPTION": "Important call",
+    "DESCRIPTION_TYPE": 3,
+    "DIRECTION": 2,
+    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
+}
+
+
+def seed_fields(**overrides: Any) -> dict[str, Any]:
+    fields = copy.deepcopy(SEED_FIELDS)
+    for key, value in overrides.items():
+        if value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = value
+    return fields
+
+
+@dataclass(frozen=True)
+class WebhookParts:
+    """https://HOST:PORT/rest/USER/CODE/ split for SDKs that take a domain and a `user/code` token."""
+
+    scheme: str
+    domain: str        # host:port, no scheme
+    user_id: int
+    code: str
+
+    @property
+    def token(self) -> str:
+        return f"{self.user_id}/{self.code}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.domain}/rest/{self.user_id}/{self.code}/"
+
+
+def split_webhook(webhook_url: str) -> WebhookParts:
+    parts = urlsplit(webhook_url)
+    segs = [s for s in parts.path.split("/") if s]
+    if len(segs) < 3 or segs[0] != "rest":
+        raise ValueError("not a webhook URL of the form /rest/<user>/<code>/")
+    return WebhookParts(parts.scheme, parts.netloc, int(segs[1]), segs[2])
+
+
+def trust_bundle(ca_file: str | os.PathLike[str], out_dir: Path) -> Path:
+    """A PEM bundle with the system's (certifi's) CAs plus the portal's CA, so that a client given only
+    this bundle still reaches real portals too."""
+    out = Path(out_dir) / "trust-bundle.pem"
+    chunks: list[str] = []
+    try:
+        import certifi
+
+        chunks.append(Path(certifi.where()).read_text(encoding="ascii", errors="ignore"))
+    except Exception:  # pragma: no cover - certifi is a dependency of requests
+        pass
+    chunks.append(Path(ca_file).read_text(encoding="ascii"))
+    out.write_text("\n".join(c.strip() + "\n" for c in chunks), encoding="ascii")
+    return out

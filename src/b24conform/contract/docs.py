@@ -1,0 +1,272 @@
+"""The spec documentation: fields, errors, clauses and ambiguities as Markdown and self-contained HTML.
+
+Both formats are rendered from one neutral model (sections of tables), so they cannot drift apart.
+Every text comes from spec/; nothing here spells a message or a verdict.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+from b24conform.contract.loader import Contract
+from b24conform.contract.model import Clause
+
+
+@dataclass(frozen=True)
+class Code:
+    """A cell text shown literally (a message, a code, a field name)."""
+
+    text: str
+
+
+Cell = Union[str, Code, list[Union[str, Code]]]  # a list renders as separate lines
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    intro: str = ""
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
+    row_ids: list[str] = field(default_factory=list)  # HTML anchors, one per row (may be empty)
+
+
+# ------------------------------------------------------------------ the model
+
+def _local_def(schema: dict[str, Any], ref: str) -> dict[str, Any] | None:
+    if ref.startswith("#/$defs/"):
+        return schema.get("$defs", {}).get(ref.split("/")[-1])
+    return None
+
+
+def type_label(prop: dict[str, Any], schema: dict[str, Any], contract: Contract) -> str:
+    """A reader's description of a property's type, e.g. "integer, one of 0-3 (crm.enum.contenttype)"."""
+    ref = prop.get("$ref")
+    if ref:
+        local = _local_def(schema, ref)
+        return type_label(local, schema, contract) if local is not None else f"see {ref}"
+    kind = prop.get("type", "any")
+    if "x-b24-enum" in prop:
+        enum = contract.enums[prop["x-b24-enum"]]
+        names = ", ".join(f"{v['ID']} {v['NAME'] or '(none)'}" for v in enum.values)
+        return f"{kind}, an id of {enum.method}: {names}"
+    if prop.get("enum"):
+        return f"{kind}, one of " + " / ".join(str(v) for v in prop["enum"])
+    if prop.get("format") == "date-time":
+        return "date-time, ISO 8601 with offset (2023-12-31T12:00:00+00:00)"
+    if kind == "integer" and "minimum" in prop:
+        return f"integer >= {prop['minimum']}"
+    if kind == "string" and prop.get("minLength"):
+        return "string, not empty or blank" if prop.get("pattern") == "\\S" else "string, not empty"
+    if kind == "array" and prop.get("prefixItems"):
+        parts = [f"{p.get('type', 'any')} ({p.get('description', '').rstrip('.').lower()})" for p in prop["prefixItems"]]
+        closed = prop.get("items") is False
+        return f"list of {'exactly ' if closed else 'at least '}{len(parts)}: " + ", ".join(parts)
+    if kind == "array":
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        what = items.get("$ref") or items.get("type", "any")
+        least = f" (at least {prop['minItems']})" if prop.get("minItems") else ""
+        return f"list{least} of {what}"
+    if kind == "object" and prop.get("properties"):
+        return "object with " + ", ".join(prop["properties"]) + ", and others"
+    return str(kind)
+
+
+def _required_label(name: str, required: set[str], choices: dict[str, str]) -> str:
+    # Name the ambiguities whose verdict decided this field's required-ness, so readers see why.
+    deciding = [amb for amb, how in choices.items() if re.search(rf"\b{re.escape(name)}\b", how)]
+    label = "yes" if name in required else "no"
+    return f"{label} ({', '.join(deciding)})" if deciding else label
+
+
+def properties_section(contract: Contract, schema_name: str, anchor: str, title: str) -> Section:
+    """One row per property of a request schema: name, required, type, meaning."""
+    schema = contract.schema(schema_name)
+    required = set(schema.get("required", []))
+    choices = schema.get("x-b24-ambiguities") or {}
+    unknown = "refused" if schema.get("additionalProperties") is False else "allowed"
+    patterns = ", ".join(f"`{p}`" for p in schema.get("patternProperties", {}))
+    intro = f"{schema.get('description', '')} Schema `{schema_name}`. Other names: {unknown}"
+    intro += f", except {patterns} (allowed)." if patterns else "."
+    section = Section(anchor=anchor, title=title, intro=intro, columns=["field", "required", "type", "meaning"])
+    for name, prop in schema["properties"].items():
+        section.rows.append([Code(name), _required_label(name, required, choices),
+                             type_label(prop, schema, contract), prop.get("description", "")])
+        section.row_ids.append(f"{anchor}-{name}")
+    return section
+
+
+def fields_section(contract: Contract) -> Section:
+    return properties_section(contract, "activity-add-fields.json", "fields", "Fields of crm.activity.add")
+
+
+def shaping_ambiguities_section(contract: Contract) -> Section:
+    """Which ambiguity verdicts each schema encodes."""
+    section = Section(anchor="schema-choices", title="Choices the schemas encode",
+                      intro="Where the docs are ambiguous, the schemas follow the strict reading.",
+                      columns=["schema", "ambiguity", "how"])
+    for name in contract.schema_names():
+        for amb_id, how in (contract.schema(name).get("x-b24-ambiguities") or {}).items():
+            section.rows.append([Code(name), amb_id, how])
+            section.row_ids.append("")
+    return section
+
+
+def errors_section(contract: Contract) -> Section:
+    section = Section(anchor="errors", title="Errors",
+                      intro="Every error a portal may answer, with the exact `error_description`.",
+                      columns=["id", "kind", "HTTP", "error", "error_description", "when"])
+    for err in contract.errors.values():
+        message: list[str | Code] = [Code(err.message)]
+        message += [f"also documented: {v.text!r} ({v.source})" for v in err.variants]
+        section.rows.append([err.id, err.kind, str(err.http_status), Code(err.code or '""'), message,
+                             err.trigger or err.meaning])
+        section.row_ids.append(f"error-{err.id}")
+    return section
+
+
+def _family(clause: Clause) -> str:
+    return clause.id.split("-")[0]
+
+
+def clause_sections(contract: Contract) -> list[Section]:
+    sections: dict[str, Section] = {}
+    for clause in contract.clauses.values():
+        family = _family(clause)
+        section = sections.setdefault(family, Section(
+            anchor=f"clauses-{family.lower()}", title=f"Clauses: {family}",
+            columns=["id", "level", "clause", "relies on", "where", "check"]))
+        relies: list[str | Code] = [f"error {e}" for e in clause.errors]
+        relies += [Code(s) for s in clause.schemas]
+        relies += [f"ambiguity {clause.ambiguity}"] if clause.ambiguity else []
+        check: list[str | Code] = [clause.check] + ([clause.reason] if clause.reason else [])
+        section.rows.append([clause.id, clause.level, [clause.title, clause.statement, f"source: {clause.source}"],
+                             relies, clause.where + (", writes" if clause.writes else ""), check])
+        section.row_ids.append(clause.id)
+    return list(sections.values())
+
+
+def ambiguities_section(contract: Contract) -> Section:
+    section = Section(anchor="ambiguities", title="Ambiguities",
+                      intro="Where the docs disagree with themselves. Strict mode (the default) accepts only the "
+                            "strict readings; lenient mode accepts the lenient ones; the reference portal shows "
+                            "the portal reading.",
+                      columns=["id", "question", "readings", "strict", "lenient", "portal"])
+    for amb in contract.ambiguities.values():
+        readings = [f"{key}: {text}" for key, text in amb.readings.items()]
+        question: list[str | Code] = [amb.title, *(f"source: {s}" for s in amb.sources)]
+        question += [f"note: {amb.note}"] if amb.note else []
+        section.rows.append([amb.id, question, readings, ", ".join(amb.strict), ", ".join(amb.lenient), amb.portal])
+        section.row_ids.append(amb.id)
+    return section
+
+
+def document(contract: Contract) -> list[Section]:
+    return [fields_section(contract),
+            properties_section(contract, "communication.json", "communication", "A COMMUNICATIONS item"),
+            properties_section(contract, "file-data.json", "file-data", "A FILES item"),
+            shaping_ambiguities_section(contract), errors_section(contract),
+            *clause_sections(contract), ambiguities_section(contract)]
+
+
+TITLE = "b24conform: the crm.activity.add contract"
+SUBTITLE = "Generated from spec/ by `b24conform spec docs`. Do not edit by hand."
+
+
+# ------------------------------------------------------------------ Markdown
+
+def _md_text(text: str) -> str:
+    # Pipes would split the table cell; angle brackets would be read as HTML tags.
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_code(text: str) -> str:
+    text = text.replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" or text.startswith(" ") or text.endswith(" ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_cell(cell: Cell) -> str:
+    parts = cell if isinstance(cell, list) else [cell]
+    rendered = [_md_code(p.text) if isinstance(p, Code) else _md_text(p).replace("\n", " ") for p in parts]
+    return "<br>".join(rendered)
+
+
+def render_markdown(sections: Iterable[Section]) -> str:
+    sections = list(sections)
+    lines = [f"# {TITLE}", "", SUBTITLE, "", "Contents:", ""]
+    lines += [f"- [{s.title}](#{s.anchor})" for s in sections]
+    for section in sections:
+        lines += ["", f'<a id="{section.anchor}"></a>', "", f"## {_md_text(section.title)}", ""]
+        if section.intro:
+            lines += [_md_text(section.intro), ""]
+        lines.append("| " + " | ".join(section.columns) + " |")
+        lines.append("|" + "---|" * len(section.columns))
+        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in section.rows]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ HTML
+
+STYLE = """
+body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1d232a; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #d6dde4; padding-bottom: .2rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #d6dde4; padding: .35rem .5rem; vertical-align: top; text-align: left; }
+th { background: #eef2f5; position: sticky; top: 0; }
+tr:nth-child(even) td { background: #f8fafb; }
+tr:target td { background: #fff5cc; }
+code { font: 13px ui-monospace, monospace; background: #eef2f5; padding: 0 .2rem; border-radius: 3px; white-space: pre-wrap; }
+nav ul { columns: 2; } .muted { color: #5b6773; }
+"""
+
+
+def _html_inline(text: str) -> str:
+    # Escape first, then turn `backticks` of spec prose into code spans.
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def _html_cell(cell: Cell) -> str:
+    parts = cell if isinstance(cell, list) else [cell]
+    return "<br>".join(f"<code>{html.escape(p.text)}</code>" if isinstance(p, Code) else _html_inline(p)
+                       for p in parts)
+
+
+def render_html(sections: Iterable[Section]) -> str:
+    sections = list(sections)
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{html.escape(TITLE)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
+           f"<h1>{html.escape(TITLE)}</h1>", f'<p class="muted">{_html_inline(SUBTITLE)}</p>', "<nav><ul>"]
+    out += [f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in sections]
+    out.append("</ul></nav>")
+    for section in sections:
+        out.append(f'<section id="{html.escape(section.anchor)}">')
+        out.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.intro:
+            out.append(f"<p>{_html_inline(section.intro)}</p>")
+        out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in section.columns)
+                   + "</tr></thead><tbody>")
+        for i, row in enumerate(section.rows):
+            row_id = section.row_ids[i] if i < len(section.row_ids) else ""
+            attr = f' id="{html.escape(row_id)}"' if row_id else ""
+            out.append(f"<tr{attr}>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>")
+        out.append("</tbody></table></section>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def write_docs(contract: Contract, out_dir: Path) -> list[Path]:
+    """Write spec.md and spec.html into `out_dir`; returns their paths."""
+    sections = document(contract)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md_path, html_path = out_dir / "spec.md", out_dir / "spec.html"
+    md_path.write_text(render_markdown(sections), encoding="utf-8")
+    html_path.write_text(render_html(sections), encoding="utf-8")
+    return [md_path, html_path]

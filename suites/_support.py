@@ -1,0 +1,73 @@
+"""Small helpers the suites share: sending, judging and recording, so each check stays three lines.
+
+Every reply a check judges goes through `judge()`, which records it as evidence before asserting,
+so the reports show the request/response even for passing checks.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from b24conform.judge.checks import assert_conforms
+from b24conform.judge.safety import ORIGINATOR
+from b24conform.judge.checks.envelope import check_add_success, new_id
+from b24conform.judge.checks.errors import check_error, check_error_one_of
+
+ADD = "crm.activity.add"
+
+
+def judge(evidence: Any, reply: Any, problems: Iterable[str], note: str = "") -> None:
+    """Record the reply, then fail with every problem and the curl reproduction (redacted by the Target)."""
+    evidence.record(reply, note=note)
+    problems = list(problems)
+    if problems:
+        problems.append(f"reproduce with: {reply.curl()}")
+    assert_conforms(problems, note or f"{reply.request.http_method} {reply.request.url}")
+
+
+def try_add(target: Any, fields: Any, **kwargs: Any) -> Any:
+    """An add a conformant portal must refuse. Sent through Target.call, which marks and ledgers any
+    crm.activity.add, so an activity a non-conformant portal creates anyway is still cleaned up."""
+    subject = fields.get("SUBJECT") if isinstance(fields, dict) else None
+    if isinstance(subject, str) and subject and not subject.strip():
+        # Target.mark would prefix a blank SUBJECT and make it valid. Send the body as is, with the
+        # ORIGINATOR_ID marker that `cleanup` finds activities by.
+        body = json.dumps({"fields": {**fields, "ORIGINATOR_ID": ORIGINATOR}}).encode()
+        return target.call(ADD, raw_body=body, content_type="application/json", **kwargs)
+    return target.call(ADD, {"fields": fields}, **kwargs)
+
+
+def expect_error(target: Any, contract: Any, mode: str, evidence: Any, reply: Any, error_id: str, note: str = "") -> None:
+    judge(evidence, reply, check_error(reply, contract, mode, error_id), note or error_id)
+
+
+def expect_one_of(contract: Any, mode: str, evidence: Any, reply: Any, error_ids: Iterable[str], note: str = "") -> None:
+    ids = list(error_ids)
+    judge(evidence, reply, check_error_one_of(reply, contract, mode, ids), note or " | ".join(ids))
+
+
+def add_ok(target: Any, contract: Any, mode: str, evidence: Any, fields: dict, note: str = "", **kwargs: Any) -> int:
+    """Add that must succeed; returns the new id."""
+    reply = target.add(fields, **kwargs)
+    judge(evidence, reply, check_add_success(reply, contract, mode), note or "add")
+    activity_id = new_id(reply)
+    assert activity_id is not None
+    return activity_id
+
+
+def get(target: Any, activity_id: Any) -> Any:
+    return target.call("crm.activity.get", {"id": activity_id})
+
+
+def list_by_id(target: Any, activity_id: Any, select: list[str] | None = None) -> Any:
+    return target.call("crm.activity.list", {"filter": {"ID": activity_id}, "select": select or ["*", "COMMUNICATIONS"]})
+
+
+def clause_errors(contract: Any, clause_id: str) -> tuple[str, ...]:
+    return contract.clauses[clause_id].errors
+
+
+def clause_error(contract: Any, clause_id: str) -> str:
+    """The one error a clause relies on (its first one)."""
+    return contract.clauses[clause_id].errors[0]

@@ -1,0 +1,51 @@
+"""Authorization (AUTH-001..AUTH-007): every credential failure gets its catalogue error."""
+from __future__ import annotations
+
+import pytest
+from _support import clause_error, judge, try_add
+
+from b24conform.judge.checks.errors import check_error
+
+# (clause, Target auth mode). The expected error is the clause's own error id in clauses.yaml.
+BAD_CREDENTIALS = [
+    pytest.param("AUTH-001", "bad_code", id="wrong-code", marks=pytest.mark.clause("AUTH-001")),
+    pytest.param("AUTH-002", "bad_user", id="other-user", marks=pytest.mark.clause("AUTH-002")),
+    pytest.param("AUTH-003", "none", id="no-credentials", marks=pytest.mark.clause("AUTH-003")),
+    pytest.param("AUTH-004", "expired", id="expired-token", marks=pytest.mark.clause("AUTH-004")),
+    pytest.param("AUTH-005", "unscoped", id="no-crm-scope", marks=pytest.mark.clause("AUTH-005")),
+    pytest.param("AUTH-007", "restricted", id="no-add-right", marks=pytest.mark.clause("AUTH-007")),
+]
+
+
+@pytest.mark.parametrize("clause_id,auth", BAD_CREDENTIALS)
+def test_bad_credentials_on_add(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, clause_id, auth):
+    error_id = clause_error(b24_contract, clause_id)
+    # The seed example: valid in every other respect, so only the credential can be refused.
+    # try_add ledgers it, in case a non-conformant portal creates it anyway.
+    reply = try_add(b24_target, seed_fields(), auth=auth)
+    judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, error_id), f"{clause_id} auth={auth}")
+
+
+def _companion_calls(contract):
+    """Every read/write companion and enum method with params that would otherwise be valid."""
+    calls = [
+        ("crm.activity.get", {"id": 1}),
+        ("crm.activity.list", {"filter": {"ID": 1}}),
+        ("crm.activity.update", {"id": 1, "fields": {"DESCRIPTION": "x"}}),
+        ("crm.activity.delete", {"id": 1}),
+        ("crm.activity.fields", {}),
+        ("batch", {"cmd": {"f": "crm.activity.fields"}}),
+    ]
+    calls += [(enum.method, {}) for enum in contract.enums.values()]
+    return calls
+
+
+@pytest.mark.clause("AUTH-006")
+def test_companions_require_credentials(b24_target, b24_contract, b24_mode, b24_evidence):
+    error_id = clause_error(b24_contract, "AUTH-006")
+    problems = []
+    for method, params in _companion_calls(b24_contract):
+        reply = b24_target.call(method, params, auth="bad_code")
+        b24_evidence.record(reply, note=method)
+        problems += [f"{method}: {p}" for p in check_error(reply, b24_contract, b24_mode, error_id)]
+    judge(b24_evidence, reply, problems, "companions with a wrong webhook code")

@@ -1,0 +1,61 @@
+"""E-mail activities (EMAIL-001..EMAIL-006).
+
+Safety: TYPE_ID 4 + DIRECTION 2 + COMPLETED Y sends real mail. Only EMAIL-004 uses it, and only on the
+reference portal (b24_target.kind == "mock"); Target.call refuses it on any other target as well.
+"""
+from __future__ import annotations
+
+import pytest
+from _support import add_ok, clause_error, expect_error, get, judge, try_add
+
+from b24conform.judge.checks.readback import check_completed
+
+EMAIL_TYPE = 4
+OUTGOING = 2
+RECIPIENT = "client@example.com"
+
+
+def email_fields(seed_fields, **changes):
+    """A stored, not sent e-mail (COMPLETED N) to one contact address; `changes` override."""
+    fields = seed_fields(TYPE_ID=EMAIL_TYPE, DIRECTION=OUTGOING, COMPLETED="N", FILES=seed_fields.OMIT)
+    fields["COMMUNICATIONS"][0]["VALUE"] = RECIPIENT
+    fields.update(changes)
+    return fields
+
+
+@pytest.mark.clause("EMAIL-001")
+def test_email_without_recipient(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    # A phone communication with TYPE PHONE: an e-mail drops it and is left with no address.
+    phone = {**seed_fields()["COMMUNICATIONS"][0], "TYPE": "PHONE"}
+    reply = try_add(b24_target, email_fields(seed_fields, COMMUNICATIONS=[phone]))
+    expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-001"))
+
+
+@pytest.mark.clause("EMAIL-002")
+def test_invalid_recipient(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    comm = {**seed_fields()["COMMUNICATIONS"][0], "VALUE": "not-an-address"}
+    reply = try_add(b24_target, email_fields(seed_fields, COMMUNICATIONS=[comm]))
+    expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-002"))
+
+
+@pytest.mark.clause("EMAIL-003")
+@pytest.mark.parametrize("sender", ["Sender Name", "Sender <not-an-address>", "sender@example"])
+def test_invalid_sender(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, sender):
+    reply = try_add(b24_target, email_fields(seed_fields, SETTINGS={"MESSAGE_FROM": sender}))
+    expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-003"))
+
+
+@pytest.mark.clause("EMAIL-004")
+def test_sending_without_sender(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    if b24_target.kind != "mock":  # belt and braces: the clause is `where: mock` already
+        pytest.skip("would send real e-mail on a live portal")
+    reply = try_add(b24_target, email_fields(seed_fields, COMPLETED="Y"))
+    expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-004"))
+
+
+@pytest.mark.clause("EMAIL-006")
+def test_not_sent_email_is_stored(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    fields = email_fields(seed_fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="e-mail, COMPLETED N")
+    reply = get(b24_target, activity_id)
+    judge(b24_evidence, reply, check_completed(reply, b24_contract, b24_mode, sent=fields), "COMPLETED reads back N")

@@ -1,0 +1,88 @@
+"""The error envelope (ERR-001..ERR-005): status, code and message of every error a client can provoke.
+
+Each provocation names the catalogue error it must produce; the catalogue supplies status, code and
+message. General errors are provoked through the credential modes the Target offers.
+"""
+from __future__ import annotations
+
+import pytest
+from _support import judge, try_add
+
+from b24conform.judge.checks.errors import (
+    check_code,
+    check_error,
+    check_error_code_alphabet,
+    check_error_shape,
+    check_message,
+    check_status,
+)
+
+
+def method_error_provocations(seed_fields, fx):
+    """(error id, fields) for method errors reachable by input on any target."""
+    comm = seed_fields()["COMMUNICATIONS"][0]
+    return [
+        ("ADD_TYPE_ID_INVALID", seed_fields(TYPE_ID=seed_fields.OMIT)),
+        ("ADD_COMMUNICATIONS_INVALID", seed_fields(COMMUNICATIONS=seed_fields.OMIT)),
+        ("ADD_RESPONSIBLE_INVALID", seed_fields(RESPONSIBLE_ID=fx.missing_user_id)),
+        ("ADD_SUBJECT_MISSING", seed_fields(SUBJECT="")),
+        ("ADD_ONE_COMMUNICATION_ONLY", seed_fields(COMMUNICATIONS=[comm, comm])),
+        ("ADD_BINDING_FAILED", seed_fields(OWNER_ID=fx.missing_owner_id,
+                                           COMMUNICATIONS=[{**comm, "ENTITY_ID": fx.missing_owner_id}])),
+    ]
+
+
+@pytest.fixture
+def method_errors(b24_target, seed_fields):
+    """Replies to every provocation, with the error id each must carry."""
+    return [(error_id, try_add(b24_target, fields))
+            for error_id, fields in method_error_provocations(seed_fields, b24_target.fixtures)]
+
+
+@pytest.mark.clause("ERR-001")
+def test_method_errors_are_400_envelopes(b24_contract, b24_mode, b24_evidence, method_errors):
+    for error_id, reply in method_errors:
+        judge(b24_evidence, reply, check_error_shape(reply, b24_contract, b24_mode)
+              + check_status(reply, b24_contract, b24_mode, error_id), f"ERR-001 {error_id}")
+
+
+@pytest.mark.clause("ERR-002")
+def test_method_errors_have_empty_code(b24_contract, b24_mode, b24_evidence, method_errors):
+    # AMB-ERROR-CODE-EMPTY: "" strictly; any [A-Za-z0-9_]+ code in lenient mode (check_code reads it).
+    for error_id, reply in method_errors:
+        judge(b24_evidence, reply, check_code(reply, b24_contract, b24_mode, error_id), f"ERR-002 {error_id}")
+
+
+@pytest.mark.clause("ERR-003")
+def test_error_code_alphabet(b24_target, b24_contract, b24_mode, b24_evidence, method_errors, seed_fields):
+    replies = [reply for _, reply in method_errors]
+    replies.append(try_add(b24_target, seed_fields(), auth="bad_code"))
+    replies.append(b24_target.call("crm.activity.nosuchmethod", {}))
+    for reply in replies:
+        judge(b24_evidence, reply, check_error_code_alphabet(reply, b24_contract, b24_mode), "ERR-003")
+
+
+@pytest.mark.clause("ERR-004")
+def test_exact_messages(b24_contract, b24_mode, b24_evidence, method_errors):
+    # AMB-MESSAGE-PERIOD: byte for byte strictly, documented variants in lenient mode.
+    for error_id, reply in method_errors:
+        judge(b24_evidence, reply, check_message(reply, b24_contract, b24_mode, error_id), f"ERR-004 {error_id}")
+
+
+# General errors: (error id, Target auth mode, capability the provocation needs).
+GENERAL = [
+    pytest.param("NO_AUTH_FOUND", "bad_code", "any", id="NO_AUTH_FOUND"),
+    pytest.param("EXPIRED_TOKEN", "expired", "mock", id="EXPIRED_TOKEN"),
+    pytest.param("INSUFFICIENT_SCOPE", "unscoped", "mock", id="INSUFFICIENT_SCOPE"),
+]
+
+
+@pytest.mark.clause("ERR-005")
+@pytest.mark.parametrize("error_id,auth,needs", GENERAL)
+def test_general_errors_keep_status_and_code(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields,
+                                             error_id, auth, needs):
+    assert error_id in b24_contract.clauses["ERR-005"].errors
+    if needs not in b24_target.capabilities:
+        pytest.skip(f"provoking {error_id} needs capability {needs!r}")
+    reply = try_add(b24_target, seed_fields(), auth=auth)
+    judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, error_id), error_id)

@@ -1,0 +1,100 @@
+"""Request limits (LIMIT-001..LIMIT-004).
+
+LIMIT-001..003 run on `b24_limits_target`: a second reference portal with the standard plan's
+limits (or a live portal declared safe with --b24-trip-limits). The bucket is driven by request
+counts: fill it, count what is admitted, never assert on how fast anything is.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from _support import clause_error, judge
+
+from b24conform.judge.checks.envelope import check_success
+from b24conform.judge.checks.errors import check_error
+from b24conform.judge.checks.time_block import check_operating_grows
+from b24conform.judge.ratelimit import STANDARD_BURST, STANDARD_RATE
+
+CHEAP = "crm.enum.activitytype"  # read-only, no parameters: each request costs one bucket slot
+
+
+def fill_until_refused(target, limit: int):
+    """Send CHEAP until the first refusal (or `limit` requests). Returns (admitted, refusal, elapsed)."""
+    admitted, started = 0, time.monotonic()
+    for _ in range(limit):
+        reply = target.call(CHEAP, {})
+        if reply.status != 200:
+            return admitted, reply, time.monotonic() - started
+        admitted += 1
+    return admitted, None, time.monotonic() - started
+
+
+@pytest.mark.clause("LIMIT-003")
+def test_operating_time_limit(b24_limits_target, b24_contract, b24_mode, b24_evidence):
+    """Mock only: the budget is lowered to zero, so the first call's execution time exceeds it."""
+    portal = getattr(b24_limits_target, "portal", None)
+    if portal is None:
+        pytest.skip("needs the reference portal's operating budget")
+    error_id = clause_error(b24_contract, "LIMIT-003")
+    method, other = "crm.activity.list", "crm.activity.fields"
+    budget = portal.state.budget.budget
+    portal.state.budget.budget = 0.0
+    try:
+        crossing = b24_limits_target.call(method, {"filter": {"ID": 1}})
+        blocked = b24_limits_target.call(method, {"filter": {"ID": 1}})
+        still_ok = b24_limits_target.call(other, {})
+    finally:
+        portal.state.budget.budget = budget
+    judge(b24_evidence, crossing, check_success(crossing, b24_contract, b24_mode), "the call that crosses the budget completes")
+    judge(b24_evidence, blocked, check_error(blocked, b24_contract, b24_mode, error_id), "the next call is blocked")
+    judge(b24_evidence, still_ok, check_success(still_ok, b24_contract, b24_mode), "other methods still answer")
+
+
+@pytest.mark.clause("LIMIT-001")
+def test_bucket_trips_past_the_burst(b24_limits_target, b24_contract, b24_mode, b24_evidence):
+    error_id = clause_error(b24_contract, "LIMIT-001")
+    admitted, refusal, elapsed = fill_until_refused(b24_limits_target, 4 * STANDARD_BURST)
+    problems = []
+    if refusal is None:
+        problems.append(f"{admitted} requests admitted without a refusal; the burst is {STANDARD_BURST}")
+        judge(b24_evidence, b24_limits_target.call(CHEAP, {}), problems, "bucket")
+        return
+    # The bucket drained while we filled it: allow what the drain rate let through, nothing more.
+    allowance = STANDARD_BURST + math.ceil(elapsed * STANDARD_RATE) + 1
+    if admitted < STANDARD_BURST - 1 - 3:  # earlier checks of this session may have left a few in the bucket
+        problems.append(f"refused after only {admitted} requests; the burst is {STANDARD_BURST}")
+    if admitted > allowance:
+        problems.append(f"{admitted} requests admitted before the first refusal; at most {allowance} expected")
+    problems += check_error(refusal, b24_contract, b24_mode, error_id)
+    judge(b24_evidence, refusal, problems, f"refused after {admitted} admitted")
+
+
+@pytest.mark.clause("LIMIT-002")
+def test_bucket_drains(b24_limits_target, b24_contract, b24_mode, b24_evidence):
+    # Make sure the bucket is full, then give it a known drain: whole requests' worth of time.
+    _, refusal, _ = fill_until_refused(b24_limits_target, 4 * STANDARD_BURST)
+    assert refusal is not None, "the bucket never filled"
+    slots = 2
+    time.sleep(slots / STANDARD_RATE + 0.1)
+    admitted, again, elapsed = fill_until_refused(b24_limits_target, 4 * STANDARD_BURST)
+    problems = []
+    if admitted < slots:
+        problems.append(f"after draining {slots} slots only {admitted} request(s) were admitted")
+    allowance = slots + math.ceil((elapsed + 0.1) * STANDARD_RATE) + 1
+    if admitted > allowance:
+        problems.append(f"{admitted} admitted after a drain of {slots} slots; at most {allowance} expected")
+    if again is not None:
+        problems += check_error(again, b24_contract, b24_mode, clause_error(b24_contract, "LIMIT-002"))
+    judge(b24_evidence, again or refusal, problems, f"{admitted} admitted after the drain")
+
+
+@pytest.mark.clause("LIMIT-004")
+def test_operating_grows(b24_target, b24_contract, b24_mode, b24_evidence):
+    method = "crm.activity.list"
+    first = b24_target.call(method, {"filter": {"ID": 1}})
+    second = b24_target.call(method, {"filter": {"ID": 1}})
+    b24_evidence.record(first, note="first call")
+    judge(b24_evidence, second, check_operating_grows((first.json, second.json), b24_contract, b24_mode),
+          "operating between two calls")

@@ -1,0 +1,58 @@
+"""Activity types (TYPE-001..TYPE-004, REQ-003): what add creates and which types and providers it refuses."""
+from __future__ import annotations
+
+import pytest
+from _support import add_ok, clause_error, judge, try_add
+
+from b24conform.contract import load_contract
+from b24conform.judge.checks.errors import check_catalogue_error, check_error
+
+CONTRACT = load_contract()
+TYPES = CONTRACT.enums["activitytype"]
+NON_CREATABLE = [i for i in TYPES.ids() if i not in TYPES.creatable]
+# Provider ids of the docs (seed: Possible Error Codes; validation rule `provider` of the reference portal).
+PROVIDER_CONFIGURABLE = "CONFIGURABLE_REST_APP"
+PROVIDER_REST_APP = "REST_APP"
+EMAIL_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "E-mail")
+CUSTOM_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "Custom action")
+
+
+def creatable_fields(seed_fields, type_id):
+    fields = seed_fields(TYPE_ID=type_id)
+    if type_id == EMAIL_TYPE:
+        # TYPE-001 names the e-mail that is not sent: outgoing, COMPLETED N, an address to write to.
+        fields["COMMUNICATIONS"][0]["VALUE"] = "client@example.com"
+        fields.update(DIRECTION=2, COMPLETED="N")
+    return fields
+
+
+@pytest.mark.clause("TYPE-001")
+@pytest.mark.parametrize("type_id", [t for t in TYPES.creatable if t != CUSTOM_TYPE])
+def test_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_id):
+    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, creatable_fields(seed_fields, type_id), note=f"TYPE_ID {type_id}")
+
+
+@pytest.mark.clause("REQ-003")
+@pytest.mark.parametrize("type_id", NON_CREATABLE)
+def test_known_but_not_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_id):
+    reply = try_add(b24_target, seed_fields(TYPE_ID=type_id))
+    problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "REQ-003"))
+    amb = b24_contract.ambiguities[b24_contract.clauses["REQ-003"].ambiguity]
+    if problems and amb.accepts("b", b24_mode) and reply.status == 400:
+        # Lenient reading b: any method error of the catalogue.
+        problems = check_catalogue_error(reply, b24_contract, b24_mode, kinds=["method"])
+    judge(b24_evidence, reply, problems, f"TYPE_ID {type_id}")
+
+
+PROVIDER_CASES = [
+    pytest.param("TYPE-002", {}, id="custom-without-provider", marks=pytest.mark.clause("TYPE-002")),
+    pytest.param("TYPE-003", {"PROVIDER_ID": PROVIDER_CONFIGURABLE}, id="configurable", marks=pytest.mark.clause("TYPE-003")),
+    pytest.param("TYPE-004", {"PROVIDER_ID": PROVIDER_REST_APP}, id="rest-app-via-webhook", marks=pytest.mark.clause("TYPE-004")),
+]
+
+
+@pytest.mark.parametrize("clause_id,extra", PROVIDER_CASES)
+def test_provider_rules(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, clause_id, extra):
+    reply = try_add(b24_target, seed_fields(TYPE_ID=CUSTOM_TYPE, **extra))
+    error_id = clause_error(b24_contract, clause_id)
+    judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, error_id), f"{clause_id} {extra}")

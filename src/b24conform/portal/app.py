@@ -1,0 +1,150 @@
+"""The HTTP shell of the reference portal (Starlette): bytes in, envelope out.
+
+Pipeline of one request, in this order (each step may end it with a catalogue error):
+
+    transport   plain HTTP on the HTTPS-only portal       -> INVALID_REQUEST
+    body        over the size limit                        -> ERROR_BODY_TOO_LARGE
+    route       path outside /rest/                        -> ERROR_METHOD_NOT_FOUND
+    params      body/query not readable (wire.py)          -> ERROR_BAD_BODY
+    auth        webhook path / `auth` token (auth.py)      -> NO_AUTH_FOUND, expired_token
+    limits      leaky bucket of the portal (limits.py)     -> QUERY_LIMIT_EXCEEDED
+    call        scope, operating budget, method (calls.py) -> insufficient_scope, OPERATION_TIME_LIMIT,
+                                                              ERROR_METHOD_NOT_FOUND, method errors
+    envelope    result + time, or error (envelope.py); deviation `response` rewrites last
+
+Anything unexpected becomes the INTERNAL_SERVER_ERROR envelope: the portal never drops a
+connection or prints a stack trace to the client.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from b24conform.portal import wire
+from b24conform.portal.auth import authenticate
+from b24conform.portal.calls import Outcome, invoke, limits_on
+from b24conform.portal.config import PortalConfig
+from b24conform.portal.envelope import JSON_TYPE, Timing, encode, success_body, time_block
+from b24conform.portal.errors import PortalError, catalogue
+from b24conform.portal.routing import parse_path
+from b24conform.portal.state import PortalState
+
+log = logging.getLogger("b24conform.portal")
+
+HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Past the limit the rest of the body is still read (and dropped) so the client gets its 413
+# answer instead of a reset connection; beyond this much more we stop reading.
+DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > limit + DRAIN_LIMIT:
+            break
+    if size > limit:
+        raise PortalError("ERROR_BODY_TOO_LARGE")
+    return b"".join(chunks)
+
+
+def base_url_of(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def handle(state: PortalState, request: Request, https: bool) -> Response:
+    start = state.now()
+    method = ""
+    outcome: Outcome | None = None
+    error_id: str | None = None
+    try:
+        if not https and not state.profile.has("auth", "plain_http"):
+            raise PortalError("INVALID_REQUEST")
+        body = await read_body(request, state.config.max_body_bytes)
+        target = parse_path(request.url.path)
+        if target is None:
+            raise PortalError("ERROR_METHOD_NOT_FOUND")
+        try:
+            params = wire.merge_params(
+                wire.parse_query(request.scope.get("query_string", b"")),
+                wire.parse_body(body, request.headers.get("content-type")),
+            )
+        except wire.BodyError:
+            raise PortalError("ERROR_BAD_BODY") from None
+        caller = authenticate(target, params, state.config, state.profile.auth_accepts)
+        params.pop("auth", None)
+        method = target.method
+        if (
+            state.bucket is not None
+            and not state.profile.has("limits", "bucket_disabled")
+            and not state.bucket.admit(state.now())
+        ):
+            raise PortalError("QUERY_LIMIT_EXCEEDED")
+        outcome = await run_in_threadpool(invoke, state, caller, method, params, base_url_of(request))
+        error_id = outcome.error_id
+    except PortalError as exc:
+        error_id = exc.error_id
+    except Exception:  # noqa: BLE001 - the envelope below is the whole point
+        # Log the method and the traceback only: the path and params may hold webhook codes.
+        log.exception("unexpected error in %s", method or "<no method>")
+        error_id = "INTERNAL_SERVER_ERROR"
+    return respond(state, method, start, outcome, error_id)
+
+
+def respond(state: PortalState, method: str, start: float, outcome: Outcome | None, error_id: str | None) -> Response:
+    try:
+        if error_id:
+            entry = catalogue(error_id)
+            status, body = entry.http_status, entry.body()
+            wrong = state.profile.fault("limits", "wrong_status")
+            if error_id == "QUERY_LIMIT_EXCEEDED" and wrong:
+                status = int(wrong.params.get("status", status))
+        else:
+            assert outcome is not None and outcome.result is not None
+            finish = state.now()
+            timing = Timing(start, finish, outcome.finish - outcome.start, outcome.operating, outcome.operating_reset_at)
+            block = state.profile.apply_time(time_block(timing, state.tz))
+            result = outcome.result
+            status, body = 200, success_body(result.result, block, result.total, result.next_start)
+        status, body, content_type = state.profile.rewrite(method, status, body, JSON_TYPE, error_id)
+        return Response(encode(body), status_code=status, headers={"content-type": content_type})
+    except Exception:  # noqa: BLE001
+        log.exception("unexpected error while answering %s", method or "<no method>")
+        entry = catalogue("INTERNAL_SERVER_ERROR")
+        return Response(encode(entry.body()), status_code=entry.http_status, headers={"content-type": JSON_TYPE})
+
+
+def _make_app(state: PortalState, https: bool) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        return await handle(state, request, https)
+
+    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=HTTP_METHODS)])
+    app.state.portal = state
+    return app
+
+
+def build_app(config: PortalConfig, state: PortalState | None = None) -> Starlette:
+    """The portal as an ASGI app (HTTPS semantics: the API is served).
+
+    Use it in-process with httpx.ASGITransport; start_portal() serves it over sockets.
+    """
+    return _make_app(state or PortalState.create(config), https=True)
+
+
+def build_http_app(state: PortalState) -> Starlette:
+    """The plain-HTTP listener of an HTTPS portal: every call gets INVALID_REQUEST "Https required"
+    (unless a deviation profile says `auth: plain_http`)."""
+    return _make_app(state, https=False)
+
+
+def portal_state(app: Any) -> PortalState:
+    return app.state.portal

@@ -1,0 +1,68 @@
+"""Who is calling: webhook path or OAuth `auth` token -> a Caller, or a catalogue error.
+
+Order: credentials (NO_AUTH_FOUND / expired_token), then scope (insufficient_scope) once the method
+is known. Deviation profiles may accept what a portal must refuse (`auth: wrong_code`, ...).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from b24conform.portal.config import PortalConfig
+from b24conform.portal.errors import PortalError
+from b24conform.portal.routing import Target
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    scopes: tuple[str, ...] | None  # None = every scope
+    app_context: str | None
+    key: str                        # stable, secret-free id of the credential (operating budgets)
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+
+def _key(kind: str, secret: str) -> str:
+    # Budgets are kept per credential; hash it so no secret sits in memory dumps or logs.
+    return f"{kind}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"
+
+
+def authenticate(target: Target, params: dict[str, Any], config: PortalConfig, accepts: frozenset[str] = frozenset()) -> Caller:
+    """`accepts` holds the auth bypasses of the active deviation profile."""
+    if target.is_webhook:
+        hook = config.find_webhook(target.user_id or 0, target.code or "")
+        if hook:
+            return Caller(hook.user_id, hook.scopes, None, _key("webhook", hook.code))
+        other = config.webhook_code_exists(target.code or "")
+        if other and "wrong_user" in accepts:
+            return Caller(target.user_id or other.user_id, other.scopes, None, _key("webhook", other.code))
+        if not other and "wrong_code" in accepts:
+            return Caller(target.user_id or 1, None, None, _key("webhook", target.code or ""))
+        raise PortalError("NO_AUTH_FOUND")
+    token = params.get("auth")
+    if not isinstance(token, str) or not token:
+        if "no_auth" in accepts:
+            return Caller(1, None, None, "anonymous")
+        raise PortalError("NO_AUTH_FOUND")
+    item = config.find_token(token)
+    if item is None:
+        if "wrong_code" in accepts:
+            return Caller(1, None, None, _key("oauth", token))
+        raise PortalError("NO_AUTH_FOUND")
+    if item.expired and "expired_token" not in accepts:
+        raise PortalError("EXPIRED_TOKEN")
+    return Caller(item.user_id, item.scopes, item.app_context, _key("oauth", item.token))
+
+
+def required_scope(method: str) -> str | None:
+    """crm.* methods need the crm scope; batch and the rest need none here."""
+    return "crm" if method.startswith("crm.") else None
+
+
+def check_scope(caller: Caller, method: str, accepts: frozenset[str] = frozenset()) -> None:
+    scope = required_scope(method)
+    if scope and not caller.has_scope(scope) and "scope" not in accepts:
+        raise PortalError("INSUFFICIENT_SCOPE")

@@ -1,0 +1,58 @@
+"""One method call after authentication: scope, operating budget, handler, accounting.
+
+Shared by the HTTP shell (app.py) and batch sub-commands. Blocking (store access): run it off the
+event loop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from b24conform.portal.auth import Caller, check_scope
+from b24conform.portal.errors import PortalError
+from b24conform.portal.methods import registry
+from b24conform.portal.state import CallContext, MethodResult, PortalState
+
+
+@dataclass(frozen=True)
+class Outcome:
+    method: str
+    result: MethodResult | None
+    error_id: str | None
+    start: float
+    finish: float
+    operating: float = 0.0
+    operating_reset_at: int = 0
+
+
+def limits_on(state: PortalState) -> bool:
+    return state.config.limits != "off"
+
+
+def invoke(state: PortalState, caller: Caller, method: str, params: dict[str, Any], base_url: str, in_batch: bool = False) -> Outcome:
+    start = state.now()
+    found = registry().get(method)
+    try:
+        if found is None:
+            raise PortalError("ERROR_METHOD_NOT_FOUND")
+        check_scope(caller, method, state.profile.auth_accepts)
+        if (
+            found.counts_operating
+            and limits_on(state)
+            and not state.profile.has("limits", "operating_disabled")
+            and state.budget.blocked(caller.key, method, start)
+        ):
+            raise PortalError("OPERATION_TIME_LIMIT")
+        ctx = CallContext(state, caller, base_url, in_batch)
+        result, error_id = found.handler(ctx, params), None
+    except PortalError as exc:
+        result, error_id = None, exc.error_id
+    finish = state.now()
+    operating, reset_at = 0.0, int(finish)
+    if found is not None and found.counts_operating:
+        # Every executed call counts, failed ones too: the portal spent the time.
+        if error_id != "OPERATION_TIME_LIMIT":
+            state.budget.record(caller.key, method, finish - start, finish)
+        operating = state.budget.used(caller.key, method, finish)
+        reset_at = state.budget.reset_at(caller.key, method, finish)
+    return Outcome(method, result, error_id, start, finish, operating, reset_at)

@@ -1,0 +1,80 @@
+"""Request limits of a cloud portal (reference docs-contract.md section 5), on an injected clock.
+
+* LeakyBucket - per portal: each request adds 1; the level drains `rate` per second; a request
+  that would take the level past `capacity` is refused (503 QUERY_LIMIT_EXCEEDED) and not counted.
+  standard: 2/s, burst 50; enterprise: 5/s, burst 250.
+* OperatingBudget - per (credential, method): execution time summed in one-minute buckets that
+  live 10 minutes each (a bucket starts at its first counted call). The check runs before a call:
+  once the sum is over the budget the NEXT call is refused (429 OPERATION_TIME_LIMIT); the call
+  that crossed it completes.
+
+Both are plain objects with `now` passed in, so tests drive them without sleeping.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+PLANS = {"standard": (2.0, 50), "enterprise": (5.0, 250)}
+BUCKET_SECONDS = 60.0
+WINDOW_SECONDS = 600.0
+
+
+class LeakyBucket:
+    def __init__(self, rate: float, capacity: int) -> None:
+        self.rate, self.capacity = rate, capacity
+        self._level = 0.0
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def admit(self, now: float) -> bool:
+        with self._lock:
+            if self._last is not None:
+                self._level = max(0.0, self._level - (now - self._last) * self.rate)
+            self._last = now if self._last is None else max(self._last, now)
+            if self._level + 1 > self.capacity:
+                return False
+            self._level += 1
+            return True
+
+    @property
+    def level(self) -> float:
+        return self._level
+
+
+@dataclass
+class _Bucket:
+    start: float
+    total: float = 0.0
+
+
+@dataclass
+class OperatingBudget:
+    budget: float = 480.0
+    _buckets: dict[tuple[str, str], list[_Bucket]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _live(self, key: tuple[str, str], now: float) -> list[_Bucket]:
+        buckets = [b for b in self._buckets.get(key, []) if b.start + WINDOW_SECONDS > now]
+        self._buckets[key] = buckets
+        return buckets
+
+    def used(self, credential: str, method: str, now: float) -> float:
+        with self._lock:
+            return sum(b.total for b in self._live((credential, method), now))
+
+    def blocked(self, credential: str, method: str, now: float) -> bool:
+        return self.used(credential, method, now) > self.budget
+
+    def record(self, credential: str, method: str, seconds: float, now: float) -> None:
+        with self._lock:
+            buckets = self._live((credential, method), now)
+            if not buckets or buckets[-1].start + BUCKET_SECONDS <= now:
+                buckets.append(_Bucket(start=now))
+            buckets[-1].total += max(0.0, seconds)
+
+    def reset_at(self, credential: str, method: str, now: float) -> int:
+        """When the oldest live bucket leaves the window (now + 10 min when there is none)."""
+        with self._lock:
+            buckets = self._live((credential, method), now)
+            return int((buckets[0].start if buckets else now) + WINDOW_SECONDS)

@@ -1,0 +1,121 @@
+"""crm.activity.list: filter, order and paging as pure functions over read-back rows.
+
+Filter keys carry an operator prefix (reference docs-contract.md section 3):
+    =  (default)   !  !=   >  >=  <  <=   @ (in)  !@ (not in)
+    %  (contains)  =% / %= (LIKE with explicit %)  !% / !=% / !%= (not like)
+Values compare as numbers when both sides are integers, as instants for datetime fields, as
+case-insensitive text otherwise. Unknown fields never match anything... except that portals
+ignore them, so an unknown field is dropped from the filter.
+"""
+from __future__ import annotations
+
+import fnmatch
+from datetime import timezone
+from typing import Any, Callable
+
+from b24conform.portal.coerce import as_int, as_text, parse_datetime
+from b24conform.portal.records import DATETIME_FIELDS
+from b24conform.portal.readback import BASE_FIELDS
+
+PAGE_SIZE = 50
+# Longest first, so "!%=" is not read as "!" + "%=".
+PREFIXES = ("!%=", "!=%", "=%", "%=", ">=", "<=", "!@", "!%", "!=", ">", "<", "@", "%", "=", "!")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    for prefix in PREFIXES:
+        if key.startswith(prefix):
+            return prefix, key[len(prefix):].upper()
+    return "=", key.upper()
+
+
+def _norm(name: str, value: Any, tz: timezone) -> Any:
+    if value is None or value == "":
+        return None
+    if name in DATETIME_FIELDS:
+        return parse_datetime(value, tz)
+    number = as_int(value)
+    if number is not None:
+        return number
+    text = as_text(value)
+    return text.lower() if text is not None else None
+
+
+def _like(pattern: str, value: str) -> bool:
+    return fnmatch.fnmatchcase(value, pattern.replace("%", "*").replace("_", "?"))
+
+
+def _compare(op: str, have: Any, want: Any) -> bool:
+    if op in ("@", "!@"):
+        inside = have in want
+        return inside if op == "@" else not inside
+    if op in ("%", "!%"):
+        found = want is not None and have is not None and str(want) in str(have)
+        return found if op == "%" else not found
+    if op in ("=%", "%=", "!=%", "!%="):
+        found = want is not None and have is not None and _like(str(want), str(have))
+        return not found if op.startswith("!") else found
+    if op == "=":
+        return have == want
+    if op in ("!", "!="):
+        return have != want
+    if have is None or want is None or type(have) is not type(want):
+        if not (isinstance(have, (int, float)) and isinstance(want, (int, float))):
+            return False
+    return {">": have > want, ">=": have >= want, "<": have < want, "<=": have <= want}[op]
+
+
+def build_filter(raw: Any, tz: timezone) -> Callable[[dict[str, Any]], bool]:
+    """A predicate over read-back rows (values as strings)."""
+    conditions = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            op, name = split_key(str(key))
+            if name not in BASE_FIELDS:
+                continue
+            if op in ("@", "!@"):
+                values = value if isinstance(value, list) else [value]
+                want: Any = [_norm(name, v, tz) for v in values]
+            elif isinstance(value, list):  # a list under = means IN, as portals read it
+                op, want = ("@" if op == "=" else "!@" if op in ("!", "!=") else op), [_norm(name, v, tz) for v in value]
+            else:
+                want = _norm(name, value, tz)
+            conditions.append((op, name, want))
+
+    def predicate(row: dict[str, Any]) -> bool:
+        return all(_compare(op, _norm(name, row.get(name), tz), want) for op, name, want in conditions)
+
+    return predicate
+
+
+def sort_rows(rows: list[dict[str, Any]], order: Any, tz: timezone) -> list[dict[str, Any]]:
+    """`order` {FIELD: ASC|DESC}; default START_TIME ascending; ties by ID so pages are stable."""
+    keys: list[tuple[str, bool]] = []
+    if isinstance(order, dict):
+        for name, direction in order.items():
+            if str(name).upper() in BASE_FIELDS:
+                keys.append((str(name).upper(), str(direction).upper() == "DESC"))
+    if not keys:
+        keys = [("START_TIME", False)]
+    if not any(name == "ID" for name, _ in keys):
+        keys.append(("ID", False))
+    result = list(rows)
+    for name, desc in reversed(keys):
+        # None sorts first ascending, like SQL NULLs in MySQL.
+        def key(row, name=name):
+            value = _norm(name, row.get(name), tz)
+            return (value is not None, (0, value) if isinstance(value, (int, float)) else (1, str(value)))
+        result.sort(key=key, reverse=desc)
+    return result
+
+
+def page(rows: list[Any], start: Any) -> tuple[list[Any], int | None, int | None]:
+    """(items, total, next). start=-1 disables total and returns the first page."""
+    offset = as_int(start)
+    if offset == -1:
+        return rows[:PAGE_SIZE], None, None
+    offset = max(0, offset or 0)
+    items = rows[offset: offset + PAGE_SIZE]
+    total = len(rows)
+    next_start = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
+    return items, total, next_start

@@ -1,0 +1,151 @@
+"""crm.activity.add / get / list / update / delete."""
+from __future__ import annotations
+
+from typing import Any
+
+from b24conform.portal import listing, readback
+from b24conform.portal.coerce import as_int, as_text, parse_message_from
+from b24conform.portal.errors import PortalError
+from b24conform.portal.records import apply_update, build_communications, build_record
+from b24conform.portal.state import CallContext, MethodResult
+from b24conform.portal.validation import (
+    AddRequest,
+    decoded_files,
+    first_error,
+    rule_communications,
+    rule_count,
+    sends_email,
+)
+
+
+def _request(ctx: CallContext, fields: Any) -> AddRequest:
+    state = ctx.state
+    return AddRequest(
+        fields=fields,
+        user_id=ctx.caller.user_id,
+        app_context=ctx.caller.app_context,
+        world=state.world,
+        responsible_fallback=state.config.responsible_fallback,
+    )
+
+
+def add(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+    state = ctx.state
+    req = _request(ctx, params.get("fields"))
+    error = first_error(req, state.profile.skipped_rules)
+    if error:
+        raise PortalError(error)
+    record = build_record(req, state.now(), state.tz)
+    communications = build_communications(req, record)
+    files = decoded_files(req) or []
+    mail = None
+    if sends_email(req):
+        settings = req.settings
+        mail = {
+            "from": parse_message_from(settings.get("MESSAGE_FROM")) or "",
+            "to": [c["VALUE"] for c in communications],
+            "subject": record.get("SUBJECT") or "",
+            "body": record.get("DESCRIPTION") or "",
+            "copy": (as_text(settings.get("DISABLE_SENDING_MESSAGE_COPY")) or "").upper() != "Y",
+        }
+    new_id = state.store.add(record, communications, files, mail, reuse_ids=state.profile.has("store", "reuse_ids"))
+    if state.profile.has("store", "no_persist"):
+        state.store.delete(new_id)
+    return MethodResult(new_id)
+
+
+def _id(params: dict[str, Any]) -> int:
+    value = as_int(params.get("id", params.get("ID")))
+    if value is None or value <= 0:
+        raise PortalError("ID_INVALID")
+    return value
+
+
+def can_read(ctx: CallContext, record: dict[str, Any]) -> bool:
+    user = ctx.caller.user_id
+    scope = ctx.state.world.right(user, "read")
+    if scope == "all":
+        return True
+    if scope == "own":
+        return user in (record.get("RESPONSIBLE_ID"), record.get("AUTHOR_ID"))
+    return False
+
+
+def _visible(ctx: CallContext, activity_id: int) -> dict[str, Any]:
+    record = ctx.state.store.get(activity_id)
+    if record is None:
+        raise PortalError("ACTIVITY_NOT_FOUND")
+    if not can_read(ctx, record):
+        raise PortalError("ADD_ACCESS_DENIED")
+    return record
+
+
+def get(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+    record = _visible(ctx, _id(params))
+    item = readback.activity(record, ctx.state.tz, ctx.base_url)
+    return MethodResult(ctx.state.profile.alter_record(item))
+
+
+def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+    state = ctx.state
+    records = state.store.all()
+    if records and state.profile.has("store", "list_omits_new"):
+        newest = max(r["ID"] for r in records)
+        records = [r for r in records if r["ID"] != newest]
+    records = [r for r in records if can_read(ctx, r)]
+    # Filter and sort on the full read-back; cut to `select` only at the end.
+    full = [readback.activity(r, state.tz, ctx.base_url) for r in records]
+    matches = [row for row in full if listing.build_filter(params.get("filter"), state.tz)(row)]
+    ordered = listing.sort_rows(matches, params.get("order"), state.tz)
+    items, total, next_start = listing.page(ordered, params.get("start"))
+    select = readback.resolve_select(params.get("select"))
+    result = [state.profile.alter_record({k: row[k] for k in select if k in row}) for row in items]
+    wrong_total = state.profile.fault("store", "wrong_total")
+    if wrong_total and total is not None:
+        total += int(wrong_total.params.get("delta", 1))
+    return MethodResult(result, total=total, next_start=next_start)
+
+
+def update(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+    state = ctx.state
+    activity_id = _id(params)
+    record = _visible(ctx, activity_id)
+    if not state.world.right(ctx.caller.user_id, "update"):
+        raise PortalError("ADD_ACCESS_DENIED")
+    fields = params.get("fields")
+    fields = fields if isinstance(fields, dict) else {}
+    if "SUBJECT" in fields and not (as_text(fields["SUBJECT"]) or "").strip():
+        raise PortalError("ADD_SUBJECT_MISSING")
+    if "RESPONSIBLE_ID" in fields:
+        value = as_int(fields["RESPONSIBLE_ID"])
+        if value is None or value <= 0 or not state.world.user(value):
+            raise PortalError("ADD_RESPONSIBLE_INVALID")
+    communications = None
+    if "COMMUNICATIONS" in fields:
+        # Check the new communications against the activity's (immutable) type.
+        req = _request(ctx, {**fields, "TYPE_ID": record.get("TYPE_ID")})
+        error = rule_communications(req) or rule_count(req)
+        if error:
+            raise PortalError(error)
+        communications = build_communications(req, record)
+    files = None
+    if "FILES" in fields:
+        files = decoded_files(_request(ctx, fields))
+        if files is None:
+            raise PortalError("FILES_INVALID")
+    updated = apply_update(record, fields, state.now(), state.tz, ctx.caller.user_id)
+    for key in ("ID", "COMMUNICATIONS", "FILES"):
+        updated.pop(key, None)
+    state.store.update(activity_id, updated, communications, files)
+    return MethodResult(True)
+
+
+def delete(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+    state = ctx.state
+    activity_id = _id(params)
+    _visible(ctx, activity_id)
+    if not state.world.right(ctx.caller.user_id, "delete"):
+        raise PortalError("ADD_ACCESS_DENIED")
+    if not state.profile.has("store", "delete_noop"):
+        state.store.delete(activity_id)
+    return MethodResult(True)

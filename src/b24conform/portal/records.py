@@ -1,0 +1,138 @@
+"""Input fields -> the stored activity record (after validation passed), and update merging.
+
+The stored record keeps typed values (ints as ints, datetimes as Unix timestamps) so that JSON,
+form and query input give byte-identical records; readback.py turns them into the portal's
+strings. Defensive on purpose: a deviation profile may skip validation rules, and storing odd
+input must then still not crash.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from b24conform.portal.coerce import as_int, as_text, parse_datetime
+from b24conform.portal.validation import (
+    TYPE_CALL,
+    TYPE_EMAIL,
+    TYPE_MEETING,
+    AddRequest,
+    bound_item,
+    counted_communications,
+    responsible_id,
+)
+
+INT_FIELDS = (
+    "OWNER_ID", "OWNER_TYPE_ID", "TYPE_ID", "ASSOCIATED_ENTITY_ID", "STATUS", "RESPONSIBLE_ID", "PRIORITY",
+    "NOTIFY_TYPE", "NOTIFY_VALUE", "DESCRIPTION_TYPE", "DIRECTION", "AUTHOR_ID", "EDITOR_ID",
+    "RESULT_STATUS", "RESULT_STREAM", "RESULT_MARK", "AUTOCOMPLETE_RULE",
+)
+FLOAT_FIELDS = ("RESULT_VALUE", "RESULT_SUM")
+TEXT_FIELDS = (
+    "PROVIDER_ID", "PROVIDER_TYPE_ID", "PROVIDER_GROUP_ID", "SUBJECT", "COMPLETED", "DESCRIPTION", "LOCATION",
+    "ORIGINATOR_ID", "ORIGIN_ID", "ORIGIN_VERSION", "PROVIDER_DATA", "RESULT_CURRENCY_ID", "RESULT_SOURCE_ID",
+    "IS_INCOMING_CHANNEL",
+)
+DATETIME_FIELDS = ("CREATED", "LAST_UPDATED", "START_TIME", "END_TIME", "DEADLINE")
+OBJECT_FIELDS = ("SETTINGS", "PROVIDER_PARAMS")
+
+# Never taken from input: derived, read-only, or immutable after creation (update ignores them).
+READ_ONLY = ("ID", "CREATED", "LAST_UPDATED", "AUTHOR_ID", "EDITOR_ID", "DEADLINE", "ASSOCIATED_ENTITY_ID")
+IMMUTABLE = ("TYPE_ID", "OWNER_ID", "OWNER_TYPE_ID")
+
+# What a portal fills in for the built-in types when no provider is given.
+DEFAULT_PROVIDERS = {
+    TYPE_MEETING: ("CRM_MEETING", "MEETING"),
+    TYPE_CALL: ("VOXIMPLANT_CALL", "CALL"),
+    TYPE_EMAIL: ("CRM_EMAIL", "EMAIL"),
+}
+COMMUNICATION_TYPES = {TYPE_CALL: "PHONE", TYPE_EMAIL: "EMAIL", TYPE_MEETING: ""}
+
+DEFAULTS: dict[str, Any] = {
+    "ASSOCIATED_ENTITY_ID": 0, "PRIORITY": 2, "NOTIFY_TYPE": 0, "NOTIFY_VALUE": 0, "DESCRIPTION_TYPE": 1,
+    "DIRECTION": 0, "COMPLETED": "N", "AUTOCOMPLETE_RULE": 0,
+}
+
+
+def _coerce(name: str, value: Any, tz: timezone) -> Any:
+    if name in INT_FIELDS:
+        return as_int(value)
+    if name in FLOAT_FIELDS:
+        text = as_text(value)
+        try:
+            return float(text) if text not in (None, "") else None
+        except ValueError:
+            return None
+    if name in DATETIME_FIELDS:
+        return parse_datetime(value, tz)
+    if name in OBJECT_FIELDS:
+        return value if isinstance(value, (dict, list)) else {}
+    if name == "COMPLETED" or name == "IS_INCOMING_CHANNEL":
+        text = (as_text(value) or "").upper()
+        return text if text in ("Y", "N") else None
+    return as_text(value)
+
+
+def _assign(record: dict[str, Any], fields: dict[str, Any], tz: timezone, skip: tuple[str, ...]) -> None:
+    for name in (*INT_FIELDS, *FLOAT_FIELDS, *TEXT_FIELDS, *DATETIME_FIELDS, *OBJECT_FIELDS):
+        if name in fields and name not in skip:
+            record[name] = _coerce(name, fields[name], tz)
+
+
+def derive(record: dict[str, Any]) -> None:
+    """Fields the portal computes: DEADLINE (AMB-DEADLINE-DERIVED reading a) and STATUS."""
+    if record.get("TYPE_ID") in (TYPE_CALL, TYPE_MEETING):
+        record["DEADLINE"] = record.get("START_TIME")
+    else:
+        record["DEADLINE"] = record.get("END_TIME")
+    if record.get("STATUS") in (None, 0):
+        record["STATUS"] = 2 if record.get("COMPLETED") == "Y" else 1
+
+
+def build_record(req: AddRequest, now: float, tz: timezone) -> dict[str, Any]:
+    fields = req.f
+    record: dict[str, Any] = dict(DEFAULTS)
+    _assign(record, fields, tz, skip=READ_ONLY)
+    for key, value in DEFAULTS.items():
+        if record.get(key) is None:
+            record[key] = value
+    bound = bound_item(req)
+    if bound:
+        record["OWNER_TYPE_ID"], record["OWNER_ID"] = bound
+    record["RESPONSIBLE_ID"] = responsible_id(req) or as_int(fields.get("RESPONSIBLE_ID")) or req.user_id
+    type_id = record.get("TYPE_ID")
+    if not record.get("PROVIDER_ID") and type_id in DEFAULT_PROVIDERS:
+        record["PROVIDER_ID"], provider_type = DEFAULT_PROVIDERS[type_id]
+        record["PROVIDER_TYPE_ID"] = record.get("PROVIDER_TYPE_ID") or provider_type
+    record["CREATED"] = record["LAST_UPDATED"] = now
+    record["AUTHOR_ID"] = record["EDITOR_ID"] = req.user_id
+    derive(record)
+    return record
+
+
+def build_communications(req: AddRequest, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The communications kept, with TYPE filled by the portal (PHONE / EMAIL / "" for meetings)."""
+    filled = COMMUNICATION_TYPES.get(record.get("TYPE_ID"))
+    result = []
+    for comm in counted_communications(req):
+        ent_type, ent_id = as_int(comm.get("ENTITY_TYPE_ID")), as_int(comm.get("ENTITY_ID"))
+        if ent_type is None or ent_id is None:
+            ent_type, ent_id = record.get("OWNER_TYPE_ID"), record.get("OWNER_ID")
+        result.append({
+            "TYPE": filled if filled is not None else (as_text(comm.get("TYPE")) or ""),
+            "VALUE": (as_text(comm.get("VALUE")) or "").strip(),
+            "ENTITY_ID": ent_id,
+            "ENTITY_TYPE_ID": ent_type,
+        })
+    return result
+
+
+def apply_update(record: dict[str, Any], fields: dict[str, Any], now: float, tz: timezone, user_id: int) -> dict[str, Any]:
+    """The record after crm.activity.update: TYPE_ID and the owner are immutable and ignored."""
+    updated = dict(record)
+    _assign(updated, fields, tz, skip=READ_ONLY + IMMUTABLE)
+    updated["LAST_UPDATED"] = now
+    updated["EDITOR_ID"] = user_id
+    if "STATUS" not in fields and "COMPLETED" in fields:
+        updated["STATUS"] = 0
+    derive(updated)
+    return updated

@@ -1,0 +1,87 @@
+"""Helpers for tests of the portal (and the judge's own tests): the seed example and the wire
+format each official client sends it in.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from b24conform.portal.wire import encode_php_query
+
+SEED_FIELDS: dict[str, Any] = {
+    "OWNER_TYPE_ID": 2,
+    "OWNER_ID": 102,
+    "TYPE_ID": 2,
+    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
+    "SUBJECT": "New call",
+    "START_TIME": "2023-12-31T12:00:00+00:00",
+    "END_TIME": "2023-12-31T12:30:00+00:00",
+    "COMPLETED": "N",
+    "PRIORITY": 3,
+    "RESPONSIBLE_ID": 1,
+    "DESCRIPTION": "Important call",
+    "DESCRIPTION_TYPE": 3,
+    "DIRECTION": 2,
+    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
+}
+
+
+def seed_fields(**changes: Any) -> dict[str, Any]:
+    """A copy of the seed's fields; a change of None removes the key."""
+    fields = copy.deepcopy(SEED_FIELDS)
+    for key, value in changes.items():
+        if value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = value
+    return fields
+
+
+@dataclass(frozen=True)
+class WireRequest:
+    """One HTTP request, as a client would send it (path relative to the portal's base URL)."""
+
+    client: str
+    http_method: str
+    path: str
+    headers: dict[str, str]
+    content: bytes
+
+
+def client_requests(params: dict[str, Any], method: str, user_id: int, code: str, token: str) -> list[WireRequest]:
+    """The same call in the wire format of each client the seed page shows."""
+    as_json = json.dumps(params).encode()
+    with_auth = json.dumps({**params, "auth": token}).encode()
+    json_headers = {"content-type": "application/json", "accept": "application/json"}
+    form_headers = {"content-type": "application/x-www-form-urlencoded"}
+    hook = f"/rest/{user_id}/{code}"
+    return [
+        # curl, webhook: JSON POST to /rest/{user}/{code}/{method}
+        WireRequest("curl-webhook", "POST", f"{hook}/{method}", json_headers, as_json),
+        # curl, OAuth: JSON POST to /rest/{method} with "auth" in the body
+        WireRequest("curl-oauth", "POST", f"/rest/{method}", json_headers, with_auth),
+        # JS SDK ($b24.callMethod): JSON POST to {base}/{method} plus its own query parameters
+        WireRequest("js-sdk", "POST", f"{hook}/{method}?logTag=b24conform", {"content-type": "application/json"}, as_json),
+        # PHP SDK: lower-cased method, trailing slash, JSON body
+        WireRequest("php-sdk", "POST", f"{hook}/{method.lower()}/", json_headers, as_json),
+        # BX24.callMethod (app frame): form-encoded PHP keys, auth in the form, .json suffix
+        WireRequest("bx24", "POST", f"/rest/{method}.json", form_headers, encode_php_query({**params, "auth": token}).encode()),
+        # CRest: http_build_query POST to the webhook URL + method + .json
+        WireRequest("crest", "POST", f"{hook}/{method}.json", form_headers, encode_php_query(params).encode()),
+    ]
+
+
+# Read-back keys that differ between two adds of the same fields.
+VOLATILE = ("ID", "CREATED", "LAST_UPDATED")
+
+
+def comparable(item: dict[str, Any]) -> dict[str, Any]:
+    """A read-back without what differs between two otherwise equal activities."""
+    out = {k: v for k, v in item.items() if k not in VOLATILE}
+    out["COMMUNICATIONS"] = [
+        {k: v for k, v in c.items() if k not in ("ID", "ACTIVITY_ID")} for c in item.get("COMMUNICATIONS", [])
+    ]
+    out["FILES"] = len(item.get("FILES", []))
+    return out

@@ -1,0 +1,253 @@
+"""crm.activity.add validation: ONE pinned order, as a list of small pure rules.
+
+THE ORDER (clause REQ-010 of spec/clauses.yaml; the first failing rule answers):
+
+    1. fields          `fields` is an object                     -> ADD_TYPE_ID_INVALID
+    2. type_id         TYPE_ID absent / not int / not an enum id  -> ADD_TYPE_ID_INVALID
+                       known but not creatable (0, 3, 5)          -> ADD_CUSTOM_WITHOUT_PROVIDER
+    3. provider        TYPE_ID 6 without PROVIDER_ID              -> ADD_CUSTOM_WITHOUT_PROVIDER
+                       PROVIDER_ID CONFIGURABLE_REST_APP          -> ADD_USE_CONFIGURABLE
+                       PROVIDER_ID REST_APP, no app context       -> ADD_APP_CONTEXT_REQUIRED
+    4. communications  absent / not a list of objects / empty /
+                       an item without VALUE                      -> ADD_COMMUNICATIONS_INVALID
+                       e-mail: no item of TYPE EMAIL (or no TYPE) -> EMAIL_TO_NOT_FOUND
+                       e-mail: a VALUE that is not an address     -> EMAIL_INVALID_ADDRESS
+    5. count           >1 communication for a meeting or a call   -> ADD_ONE_COMMUNICATION_ONLY
+    6. binding         neither owner nor any communication entity
+                       exists                                     -> ADD_BINDING_FAILED
+    7. responsible     absent / not positive int / no such user   -> ADD_RESPONSIBLE_INVALID
+                       (absent is allowed when responsible_fallback is on and the binding has one)
+    8. subject         absent / empty / whitespace                -> ADD_SUBJECT_MISSING
+    9. permissions     caller has no add right                    -> ADD_ACCESS_DENIED
+   10. files           item not {"fileData": [name, base64]}      -> FILES_INVALID
+   11. email           MESSAGE_FROM present but malformed         -> EMAIL_INVALID_ADDRESS
+                       sending (4 + DIRECTION 2 + COMPLETED Y)
+                       without MESSAGE_FROM                       -> EMAIL_FROM_NOT_FOUND
+
+Each rule takes an `AddRequest` and returns an error id of spec/errors.yaml or None. Rules do not
+change anything; records.py builds the stored activity once every rule has passed. Deviation
+profiles skip rules by the names in the left column (`skip_rule: subject`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from b24conform.contract import load_contract
+from b24conform.portal.coerce import as_int, as_text, decode_base64_lenient, is_email, parse_message_from
+from b24conform.portal.seed import World
+from b24conform.portal.wire import listify
+
+TYPE_MEETING, TYPE_CALL, TYPE_EMAIL, TYPE_CUSTOM = 1, 2, 4, 6
+DIRECTION_OUTGOING = 2
+PROVIDER_CONFIGURABLE = "CONFIGURABLE_REST_APP"
+PROVIDER_REST_APP = "REST_APP"
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    fields: Any
+    user_id: int
+    app_context: str | None
+    world: World
+    responsible_fallback: bool = False
+
+    # Small views shared by several rules; computed on demand (the request is tiny).
+    @property
+    def f(self) -> dict[str, Any]:
+        return self.fields if isinstance(self.fields, dict) else {}
+
+    @property
+    def type_id(self) -> int | None:
+        return as_int(self.f.get("TYPE_ID"))
+
+    @property
+    def communications(self) -> list[Any]:
+        raw = listify(self.f.get("COMMUNICATIONS"))
+        return raw if isinstance(raw, list) else []
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        raw = self.f.get("SETTINGS")
+        return raw if isinstance(raw, dict) else {}
+
+
+Rule = Callable[[AddRequest], "str | None"]
+
+
+def counted_communications(req: AddRequest) -> list[dict[str, Any]]:
+    """The communications the activity keeps: for an e-mail only items of TYPE EMAIL or no TYPE
+    (a wrong TYPE drops the item, reference docs-contract.md section 0)."""
+    items = [c for c in req.communications if isinstance(c, dict)]
+    if req.type_id == TYPE_EMAIL:
+        items = [c for c in items if (as_text(c.get("TYPE")) or "EMAIL").upper() == "EMAIL"]
+    return items
+
+
+def bound_item(req: AddRequest) -> tuple[int, int] | None:
+    """(OWNER_TYPE_ID, OWNER_ID) the activity binds to: the owner if it exists, else the first
+    communication entity that exists, else None."""
+    owner_type, owner_id = as_int(req.f.get("OWNER_TYPE_ID")), as_int(req.f.get("OWNER_ID"))
+    if owner_type is not None and owner_id is not None and req.world.item(owner_type, owner_id):
+        return owner_type, owner_id
+    for comm in counted_communications(req):
+        ent_type, ent_id = as_int(comm.get("ENTITY_TYPE_ID")), as_int(comm.get("ENTITY_ID"))
+        if ent_type is not None and ent_id is not None and req.world.item(ent_type, ent_id):
+            return ent_type, ent_id
+    return None
+
+
+def sends_email(req: AddRequest) -> bool:
+    """An e-mail is sent only for TYPE_ID 4 + DIRECTION 2 + COMPLETED Y (seed: Value Usage Examples)."""
+    return (
+        req.type_id == TYPE_EMAIL
+        and as_int(req.f.get("DIRECTION")) == DIRECTION_OUTGOING
+        and (as_text(req.f.get("COMPLETED")) or "").upper() == "Y"
+    )
+
+
+# ---------------------------------------------------------------- the rules, in order
+
+
+def rule_fields(req: AddRequest) -> str | None:
+    if not isinstance(req.fields, dict):
+        return "ADD_TYPE_ID_INVALID"
+    return None
+
+
+def rule_type_id(req: AddRequest) -> str | None:
+    enum = load_contract().enums["activitytype"]
+    type_id = req.type_id
+    if type_id is None or type_id not in enum.ids():
+        return "ADD_TYPE_ID_INVALID"
+    if type_id not in enum.creatable:
+        return "ADD_CUSTOM_WITHOUT_PROVIDER"
+    return None
+
+
+def rule_provider(req: AddRequest) -> str | None:
+    provider = (as_text(req.f.get("PROVIDER_ID")) or "").strip()
+    if req.type_id == TYPE_CUSTOM and not provider:
+        return "ADD_CUSTOM_WITHOUT_PROVIDER"
+    if provider.upper() == PROVIDER_CONFIGURABLE:
+        return "ADD_USE_CONFIGURABLE"
+    if provider.upper() == PROVIDER_REST_APP and not req.app_context:
+        return "ADD_APP_CONTEXT_REQUIRED"
+    return None
+
+
+def rule_communications(req: AddRequest) -> str | None:
+    raw = listify(req.f.get("COMMUNICATIONS"))
+    if not isinstance(raw, list) or not raw:
+        return "ADD_COMMUNICATIONS_INVALID"
+    for item in raw:
+        if not isinstance(item, dict) or not (as_text(item.get("VALUE")) or "").strip():
+            return "ADD_COMMUNICATIONS_INVALID"
+    if req.type_id == TYPE_EMAIL:
+        kept = counted_communications(req)
+        if not kept:
+            return "EMAIL_TO_NOT_FOUND"
+        if not all(is_email(as_text(c.get("VALUE"))) for c in kept):
+            return "EMAIL_INVALID_ADDRESS"
+    return None
+
+
+def rule_count(req: AddRequest) -> str | None:
+    if req.type_id in (TYPE_MEETING, TYPE_CALL) and len(counted_communications(req)) > 1:
+        return "ADD_ONE_COMMUNICATION_ONLY"
+    return None
+
+
+def rule_binding(req: AddRequest) -> str | None:
+    return None if bound_item(req) else "ADD_BINDING_FAILED"
+
+
+def responsible_id(req: AddRequest) -> int | None:
+    """The responsible user the activity gets, or None when the field is missing or invalid."""
+    raw = req.f.get("RESPONSIBLE_ID")
+    if raw is None or raw == "":
+        if req.responsible_fallback:
+            bound = bound_item(req)
+            item = req.world.item(*bound) if bound else None
+            fallback = as_int((item or {}).get("ASSIGNED_BY_ID"))
+            return fallback if fallback and req.world.user(fallback) else None
+        return None
+    value = as_int(raw)
+    if value is None or value <= 0 or not req.world.user(value):
+        return None
+    return value
+
+
+def rule_responsible(req: AddRequest) -> str | None:
+    return None if responsible_id(req) else "ADD_RESPONSIBLE_INVALID"
+
+
+def rule_subject(req: AddRequest) -> str | None:
+    subject = as_text(req.f.get("SUBJECT"))
+    return None if subject and subject.strip() else "ADD_SUBJECT_MISSING"
+
+
+def rule_permissions(req: AddRequest) -> str | None:
+    return None if req.world.right(req.user_id, "add") else "ADD_ACCESS_DENIED"
+
+
+def decoded_files(req: AddRequest) -> list[tuple[str, bytes]] | None:
+    """[(name, content)] of FILES, or None when an item is malformed."""
+    raw = listify(req.f.get("FILES"))
+    if raw is None or raw == "" or raw == []:
+        return []
+    if not isinstance(raw, list):
+        return None
+    files = []
+    for item in raw:
+        data = listify(item.get("fileData")) if isinstance(item, dict) else None
+        if not isinstance(data, list) or len(data) != 2:
+            return None
+        name, content = as_text(data[0]), decode_base64_lenient(data[1])
+        if not name or content is None:
+            return None
+        files.append((name, content))
+    return files
+
+
+def rule_files(req: AddRequest) -> str | None:
+    return None if decoded_files(req) is not None else "FILES_INVALID"
+
+
+def rule_email(req: AddRequest) -> str | None:
+    if req.type_id != TYPE_EMAIL:
+        return None
+    message_from = req.settings.get("MESSAGE_FROM")
+    if message_from not in (None, ""):
+        return None if parse_message_from(message_from) else "EMAIL_INVALID_ADDRESS"
+    if sends_email(req):
+        return "EMAIL_FROM_NOT_FOUND"
+    return None
+
+
+RULES: list[tuple[str, Rule]] = [
+    ("fields", rule_fields),
+    ("type_id", rule_type_id),
+    ("provider", rule_provider),
+    ("communications", rule_communications),
+    ("count", rule_count),
+    ("binding", rule_binding),
+    ("responsible", rule_responsible),
+    ("subject", rule_subject),
+    ("permissions", rule_permissions),
+    ("files", rule_files),
+    ("email", rule_email),
+]
+
+RULE_NAMES = tuple(name for name, _ in RULES)
+
+
+def first_error(req: AddRequest, skip: frozenset[str] = frozenset()) -> str | None:
+    """The error id of the first failing rule, skipping the named ones (deviation profiles)."""
+    for name, rule in RULES:
+        if name in skip:
+            continue
+        error = rule(req)
+        if error:
+            return error
+    return None

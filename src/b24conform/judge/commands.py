@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         args = pytest_args(suites, target=target, oauth_token=oauth_token, ca_bundle=ca_bundle,
                            allow_writes=allow_writes, mode=mode, report_dir=report_dir, keyword=keyword,
                            hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose)
-        plugins = [] if verbose else [ProgressPlugin()]
+        plugins = [] if verbose else [ProgressPlugin(console)]
         code = pytest.main(args, plugins=plugins)
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
         if results is None:

@@ -51,14 +51,15 @@ def refuse_mail(fields: Any, kind: str) -> None:
 
 def mark(fields: Any, run_id: str) -> Any:
     """A copy of `fields` marked as the judge's: SUBJECT prefixed with the run marker (only when it
-    is a non-empty string, so checks of a missing or empty SUBJECT keep their meaning) and
+    is a non-blank string, so checks of a missing or empty SUBJECT keep their meaning) and
     ORIGINATOR_ID set, so `cleanup` can find the activity even when its id was never seen."""
     if not isinstance(fields, dict):
         return fields
     marked = dict(fields)
     prefix = subject_prefix(run_id)
     subject = marked.get("SUBJECT")
-    if isinstance(subject, str) and subject and not subject.startswith(f"[{ORIGINATOR} "):
+    # A blank SUBJECT stays blank: prefixing "   " would turn a "SUBJECT empty" check into a valid add.
+    if isinstance(subject, str) and subject.strip() and not subject.startswith(f"[{ORIGINATOR} "):
         marked["SUBJECT"] = prefix + subject
     marked["ORIGINATOR_ID"] = ORIGINATOR
     return marked

@@ -10,7 +10,7 @@ import pytest
 
 with warnings.catch_warnings():
     # Starlette 1.x nudges towards httpx2 for its TestClient; httpx is what the project pins.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from b24conform.contract import load_contract

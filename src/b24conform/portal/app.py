@@ -80,7 +80,7 @@ async def handle(state: PortalState, request: Request, https: bool) -> Response:
             )
         except wire.BodyError:
             raise PortalError("ERROR_BAD_BODY") from None
-        caller = authenticate(target, params, state.config, state.profile.auth_accepts)
+        caller = authenticate(target, params, state.config, state.profile.auth_accepts, state.world.user_active)
         params.pop("auth", None)
         method = target.method
         if (

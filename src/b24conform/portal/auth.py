@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.errors import PortalError
@@ -30,11 +30,20 @@ def _key(kind: str, secret: str) -> str:
     return f"{kind}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"
 
 
-def authenticate(target: Target, params: dict[str, Any], config: PortalConfig, accepts: frozenset[str] = frozenset()) -> Caller:
-    """`accepts` holds the auth bypasses of the active deviation profile."""
+def authenticate(
+    target: Target,
+    params: dict[str, Any],
+    config: PortalConfig,
+    accepts: frozenset[str] = frozenset(),
+    user_active: Callable[[int], bool] = lambda user_id: True,
+) -> Caller:
+    """`accepts` holds the auth bypasses of the active deviation profile; `user_active` tells
+    whether a credential's user may still act (else INVALID_CREDENTIALS)."""
     if target.is_webhook:
         hook = config.find_webhook(target.user_id or 0, target.code or "")
         if hook:
+            if not user_active(hook.user_id):
+                raise PortalError("INVALID_CREDENTIALS")
             return Caller(hook.user_id, hook.scopes, None, _key("webhook", hook.code))
         other = config.webhook_code_exists(target.code or "")
         if other and "wrong_user" in accepts:
@@ -54,6 +63,10 @@ def authenticate(target: Target, params: dict[str, Any], config: PortalConfig, a
         raise PortalError("NO_AUTH_FOUND")
     if item.expired and "expired_token" not in accepts:
         raise PortalError("EXPIRED_TOKEN")
+    if not user_active(item.user_id):
+        raise PortalError("INVALID_CREDENTIALS")
+    if not item.user_allowed:
+        raise PortalError("USER_ACCESS_ERROR")
     return Caller(item.user_id, item.scopes, item.app_context, _key("oauth", item.token))
 
 

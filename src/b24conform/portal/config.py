@@ -41,6 +41,7 @@ class OAuthToken:
     scopes: tuple[str, ...] | None = None
     expired: bool = False
     app_context: str | None = None
+    user_allowed: bool = True  # False: the application is opened to other users only (user_access_error)
 
     def has_scope(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
@@ -96,9 +97,11 @@ class PortalConfig:
         token = OAuthToken(_code(32), user_id=1)
         app_token = OAuthToken(_code(32), user_id=1, app_context="b24conform.app")
         expired = OAuthToken(_code(32), user_id=1, expired=True)
+        not_opened = OAuthToken(_code(32), user_id=2, app_context="b24conform.app", user_allowed=False)
+        inactive = Webhook(5, _code())  # user 5 of the seed is deactivated
         return cls(
-            webhooks=[admin, restricted, unscoped],
-            oauth_tokens=[token, app_token, expired],
+            webhooks=[admin, restricted, unscoped, inactive],
+            oauth_tokens=[token, app_token, expired, not_opened],
             tls=tls,
             tls_dir=Path(tls_dir) if tls_dir else None,
             http_port=http_port,
@@ -112,6 +115,8 @@ class PortalConfig:
                 "oauth_token": token,
                 "app_oauth_token": app_token,
                 "expired_token": expired,
+                "app_user_denied_token": not_opened,
+                "inactive_webhook": inactive,
             },
             **overrides,
         )

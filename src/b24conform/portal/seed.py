@@ -28,10 +28,14 @@ class World:
         return cls(raw)
 
     def user(self, user_id: int) -> dict[str, Any] | None:
+        """An active user (inactive users cannot be responsible nor call the API)."""
         for user in self.data.get("users", []):
             if int(user["ID"]) == user_id and user.get("ACTIVE", True):
                 return user
         return None
+
+    def user_active(self, user_id: int) -> bool:
+        return self.user(user_id) is not None
 
     def right(self, user_id: int, name: str) -> Any:
         user = self.user(user_id)

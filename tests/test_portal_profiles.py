@@ -1,0 +1,184 @@
+"""Deviation profiles: the loader, and each operation of the vocabulary applied at its point."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from b24conform.contract import load_contract
+from b24conform.portal.app import build_app
+from b24conform.portal.config import PortalConfig
+from b24conform.portal.profiles import SAMPLE_PROFILES, ProfileError, available_profiles, load_profile, parse_profiles
+from b24conform.portal.server import start_portal
+from b24conform.portal.testing import SEED_FIELDS, seed_fields
+
+CONTRACT = load_contract()
+
+
+def portal_with(tmp_path: Path, *operations, **config_kw):
+    path = tmp_path / "profiles.yaml"
+    path.write_text(yaml.safe_dump({"profiles": [{"name": "p", "operations": list(operations)}]}))
+    config = PortalConfig.for_conformance(profile="p", profiles_file=path, **config_kw)
+    client = TestClient(build_app(config), base_url="https://testserver")
+    hook = config.roles["webhook"]
+    client.hook = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
+    client.config = config  # type: ignore[attr-defined]
+    return client
+
+
+def add(client, **changes):
+    return client.post(client.hook + "crm.activity.add", json={"fields": seed_fields(**changes)})
+
+
+def call(client, method, params=None):
+    return client.post(client.hook + method, json=params or {})
+
+
+def test_sample_profiles_load_and_are_five():
+    names = list(parse_profiles(yaml.safe_load(SAMPLE_PROFILES.read_text()), "samples"))
+    assert len(names) == 5
+    for name in names:
+        assert load_profile(name, SAMPLE_PROFILES).ops
+
+
+def test_spec_catalogue_loads_with_this_vocabulary():
+    assert available_profiles()  # spec/deviations.yaml (when present) and the samples parse
+
+
+def test_unknown_profile_is_a_clear_error():
+    with pytest.raises(ProfileError, match="unknown deviation profile 'nope'.*known profiles"):
+        load_profile("nope", SAMPLE_PROFILES)
+    with pytest.raises(ProfileError, match="unknown deviation profile"):
+        build_app(PortalConfig.for_conformance(profile="nope"))
+
+
+@pytest.mark.parametrize(
+    "op, message",
+    [
+        ({"skip_rule": "nonsense"}, "unknown rule"),
+        ({"teleport": "x"}, "unknown operation"),
+        ({"store": "explode"}, "unknown store fault"),
+        ({"response": {"error": "NOT_AN_ERROR"}}, "unknown error id"),
+        ("just a string", "one-key mapping"),
+    ],
+)
+def test_bad_operations_are_refused_at_load(op, message):
+    with pytest.raises(Exception, match=message):
+        parse_profiles({"profiles": [{"name": "x", "operations": [op]}]}, "inline")
+
+
+def test_skip_rule(tmp_path):
+    with portal_with(tmp_path, {"skip_rule": "subject"}) as c:
+        assert add(c, SUBJECT=None).status_code == 200
+        assert add(c, RESPONSIBLE_ID=None).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "fault, request_",
+    [
+        ("wrong_code", lambda c: c.post("/rest/1/nosuchcode/crm.activity.fields")),
+        ("wrong_user", lambda c: c.post(f"/rest/2/{c.config.roles['webhook'].code}/crm.activity.fields")),
+        ("expired_token", lambda c: c.post("/rest/crm.activity.fields", json={"auth": c.config.roles["expired_token"].token})),
+        ("no_auth", lambda c: c.post("/rest/crm.activity.fields")),
+        ("scope", lambda c: c.post(f"/rest/1/{c.config.roles['unscoped_webhook'].code}/crm.activity.fields")),
+    ],
+)
+def test_auth_bypasses(tmp_path, fault, request_):
+    with portal_with(tmp_path) as plain:
+        assert request_(plain).status_code in (401, 403)
+    with portal_with(tmp_path, {"auth": fault}) as c:
+        assert request_(c).status_code == 200
+
+
+def test_plain_http_bypass(tmp_path):
+    path = tmp_path / "profiles.yaml"
+    path.write_text(yaml.safe_dump({"profiles": [{"name": "p", "operations": [{"auth": "plain_http"}]}]}))
+    config = PortalConfig.for_conformance(profile="p", profiles_file=path)
+    with start_portal(config) as portal:
+        hook = portal.webhook_url.replace(portal.base_url, portal.http_url)
+        assert httpx.post(hook + "crm.activity.fields").status_code == 200
+
+
+def test_store_faults(tmp_path):
+    with portal_with(tmp_path, {"store": "no_persist"}) as c:
+        new_id = add(c).json()["result"]
+        assert call(c, "crm.activity.get", {"id": new_id}).json() == CONTRACT.error("ACTIVITY_NOT_FOUND").body()
+    with portal_with(tmp_path, {"store": "reuse_ids"}, {"store": "delete_noop"}) as c:
+        first = add(c).json()["result"]
+        assert call(c, "crm.activity.delete", {"id": first}).json()["result"] is True
+        assert call(c, "crm.activity.get", {"id": first}).status_code == 200  # delete was a no-op
+    with portal_with(tmp_path, {"store": "reuse_ids"}) as c:
+        first = add(c).json()["result"]
+        call(c, "crm.activity.delete", {"id": first})
+        assert add(c).json()["result"] == first
+    with portal_with(
+        tmp_path,
+        {"store": "list_omits_new"},
+        {"store": {"fault": "wrong_total", "delta": 3}},
+        {"store": {"fault": "alter_field", "field": "SUBJECT", "value": "other"}},
+    ) as c:
+        a, b = add(c).json()["result"], add(c).json()["result"]
+        listed = call(c, "crm.activity.list").json()
+        assert [x["ID"] for x in listed["result"]] == [str(a)] and listed["total"] == 4
+        assert call(c, "crm.activity.get", {"id": b}).json()["result"]["SUBJECT"] == "other"
+
+
+def test_limits_faults(tmp_path):
+    with portal_with(tmp_path, {"limits": "bucket_disabled"}, limits="standard") as c:
+        assert {call(c, "crm.enum.activitytype").status_code for _ in range(60)} == {200}
+    with portal_with(tmp_path, {"limits": {"fault": "wrong_status", "status": 429}}, limits="standard") as c:
+        statuses = [call(c, "crm.enum.activitytype").status_code for _ in range(51)]
+        assert statuses[-1] == 429
+    with portal_with(tmp_path, {"limits": "operating_disabled"}, limits="standard", operating_budget=0.0) as c:
+        assert {call(c, "crm.activity.fields").status_code for _ in range(5)} == {200}
+
+
+def test_time_faults(tmp_path):
+    with portal_with(
+        tmp_path, {"time": "finish_before_start"}, {"time": "bad_duration"}, {"time": "non_iso_date"},
+        {"time": {"fault": "drop_key", "key": "operating"}},
+    ) as c:
+        t = call(c, "crm.activity.fields").json()["time"]
+        assert t["finish"] < t["start"] and t["duration"] != t["finish"] - t["start"]
+        assert "T" not in t["date_start"] and "operating" not in t
+
+
+def test_batch_faults(tmp_path):
+    with portal_with(tmp_path, {"batch": "no_length_limit"}, {"batch": "halt_ignored"}) as c:
+        r = call(c, "batch", {"cmd": ["crm.activity.fields"] * 60})
+        assert r.status_code == 200 and len(r.json()["result"]["result"]) == 60
+        bad = "crm.activity.add?fields[SUBJECT]=x"
+        r = call(c, "batch", {"cmd": [bad, "crm.activity.fields"], "halt": 1}).json()["result"]
+        assert len(r["result_time"]) == 2  # the second command ran despite halt
+
+
+def test_response_rewrites(tmp_path):
+    with portal_with(
+        tmp_path,
+        {"response": {"when": {"method": "crm.activity.add", "outcome": "success"}, "set": {"result": "1", "time.processing": -1}}},
+        {"response": {"when": {"error": "ADD_SUBJECT_MISSING"}, "error_code": "ERROR_CORE", "error_description": "x", "status": 500}},
+        {"response": {"when": {"method": "crm.activity.fields"}, "drop": ["time"], "content_type": "text/html"}},
+        {"response": {"when": {"error": "ADD_RESPONSIBLE_INVALID"}, "error": "ADD_SUBJECT_MISSING"}},
+    ) as c:
+        r = add(c).json()
+        assert r["result"] == "1" and r["time"]["processing"] == -1
+        r = add(c, SUBJECT=None)
+        assert (r.status_code, r.json()) == (500, {"error": "ERROR_CORE", "error_description": "x"})
+        r = call(c, "crm.activity.fields")
+        assert r.headers["content-type"] == "text/html" and "time" not in r.json()
+        assert add(c, RESPONSIBLE_ID=None).json() == CONTRACT.error("ADD_SUBJECT_MISSING").body()
+
+
+def test_sample_profile_end_to_end():
+    config = PortalConfig.for_conformance(profile="sample-sloppy-envelope", profiles_file=SAMPLE_PROFILES)
+    with TestClient(build_app(config), base_url="https://testserver") as c:
+        hook = config.roles["webhook"]
+        r = c.post(f"/rest/1/{hook.code}/crm.activity.add", json={"fields": SEED_FIELDS}).json()
+        assert r["result"] == "1" and r["time"]["finish"] < r["time"]["start"] and "operating_reset_at" not in r["time"]

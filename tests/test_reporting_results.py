@@ -1,0 +1,79 @@
+"""results.json accounts for every clause; report.md and report.html render it safely."""
+from __future__ import annotations
+
+import json
+import re
+
+from b24conform.contract import load_contract
+from b24conform.judge.accounting import CheckOutcome
+from b24conform.reporting import write_reports
+from b24conform.reporting import html as html_report
+from b24conform.reporting import markdown
+from b24conform.reporting.results import RunInfo, applicable_passed, build_results
+
+EVIL = "<script>alert('x')</script> | pipe"
+
+
+def sample() -> dict:
+    checks = [
+        CheckOutcome("s.py::test_a", ["CALL-001", "CALL-002"], "passed", 0.1),
+        CheckOutcome("s.py::test_b", ["CALL-002"], "failed", 0.2, f"boom {EVIL}",
+                     [{"request": {"http_method": "POST", "url": "https://h/rest/1/secretcode99/x", "body": EVIL},
+                       "status": 400, "response_excerpt": EVIL, "curl": "curl x", "note": EVIL}]),
+        CheckOutcome("s.py::test_c", ["CALL-004"], "skipped", 0.0, "needs oauth"),
+    ]
+    info = RunInfo(started=0.0, finished=2.5, mode="strict", target="https://h/rest/1/secretcode99/", kind="live")
+    return build_results(load_contract(), checks, info)
+
+
+def test_every_clause_is_listed_once_with_a_status():
+    data = sample()
+    contract = load_contract()
+    assert [c["id"] for c in data["clauses"]] == list(contract.clauses)
+    status = {c["id"]: c["status"] for c in data["clauses"]}
+    assert status["CALL-001"] == "passed"
+    assert status["CALL-002"] == "failed"
+    assert status["CALL-004"] == "skipped"
+    assert status["CALL-003"] == "not_covered"
+    assert status["EMAIL-005"] == "not_checkable"
+    counts = data["run"]["counts"]["clauses"]
+    assert sum(counts.values()) == len(contract.clauses)
+    assert counts["not_checkable"] == sum(1 for c in contract.clauses.values() if c.check == "none")
+    assert not applicable_passed(data)
+
+
+def test_run_block_is_complete_and_redacted():
+    run = sample()["run"]
+    assert set(run) >= {"started", "finished", "duration_s", "mode", "target", "kind", "b24conform_version", "counts"}
+    assert run["duration_s"] == 2.5 and "secretcode99" not in run["target"]
+    by_id = {c["id"]: c for c in sample()["clauses"]}
+    assert "secretcode99" not in json.dumps(by_id["CALL-002"])
+    amb = next(c for c in sample()["clauses"] if c["ambiguity"])
+    assert amb["ambiguity"]["accepted_readings"]
+
+
+def test_reports_are_written(tmp_path):
+    paths = write_reports(sample(), tmp_path / "r")
+    assert {p.name for p in paths} == {"results.json", "report.md", "report.html"}
+    assert json.loads((tmp_path / "r" / "results.json").read_text())["clauses"]
+
+
+def test_markdown_has_a_table_per_family_and_escapes_cells():
+    text = markdown.render(sample())
+    families = {cid.rsplit("-", 1)[0] for cid in load_contract().clauses}
+    for fam in families:
+        assert f"\n## {fam}\n" in text
+    assert "<script>" not in text
+    for line in text.splitlines():
+        if line.startswith("| CALL-002"):
+            assert line.count(" | ") == 4  # the pipe inside the message did not add a column
+
+
+def test_html_is_self_contained_filterable_and_escaped():
+    page = html_report.render(sample())
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing loaded from the network
+    assert page.count("class='clause'") == len(load_contract().clauses)
+    for status in ("passed", "failed", "skipped", "not_checkable", "not_covered"):
+        assert f"value='{status}'" in page
+    assert "class='detail'" in page and "curl x" in page

@@ -74,6 +74,15 @@ def test_changed_values_fail(mode):
     assert check_readback_id(read(ID="998"), CONTRACT, mode, activity_id=999)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_empty_sent_value_allows_a_default(mode):
+    assert check_readback_equal(read(PROVIDER_TYPE_ID="MEETING"), CONTRACT, mode, sent={**SENT, "PROVIDER_TYPE_ID": ""}) == []
+    assert check_readback_equal(read(PROVIDER_TYPE_ID="MEETING"), CONTRACT, mode, sent={**SENT, "PROVIDER_TYPE_ID": "CALL"})
+    # STATUS 0 is the enum's undefined entry: the portal's default (1) may come back; 2 may not.
+    assert check_readback_equal(read(STATUS="1"), CONTRACT, mode, sent={**SENT, "STATUS": 0}) == []
+    assert check_readback_equal(read(STATUS="1"), CONTRACT, mode, sent={**SENT, "STATUS": 2})
+
+
 def test_integers_are_lenient_only():
     ints = read(TYPE_ID=2, OWNER_ID=102)
     assert check_readback_numbers(ints, CONTRACT, "strict")

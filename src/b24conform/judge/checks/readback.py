@@ -4,7 +4,9 @@ Documented normalisation (reference docs-contract.md sections 0, 1 and 3) before
 - numbers come back as decimal strings (AMB-NUMBERS-AS-STRINGS decides whether ints also pass);
 - datetimes come back in the portal's offset: equal when they denote the same instant (a value sent
   without an offset is read in the portal's zone, so only its wall-clock time is compared);
-- empty optional strings come back as null, empty objects as [] (PHP arrays);
+- empty optional strings come back as null, empty objects as [] (PHP arrays); a field sent empty
+  counts as not set, so the portal's own default may come back (PROVIDER_TYPE_ID of a meeting);
+  so does an enum id whose NAME is empty (the "undefined" entry 0 of the crm.enum.* lists);
 - DEADLINE is derived from START_TIME for calls and meetings (AMB-DEADLINE-DERIVED);
 - COMMUNICATIONS are read through list + select and get a TYPE filled by the portal;
 - FILES / WEBDAV_ELEMENTS come back as disk-file descriptors, not as uploads, so they are not compared.
@@ -51,6 +53,13 @@ def parse_datetime(value: Any) -> datetime | None:
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
+
+
+def _undefined_enum(contract: Any, field: str, value: Any) -> bool:
+    enum = contract.enum_for_field(field)
+    if enum is None:
+        return False
+    return any(str(v["ID"]) == str(value) and v.get("NAME") == "" for v in enum.values)
 
 
 def same_instant(sent: Any, read: Any) -> bool:
@@ -115,9 +124,10 @@ def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str
     for field, sent_value in sent.items():
         if field in NOT_COMPARED:
             continue
+        if _empty(sent_value) or _undefined_enum(contract, field, sent_value):
+            continue  # sent empty = not set: null, empty or the portal's default all conform
         if field not in act:
-            if not _empty(sent_value):
-                problems.append(f"read-back: {field} missing (sent {short(sent_value)})")
+            problems.append(f"read-back: {field} missing (sent {short(sent_value)})")
             continue
         read_value = act[field]
         if field in MARKED and isinstance(sent_value, str) and isinstance(read_value, str):

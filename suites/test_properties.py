@@ -1,0 +1,196 @@
+"""Property-based checks, with strategies generated from spec/schemas/activity-add-fields.json.
+
+* Any valid field set is accepted and reads back equal (modulo the read-back normalisation).
+* Any field set with one required field broken is rejected with an error of the catalogue.
+
+Generated values are kept to the live-safe space: owner, contact and responsible come from the
+target's fixtures; TYPE_ID is a creatable type (not 6, which needs a provider); the e-mail-sending
+combination (TYPE_ID 4 + DIRECTION 2 + COMPLETED Y) is never produced; strings are printable BMP
+text (a live portal's database may not store other code points), datetimes have whole seconds and
+real-world offsets. Example counts come from the run's hypothesis profile (`ci`: 25, derandomized).
+"""
+from __future__ import annotations
+
+import base64
+import string
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from _support import judge, try_add
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+from jsonschema import Draft202012Validator
+
+from b24conform.contract import load_contract
+from b24conform.contract.schemas import validator_for
+from b24conform.judge.checks import readback
+from b24conform.judge.checks.envelope import check_add_success, new_id
+from b24conform.judge.checks.errors import check_catalogue_error
+from b24conform.judge.safety import sends_mail
+
+CONTRACT = load_contract()
+SCHEMA_NAME = "activity-add-fields.json"
+SCHEMA = CONTRACT.schema(SCHEMA_NAME)
+COMM_SCHEMA = CONTRACT.schema("communication.json")
+TYPES = CONTRACT.enums["activitytype"]
+EMAIL_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "E-mail")
+CUSTOM_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "Custom action")
+
+# Set by the check from fixtures or the run marker, derived by the portal, read-only, or read back in
+# another shape: not generated.
+NOT_GENERATED = {
+    "OWNER_ID", "OWNER_TYPE_ID", "RESPONSIBLE_ID", "TYPE_ID", "COMMUNICATIONS", "SUBJECT", "ORIGINATOR_ID",
+    "ASSOCIATED_ENTITY_ID", "IS_INCOMING_CHANNEL", "WEBDAV_ELEMENTS", "PROVIDER_ID", "PROVIDER_PARAMS",
+    "FILES", "SETTINGS",
+}
+SAFE_ALPHABET = st.characters(codec="utf-8", max_codepoint=0xFFFF, categories=("L", "N", "P", "S", "Zs"))
+
+# Hypothesis' own health check would reject fixtures shared across examples; they are session targets.
+# deadline=None: each example is two HTTP round trips; their duration says nothing about the portal.
+PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def resolve(node: Any, root: dict) -> Any:
+    """The schema with its $refs (local and to sibling files) inlined: hypothesis-jsonschema reads one document."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            file, _, frag = node["$ref"].partition("#")
+            base = CONTRACT.schema(file) if file else root
+            target = base
+            for part in filter(None, frag.split("/")):
+                target = target[part]
+            merged = {**resolve(target, base), **{k: resolve(v, root) for k, v in node.items() if k != "$ref"}}
+            return merged
+        return {k: resolve(v, root) for k, v in node.items() if k not in {"$defs", "$schema", "$id", "$comment"}}
+    if isinstance(node, list):
+        return [resolve(v, root) for v in node]
+    return node
+
+
+PROPS = resolve(SCHEMA, SCHEMA)["properties"]
+COMM_PROPS = resolve(COMM_SCHEMA, COMM_SCHEMA)["properties"]
+
+
+def safe_text(sub: dict) -> st.SearchStrategy[str]:
+    """Printable text within the property's length limits, stripped, matching its pattern."""
+    min_size = max(sub.get("minLength", 0), 0)
+    text = st.text(SAFE_ALPHABET, min_size=min_size, max_size=min(sub.get("maxLength", 40), 40)).map(str.strip)
+    check = Draft202012Validator(sub)
+    return text.filter(lambda s: len(s) >= min_size and check.is_valid(s))
+
+
+@st.composite
+def portal_datetimes(draw) -> str:
+    """ISO 8601 with an offset and whole seconds, 1971..2099, offsets -12:00..+14:00 by quarter hours."""
+    moment = draw(st.datetimes(min_value=datetime(1971, 1, 2), max_value=datetime(2099, 12, 30)))
+    minutes = draw(st.integers(-48, 56)) * 15
+    return moment.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=minutes))).isoformat()
+
+
+def property_strategy(name: str, sub: dict) -> st.SearchStrategy[Any]:
+    if sub.get("format") == "date-time":
+        return portal_datetimes()
+    if sub.get("type") == "string" and "enum" not in sub:
+        return safe_text(sub)
+    return from_schema(sub)  # integers, enums, Y/N: straight from the schema
+
+
+OPTIONAL = {name: property_strategy(name, sub) for name, sub in PROPS.items() if name not in NOT_GENERATED}
+
+
+@st.composite
+def valid_fields(draw, fx) -> dict[str, Any]:
+    type_id = draw(st.sampled_from([t for t in TYPES.creatable if t != CUSTOM_TYPE]))
+    if type_id == EMAIL_TYPE:
+        local = draw(st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12))
+        value = f"{local}@example.com"
+    else:
+        value = draw(safe_text(COMM_PROPS["VALUE"]))
+    fields: dict[str, Any] = {
+        "OWNER_TYPE_ID": fx.owner_type_id, "OWNER_ID": fx.owner_id, "TYPE_ID": type_id,
+        "RESPONSIBLE_ID": fx.responsible_id, "SUBJECT": draw(safe_text(PROPS["SUBJECT"])),
+        "COMMUNICATIONS": [{"VALUE": value, "ENTITY_ID": fx.contact_id, "ENTITY_TYPE_ID": fx.contact_type_id}],
+    }
+    chosen = draw(st.sets(st.sampled_from(sorted(OPTIONAL))))
+    for name in sorted(chosen):
+        fields[name] = draw(OPTIONAL[name])
+    if draw(st.booleans()):
+        # The schema types the flag as any string; Y and anything else are its two meanings (seed).
+        fields["SETTINGS"] = {"DISABLE_SENDING_MESSAGE_COPY": draw(st.sampled_from(["Y", "N"]))}
+    if draw(st.booleans()):
+        content = draw(st.binary(min_size=1, max_size=64))
+        fields["FILES"] = [{"fileData": ["generated.bin", base64.b64encode(content).decode()]}]
+    if type_id == EMAIL_TYPE and sends_mail(fields):
+        fields["COMPLETED"] = "N"  # live-safe: never the combination that mails for real
+    return fields
+
+
+def _assert_schema_valid(fields: dict) -> None:
+    errors = sorted(validator_for(SCHEMA_NAME).iter_errors(fields), key=str)
+    assert not errors, f"generator produced a schema-invalid field set: {errors[0].message}"
+
+
+@pytest.mark.clause("RT-001", "RT-013")
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_valid_field_sets_are_accepted_and_read_back(b24_target, b24_contract, b24_mode, b24_evidence, data):
+    fields = data.draw(valid_fields(b24_target.fixtures), label="fields")
+    _assert_schema_valid(fields)
+    reply = b24_target.add(fields)
+    note(f"add: {reply.curl()}")
+    judge(b24_evidence, reply, check_add_success(reply, b24_contract, b24_mode), "generated valid add")
+    read = b24_target.call("crm.activity.get", {"id": new_id(reply)})
+    note(f"get: {read.curl()}")
+    sent = b24_target.mark(fields)
+    judge(b24_evidence, read,
+          readback.check_readback_equal(read, b24_contract, b24_mode, sent=sent)
+          + readback.check_readback_dates(read, b24_contract, b24_mode, sent=sent)
+          + readback.check_readback_numbers(read, b24_contract, b24_mode)
+          + readback.check_completed(read, b24_contract, b24_mode, sent=sent),
+          "generated read-back")
+
+
+def non_integer_text() -> st.SearchStrategy[str]:
+    # Numeric strings are valid on the wire (form bodies carry only strings): only non-numbers are invalid.
+    return st.text(SAFE_ALPHABET, max_size=10).filter(lambda s: not s.strip().lstrip("+-").isdigit())
+
+
+def breakages(name: str) -> st.SearchStrategy[Any]:
+    """Values of a required field that violate the schema in a way the wire cannot coerce away."""
+    sub = PROPS[name]
+    absent = st.just(MISSING)
+    empty = st.sampled_from([None, "", []])
+    if name == "COMMUNICATIONS":
+        item_without_value = st.fixed_dictionaries({"ENTITY_ID": from_schema(COMM_PROPS["ENTITY_ID"])})
+        return st.one_of(absent, empty, non_integer_text(), st.lists(item_without_value, min_size=1, max_size=2),
+                         st.lists(st.integers(), min_size=1, max_size=2))
+    if name == "SUBJECT":
+        return st.one_of(absent, st.sampled_from([None, ""]), st.text(" \t", min_size=1, max_size=4))
+    # TYPE_ID, RESPONSIBLE_ID: integers with an allowed range / enum
+    out_of_range = from_schema({"type": "integer", "not": sub}) if "enum" in sub else st.integers(max_value=0)
+    return st.one_of(absent, empty, non_integer_text(), out_of_range)
+
+
+MISSING = object()
+
+
+@pytest.mark.clause("REQ-002", "REQ-005", "REQ-007", "REQ-008", "ERR-001", "ERR-004")
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_invalid_field_sets_are_rejected_with_a_catalogue_error(b24_target, b24_contract, b24_mode, b24_evidence, data):
+    fields = data.draw(valid_fields(b24_target.fixtures), label="valid base")
+    name = data.draw(st.sampled_from(sorted(SCHEMA["required"])), label="broken field")
+    value = data.draw(breakages(name), label="value")
+    if value is MISSING:
+        del fields[name]
+    else:
+        fields[name] = value
+    assert not validator_for(SCHEMA_NAME).is_valid(fields), "breakage left the field set valid"
+    reply = try_add(b24_target, fields)
+    note(f"add: {reply.curl()}")
+    problems = check_catalogue_error(reply, b24_contract, b24_mode, kinds=["method"])
+    if reply.status != 400:
+        problems.append(f"HTTP {reply.status}: a method error is HTTP 400")
+    judge(b24_evidence, reply, problems, f"{name} broken: {value if value is not MISSING else 'absent'!r}")

@@ -1,0 +1,71 @@
+"""`b24conform run`: the pytest command line it builds, its exit code and its summary."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from b24conform.contract import load_contract
+from b24conform.judge.commands import pytest_args, run_exit_code
+
+AUTOMATED = [cid for cid, c in load_contract().clauses.items() if c.check == "automated"]
+
+
+def test_pytest_args_carry_every_option(tmp_path):
+    args = pytest_args(tmp_path / "suites", target="https://h/rest/1/c/", oauth_token="t", ca_bundle="/ca",
+                       allow_writes=True, mode="lenient", report_dir=tmp_path / "r", keyword="CALL",
+                       hypothesis_profile="ci", workers=2, verbose=False)
+    joined = " ".join(args)
+    for part in ["--b24-target https://h/rest/1/c/", "--b24-oauth-token t", "--b24-ca-bundle /ca",
+                 "--b24-allow-writes", "--b24-lenient", "-k CALL", "-n 2", "--hypothesis-profile ci",
+                 f"--junitxml {tmp_path / 'r' / 'junit.xml'}", "-p no:terminal"]:
+        assert part in joined
+    default = pytest_args(tmp_path, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=None,
+                          report_dir=tmp_path, keyword=None, hypothesis_profile="ci", workers=None, verbose=True)
+    assert "--b24-target" not in default and "--b24-allow-writes" not in default and "-v" in default
+
+
+def test_exit_code_needs_every_applicable_clause_passed():
+    ok = {"run": {"partial_selection": False}, "clauses": [{"status": "passed"}, {"status": "skipped"},
+                                                           {"status": "not_checkable"}]}
+    assert run_exit_code(0, ok) == 0
+    assert run_exit_code(1, ok) == 1
+    assert run_exit_code(0, {**ok, "clauses": [{"status": "failed"}]}) == 1
+    assert run_exit_code(0, {**ok, "clauses": [{"status": "not_covered"}]}) == 1
+    assert run_exit_code(0, None) == 1
+
+
+def run_cli(tmp_path: Path, suite: str, *extra: str) -> subprocess.CompletedProcess:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "test_tiny.py").write_text(suite)
+    env = {**os.environ, "B24CONFORM_SUITES_DIR": str(suites)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
+    return subprocess.run([sys.executable, "-c", "from b24conform.cli import app; app()", "run", "--report-dir", str(tmp_path / "r"), *extra],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+
+
+TINY = (
+    "import pytest\n\n"
+    f"@pytest.mark.clause({', '.join(map(repr, AUTOMATED))})\n"
+    "def test_all(b24_target):\n"
+    "    assert b24_target.call('no.such.method').status == 404\n"
+)
+
+
+def test_run_passes_when_every_clause_passes(tmp_path):
+    proc = run_cli(tmp_path, TINY)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "not checkable" in proc.stdout  # the closing summary table
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["run"]["counts"]["clauses"]["passed"] == len(AUTOMATED)
+    assert (tmp_path / "r" / "junit.xml").exists()
+
+
+def test_run_fails_when_a_clause_fails(tmp_path):
+    proc = run_cli(tmp_path, TINY + "\n@pytest.mark.clause('CALL-008')\ndef test_bad():\n    assert False, 'nope'\n")
+    assert proc.returncode == 1
+    assert "CALL-008 failed" in proc.stdout

@@ -344,3 +344,20 @@ def test_every_schema_names_itself_in_id():
     contract = load_contract()
     for name in contract.schema_names():
         assert contract.schema(name)["$id"] == name
+
+
+@pytest.mark.parametrize("name", load_contract().schema_names())
+def test_inlined_schemas_have_no_refs_and_judge_alike(name):
+    from b24conform.contract.schemas import inlined
+
+    flat = inlined(name)
+    assert '"$ref"' not in __import__("json").dumps(flat)
+    samples = {"add-request.json": seed_request(), "success-envelope.json": seed_success(),
+               "time.json": seed_success()["time"], "batch-envelope.json": batch_body(),
+               "activity-readback.json": readback()}
+    if name in samples:
+        from jsonschema import Draft202012Validator
+
+        assert list(Draft202012Validator(flat).iter_errors(samples[name])) == []
+        broken = {"not": "an object"}
+        assert list(Draft202012Validator(flat).iter_errors(broken))

@@ -61,3 +61,37 @@ def _where(path: Any) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
+
+
+def inlined(name: str, contract: Contract | None = None) -> dict[str, Any]:
+    """spec/schemas/`name` as one self-contained document, every $ref replaced by its target.
+
+    For tools that read a single document (hypothesis-jsonschema). Siblings of a $ref are kept and win
+    over the target's keys, as they would add to it; annotations ($id, $defs, $comment) are dropped.
+    """
+    contract = contract or load_contract()
+    return _inline(contract.schema(name), name, contract, depth=0)
+
+
+_DROPPED = frozenset({"$id", "$schema", "$defs", "$comment"})
+
+
+def _inline(node: Any, current: str, contract: Contract, depth: int) -> Any:
+    if depth > 32:  # our schemas are not recursive; a cycle would be a spec bug, so fail loudly
+        raise ValueError(f"$ref nesting too deep in {current}")
+    if isinstance(node, list):
+        return [_inline(v, current, contract, depth) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    if isinstance(node.get("$ref"), str):
+        file, _, pointer = node["$ref"].partition("#")
+        target_name = file or current
+        target: Any = contract.schema(target_name)
+        for part in filter(None, pointer.split("/")):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        out.update(_inline(target, target_name, contract, depth + 1))
+    for key, value in node.items():
+        if key != "$ref" and key not in _DROPPED:
+            out[key] = _inline(value, current, contract, depth)
+    return out

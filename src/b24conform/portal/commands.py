@@ -100,20 +100,22 @@ def serve(
     def on_signal(signum, frame) -> None:  # noqa: ARG001
         stop.set()
 
+    # Installed before the start lines go out: a supervisor may signal as soon as it reads them.
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     try:
         with start_portal(config) as portal:
+            # Webhook lines come last: scripts wait for the first one and may stop reading there.
             if portal.ca_file:
                 print(f"ca: {Path(portal.ca_file).resolve()}")
-            # The one place codes are printed: the operator's own start line.
-            for hook in config.webhooks:
-                print(f"webhook: {portal.webhook_url_for(hook)}")
             if portal.http_url:
                 print(f"http: {portal.http_url}/")
             if config.profile:
                 print(f"profile: {config.profile}")
+            # The one place codes are printed: the operator's own start line.
+            for hook in config.webhooks:
+                print(f"webhook: {portal.webhook_url_for(hook)}")
             sys.stdout.flush()
-            signal.signal(signal.SIGINT, on_signal)
-            signal.signal(signal.SIGTERM, on_signal)
             while not stop.wait(0.5):
                 pass
     except ProfileError as exc:

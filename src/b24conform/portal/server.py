@@ -51,7 +51,7 @@ class _Listener:
             log_config=None,  # leave the host program's logging alone
             log_level="warning",
             lifespan="off",
-            timeout_graceful_shutdown=5,
+            timeout_graceful_shutdown=3,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name=f"b24conform-portal-{self.port}", daemon=True)
@@ -77,7 +77,12 @@ class _Listener:
     def stop(self) -> None:
         self.server.should_exit = True
         if self.thread.is_alive():
-            self.thread.join(timeout=15)
+            # Idle TLS keep-alive connections of clients that never close them (requests without a
+            # Session) would hold the graceful shutdown; give in-flight calls a moment, then force.
+            self.thread.join(timeout=2)
+            if self.thread.is_alive():
+                self.server.force_exit = True
+                self.thread.join(timeout=15)
         self.sock.close()
 
 
@@ -140,7 +145,7 @@ def start_portal(config: PortalConfig) -> Iterator[Portal]:
         scheme = "https" if tls else "http"
         base_url = f"{scheme}://{config.host}:{main.port}"
         http_url = None
-        if tls and config.http_port not in (None, False):
+        if tls and config.http_port is not None and config.http_port is not False:  # 0 = a free port
             port = 0 if config.http_port is True else int(config.http_port)
             plain = _Listener(build_http_app(state), config.host, port, None)
             listeners.append(plain)

@@ -1,0 +1,60 @@
+"""CLI of the self-test area: `b24conform selftest`."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the main app."""
+
+    @app.command()
+    def selftest(
+        jobs: int = typer.Option(max(2, (os.cpu_count() or 2)), "--jobs", "-j", min=1,
+                                 help="pytest processes run in parallel"),
+        report_dir: Path = typer.Option(Path("reports"), "--report-dir", help="where detection.md/.json go"),
+        profile: Optional[list[str]] = typer.Option(None, "--profile", "-p",
+                                                    help="only these profiles (repeatable; default: all)"),
+        family: Optional[list[str]] = typer.Option(None, "--family", help="only profiles of these families"),
+        mode: str = typer.Option("strict", "--mode", help="strict or lenient judging"),
+        timeout: float = typer.Option(900.0, "--timeout", help="seconds one pytest run may take"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-run progress lines"),
+    ) -> None:
+        """Prove that every check can fail: run the suites against the faithful reference portal (no false
+        alarms allowed) and against every deviation profile of spec/deviations.yaml (each must be caught by a
+        check of a clause it names). Writes detection.md and detection.json; exits 1 on a false alarm or a miss."""
+        from b24conform.selftest.catalogue import CatalogueError, load_catalogue
+        from b24conform.selftest.detection import selftest as run_selftest
+        from b24conform.selftest.report import write_reports
+
+        if mode not in ("strict", "lenient"):
+            raise typer.BadParameter("strict or lenient", param_hint="--mode")
+        try:
+            catalogue = load_catalogue()
+        except CatalogueError as exc:
+            typer.echo(f"deviations.yaml: {exc}", err=True)
+            raise typer.Exit(2) from None
+        names = list(profile or [])
+        if family:
+            names += [p.id for p in catalogue.profiles if p.family in set(family)]
+        try:
+            det = run_selftest(jobs=jobs, profiles=names or None, mode=mode, timeout=timeout, catalogue=catalogue,
+                               progress=None if quiet else (lambda line: typer.echo(line, err=True)))
+        except KeyError as exc:
+            typer.echo(f"unknown profile {exc}", err=True)
+            raise typer.Exit(2) from None
+        json_path, md_path = write_reports(det, report_dir)
+        typer.echo(
+            f"detection: {det.killed}/{det.profiles_total} profiles killed ({100 * det.rate:.1f} %), "
+            f"{len(det.false_alarms)} false alarm(s), {det.wall_seconds:.1f} s wall"
+        )
+        for v in det.misses:
+            typer.echo(f"  MISS {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
+        for fa in det.false_alarms:
+            typer.echo(f"  FALSE ALARM {fa['check']} ({', '.join(fa['clauses'])})")
+        typer.echo(f"reports: {md_path} {json_path}")
+        if det.false_alarms or det.misses:
+            raise typer.Exit(1)

@@ -1,0 +1,338 @@
+"""Detection power: prove that every check can fail.
+
+One pytest process per run, all driven through the judge's pytest plugin (loaded by its entry point)
+on the suites, against the embedded reference portal:
+
+* the faithful run: the whole suite, no profile. Every check that fails is a FALSE ALARM.
+* one run per deviation profile of spec/deviations.yaml: only the checks of the clauses the profile
+  names plus the smoke set. The profile is KILLED when a check of one of its named clauses fails;
+  otherwise it is a MISS (with the reason: the checks passed, were skipped, do not exist, or only
+  other clauses failed).
+
+Runs go in parallel (`jobs` processes). Each run gets its own report and ledger folders, so runs never
+share files. The result is written as reports/detection.json and reports/detection.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from b24conform.contract import load_contract
+from b24conform.selftest.catalogue import Catalogue, Profile, load_catalogue
+
+RECORD_PLUGIN = "b24conform.selftest.pytest_record"
+DEFAULT_TIMEOUT = 900.0
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class RunSpec:
+    label: str                       # "faithful" or the profile name
+    profile: str | None
+    clauses: tuple[str, ...] = ()    # empty: every check
+
+
+@dataclass
+class RunResult:
+    label: str
+    profile: str | None
+    clauses: tuple[str, ...]
+    returncode: int
+    wall: float
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    output_tail: str = ""
+
+    def clause_status(self) -> dict[str, dict[str, Any]]:
+        """clause id -> {status: failed|passed|skipped|error, checks: [...], reasons: [...]}"""
+        out: dict[str, dict[str, Any]] = {}
+        for rec in self.checks:
+            for cid in rec.get("clauses") or ():
+                entry = out.setdefault(cid, {"outcomes": [], "checks": [], "reasons": []})
+                entry["outcomes"].append(rec["outcome"])
+                entry["checks"].append(rec["nodeid"])
+                if rec["outcome"] != "passed" and rec.get("reason"):
+                    entry["reasons"].append(f"{rec['nodeid']}: {rec['reason']}")
+        for entry in out.values():
+            outcomes = set(entry.pop("outcomes"))
+            for status in ("failed", "error", "passed", "skipped"):
+                if status in outcomes:
+                    entry["status"] = status
+                    break
+        return out
+
+    @property
+    def alive(self) -> bool:
+        """The portal answered at all: at least one check ran to a verdict (passed or failed)."""
+        return any(rec["outcome"] in ("passed", "failed") for rec in self.checks)
+
+
+# ------------------------------------------------------------------------------------- running
+
+
+def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mode: str,
+                   extra: Iterable[str] = ()) -> list[str]:
+    """The command line of one run: the judge's own `b24conform run` command line (its pytest_args),
+    plus the deviation profile for the embedded portal and the record/selection plugin."""
+    # the record plugin registers the `b24-selftest` hypothesis profile (no shrinking); argparse keeps the
+    # last --hypothesis-profile, so it overrides the judge's `ci`
+    mine = ["-p", RECORD_PLUGIN, f"--b24-selftest-record={record}", "--hypothesis-profile=b24-selftest"]
+    if spec.clauses:
+        mine.append("--b24-selftest-clauses=" + ",".join(spec.clauses))
+    if spec.profile:
+        mine += (["--b24-mock-profile", spec.profile] if _judge_has_option("--b24-mock-profile")
+                 else [f"--b24-selftest-profile={spec.profile}"])
+    try:
+        from b24conform.judge.commands import pytest_args
+    except ImportError:  # pragma: no cover - the judge's command module is part of the package
+        pytest_args = None
+    if pytest_args is not None:
+        args = pytest_args(
+            suites, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=mode,
+            report_dir=workdir / "reports", keyword=None, hypothesis_profile="ci", workers=None, verbose=False,
+            extra=[f"--b24-ledger-dir={workdir / 'ledger'}", *mine, *extra],
+        )
+    else:  # pragma: no cover
+        args = [str(suites), "-p", "no:cacheprovider", f"--b24-report-dir={workdir / 'reports'}",
+                f"--b24-ledger-dir={workdir / 'ledger'}", f"--b24-{mode}", *mine, *extra]
+    return [sys.executable, "-m", "pytest", *args]
+
+
+def _judge_has_option(flag: str) -> bool:
+    try:
+        from b24conform.judge import settings
+
+        return any(o.flag == flag for o in settings.OPTIONS)
+    except Exception:  # pragma: no cover
+        return False
+
+
+def default_suites() -> Path:
+    try:
+        from b24conform.judge.suites_dir import suites_dir
+
+        return suites_dir()
+    except Exception:
+        return repo_root() / "suites"
+
+
+def run_one(spec: RunSpec, *, suites: Path | None = None, mode: str = "strict", timeout: float = DEFAULT_TIMEOUT,
+            cwd: Path | None = None, extra: Iterable[str] = ()) -> RunResult:
+    cwd = cwd or repo_root()
+    with tempfile.TemporaryDirectory(prefix=f"b24-selftest-{spec.label[:40]}-") as tmp:
+        workdir = Path(tmp)
+        record = workdir / "record.json"
+        cmd = pytest_command(spec, record, workdir, suites or default_suites(), mode, extra)
+        env = dict(os.environ)
+        env.pop("PYTEST_ADDOPTS", None)
+        env.pop("PYTEST_XDIST_WORKER", None)
+        env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+        for var in ("B24_TARGET", "B24_OAUTH_TOKEN", "B24_ALLOW_WRITES", "B24_TRIP_LIMITS", "B24_HTTP_URL",
+                    "B24_REPORT_DIR", "B24_LEDGER_DIR", "B24_MOCK_PROFILE", "B24_MODE"):
+            env.pop(var, None)            # always the embedded portal, never a live one
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+            rc, output = proc.returncode, proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            rc = -9
+            output = f"timed out after {timeout:.0f} s\n" + (exc.stdout or "" if isinstance(exc.stdout, str) else "")
+        wall = time.monotonic() - started
+        checks: list[dict[str, Any]] = []
+        if record.exists():
+            try:
+                checks = json.loads(record.read_text(encoding="utf-8")).get("checks", [])
+            except json.JSONDecodeError:
+                checks = []
+    return RunResult(spec.label, spec.profile, spec.clauses, rc, wall, checks, _tail(output))
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# ------------------------------------------------------------------------------------ analysing
+
+
+@dataclass
+class ProfileVerdict:
+    profile: str
+    family: str
+    description: str
+    named: list[str]
+    verdict: str                              # killed | miss
+    killed_by: list[str] = field(default_factory=list)
+    collateral: list[str] = field(default_factory=list)   # failing clauses the profile does not name
+    reason: str = ""
+    clause_status: dict[str, str] = field(default_factory=dict)
+    wall: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+
+
+def judge_profile(profile: Profile, run: RunResult, baseline: dict[str, dict[str, Any]]) -> ProfileVerdict:
+    status = run.clause_status()
+    named = list(profile.breaks)
+    killing = [c for c in named if status.get(c, {}).get("status") == "failed"
+               or (status.get(c, {}).get("status") == "error" and run.alive)]
+    collateral = sorted(c for c, s in status.items() if c not in named and s.get("status") in ("failed", "error"))
+    v = ProfileVerdict(
+        profile=profile.id, family=profile.family, description=profile.bends, named=named,
+        verdict="killed" if killing else "miss", killed_by=killing, collateral=collateral,
+        clause_status={c: status.get(c, {}).get("status", "no check") for c in named}, wall=round(run.wall, 2),
+    )
+    if killing:
+        for c in killing:
+            v.evidence.extend(status[c]["reasons"][:2])
+        return v
+    v.reason = _miss_reason(profile, run, status, baseline, collateral)
+    return v
+
+
+def _miss_reason(profile: Profile, run: RunResult, status: dict[str, dict[str, Any]],
+                 baseline: dict[str, dict[str, Any]], collateral: list[str]) -> str:
+    if not run.checks:
+        return f"the run produced no check results (exit {run.returncode}): {run.output_tail[-600:]}"
+    if not run.alive:
+        first = next((r.get("reason", "") for r in run.checks if r.get("reason")), "")
+        return f"the portal did not come up with this profile (every check errored): {first[:400]}"
+    parts: list[str] = []
+    for c in profile.breaks:
+        s = status.get(c)
+        if s is None:
+            parts.append(f"{c}: no check carries this clause")
+        elif s["status"] == "passed":
+            parts.append(f"{c}: its checks passed ({', '.join(_short_ids(s['checks']))})")
+        elif s["status"] == "skipped":
+            why = s["reasons"][0] if s["reasons"] else "skipped"
+            parts.append(f"{c}: its checks were skipped ({why[:200]})")
+        else:
+            parts.append(f"{c}: {s['status']}")
+        if baseline.get(c, {}).get("status") in ("failed", "error"):
+            parts.append(f"{c} already fails on the faithful portal")
+    if collateral:
+        parts.append("only unrelated clauses failed: " + ", ".join(collateral))
+    return "; ".join(parts)
+
+
+def _short_ids(nodeids: list[str]) -> list[str]:
+    return [n.split("::", 1)[-1] for n in nodeids][:4]
+
+
+@dataclass
+class Detection:
+    mode: str
+    profiles_total: int
+    killed: int
+    misses: list[ProfileVerdict]
+    verdicts: list[ProfileVerdict]
+    false_alarms: list[dict[str, Any]]
+    faithful: dict[str, Any]
+    wall_seconds: float
+    jobs: int
+    smoke: list[str]
+
+    @property
+    def rate(self) -> float:
+        return self.killed / self.profiles_total if self.profiles_total else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "profiles_total": self.profiles_total,
+            "killed": self.killed,
+            "missed": len(self.misses),
+            "detection_rate": round(self.rate, 4),
+            "false_alarms": self.false_alarms,
+            "faithful": self.faithful,
+            "wall_seconds": round(self.wall_seconds, 1),
+            "jobs": self.jobs,
+            "smoke": self.smoke,
+            "profiles": [asdict(v) for v in self.verdicts],
+        }
+
+
+def false_alarms_of(run: RunResult) -> list[dict[str, Any]]:
+    alarms = []
+    for rec in run.checks:
+        if rec["outcome"] in ("failed", "error"):
+            alarms.append({"check": rec["nodeid"], "clauses": rec.get("clauses", []), "outcome": rec["outcome"],
+                           "reason": rec.get("reason", "")[:800]})
+    return alarms
+
+
+def faithful_summary(run: RunResult) -> dict[str, Any]:
+    status = run.clause_status()
+    counts: dict[str, int] = {}
+    for s in status.values():
+        counts[s["status"]] = counts.get(s["status"], 0) + 1
+    clauses = load_contract().clauses
+    automated = [c for c, cl in clauses.items() if cl.check == "automated"]
+    return {
+        "checks": len(run.checks),
+        "check_outcomes": _count(r["outcome"] for r in run.checks),
+        "clauses": counts,
+        "clauses_without_checks": sorted(c for c in automated if c not in status),
+        "skipped_clauses": {c: (s["reasons"][0][:200] if s["reasons"] else "") for c, s in status.items()
+                            if s["status"] == "skipped"},
+        "returncode": run.returncode,
+        "wall": round(run.wall, 2),
+        "output_tail": run.output_tail if run.returncode not in (0,) else "",
+    }
+
+
+def _count(items: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in items:
+        out[i] = out.get(i, 0) + 1
+    return out
+
+
+# ------------------------------------------------------------------------------------- top level
+
+
+def selftest(
+    *,
+    jobs: int = 2,
+    profiles: Iterable[str] | None = None,
+    suites: Path | None = None,
+    mode: str = "strict",
+    timeout: float = DEFAULT_TIMEOUT,
+    catalogue: Catalogue | None = None,
+    cwd: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Detection:
+    catalogue = catalogue or load_catalogue()
+    chosen = [catalogue.get(p) for p in profiles] if profiles else list(catalogue.profiles)
+    specs = [RunSpec("faithful", None, ())]
+    for p in chosen:
+        specs.append(RunSpec(p.id, p.id, tuple(dict.fromkeys([*p.breaks, *catalogue.smoke]))))
+    started = time.monotonic()
+    results: dict[str, RunResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(run_one, s, suites=suites, mode=mode, timeout=timeout, cwd=cwd): s for s in specs}
+        for fut in as_completed(futures):
+            res = fut.result()
+            results[res.label] = res
+            if progress:
+                progress(f"{res.label}: {len(res.checks)} checks, exit {res.returncode}, {res.wall:.1f} s")
+    wall = time.monotonic() - started
+    faithful = results["faithful"]
+    baseline = faithful.clause_status()
+    verdicts = [judge_profile(p, results[p.id], baseline) for p in chosen]
+    misses = [v for v in verdicts if v.verdict != "killed"]
+    return Detection(
+        mode=mode, profiles_total=len(verdicts), killed=len(verdicts) - len(misses), misses=misses,
+        verdicts=verdicts, false_alarms=false_alarms_of(faithful), faithful=faithful_summary(faithful),
+        wall_seconds=wall, jobs=jobs, smoke=list(catalogue.smoke),
+    )

@@ -91,3 +91,13 @@ def test_concurrent_adds_get_distinct_ids():
         assert len(set(ids)) == 40
         total = client.post(portal.webhook_url + "crm.activity.list", json={}).json()["total"]
         assert total == 40
+
+
+def test_oversized_body_gets_an_envelope_not_a_reset():
+    with start_portal(PortalConfig.for_conformance(http_port=None)) as portal, _client(portal) as client:
+        entry = load_contract().error("ERROR_BODY_TOO_LARGE")
+        r = client.post(portal.webhook_url + "crm.activity.add", content=b"{" + b" " * (9 * 1024 * 1024) + b"}",
+                        headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()) == (entry.http_status, entry.body())
+        # the connection stays usable
+        assert client.post(portal.webhook_url + "crm.activity.fields").status_code == 200

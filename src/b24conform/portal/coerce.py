@@ -88,15 +88,24 @@ def parse_datetime(value: Any, portal_tz: timezone) -> float | None:
         return None
     try:
         parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=portal_tz)
+        ts = parsed.timestamp()
+        format_datetime(ts, portal_tz, strict=True)  # must also print in the portal's offset
+        return ts
+    except (ValueError, OverflowError, OSError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=portal_tz)
-    return parsed.timestamp()
 
 
-def format_datetime(ts: float | None, portal_tz: timezone) -> str | None:
-    """YYYY-MM-DDThh:mm:ss+hh:mm in the portal's offset, as portals print datetimes."""
+def format_datetime(ts: float | None, portal_tz: timezone, strict: bool = False) -> str | None:
+    """YYYY-MM-DDThh:mm:ss+hh:mm in the portal's offset, as portals print datetimes.
+
+    An instant that cannot be printed there (year 9999 + offset) reads back as null."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(int(ts // 1), portal_tz).isoformat(timespec="seconds")
+    try:
+        return datetime.fromtimestamp(int(ts // 1), portal_tz).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):
+        if strict:
+            raise
+        return None

@@ -18,7 +18,7 @@ DEFAULT_TLS_DIR = Path(".b24conform/tls")
 def parse_webhook(text: str) -> Webhook:
     """USER_ID:CODE"""
     user, sep, code = text.partition(":")
-    if not sep or not user.isdigit() or not code:
+    if not sep or not (user.isascii() and user.isdigit()) or not code:
         raise typer.BadParameter(f"expected USER_ID:CODE, got {text!r}")
     return Webhook(int(user), code)
 
@@ -35,7 +35,7 @@ def parse_scoped_webhook(text: str) -> Webhook:
 def parse_token(text: str) -> OAuthToken:
     """TOKEN[:USER_ID]"""
     token, sep, user = text.rpartition(":") if ":" in text else (text, "", "")
-    if sep and not user.isdigit():
+    if sep and not (user.isascii() and user.isdigit()):
         raise typer.BadParameter(f"expected TOKEN[:USER_ID], got {text!r}")
     return OAuthToken(token, int(user) if sep else 1)
 

@@ -71,7 +71,7 @@ def decode_php_pairs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                     child = {}
                     node[part] = child
                 node = child
-    return listify(root)
+    return listify_values(root)
 
 
 def _next_index(node: dict[str, Any]) -> int:
@@ -79,8 +79,12 @@ def _next_index(node: dict[str, Any]) -> int:
     return max(ints) + 1 if ints else 0
 
 
+_INDEX_RE = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
 def _is_index(key: Any) -> bool:
-    return isinstance(key, str) and key.isdigit() and (key == "0" or not key.startswith("0"))
+    # ASCII digits only ("²".isdigit() is True) and no leading zeros: PHP's integer-key rule.
+    return isinstance(key, str) and _INDEX_RE.fullmatch(key) is not None
 
 
 def listify(value: Any) -> Any:
@@ -94,6 +98,12 @@ def listify(value: Any) -> Any:
     if isinstance(value, list):
         return [listify(v) for v in value]
     return value
+
+
+def listify_values(params: dict[str, Any]) -> dict[str, Any]:
+    """listify below the top level: the params themselves always stay a mapping (`0=x` is a
+    parameter named "0", not a list)."""
+    return {str(k): listify(v) for k, v in params.items()}
 
 
 def depth(value: Any) -> int:
@@ -128,13 +138,18 @@ def parse_query(query: bytes | str) -> dict[str, Any]:
     return decode_php_pairs(pairs)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(body: bytes) -> dict[str, Any]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BodyError("body is not valid UTF-8") from exc
     try:
-        data = json.loads(text)
+        # NaN / Infinity are not JSON; refusing them keeps every answer valid JSON too.
+        data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise BodyError("body is not valid JSON") from exc
     if isinstance(data, list) and not data:
@@ -143,7 +158,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise BodyError("JSON body is not an object")
     if depth(data) > MAX_DEPTH:
         raise BodyError("nesting too deep")
-    return listify(data)
+    return listify_values(data)
 
 
 def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:

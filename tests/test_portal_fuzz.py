@@ -24,7 +24,7 @@ CLIENT = TestClient(build_app(CONFIG), base_url="https://testserver")
 HOOK = f"/rest/1/{CONFIG.roles['webhook'].code}/"
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**20), max_value=10**20), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30), st.sampled_from([2**63 - 1, 2**63, -(2**63) - 1]), st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=30), st.sampled_from(["", "0", "2", "4", "6", "Y", "N", "REST_APP", "CONFIGURABLE_REST_APP",
                                             "a@b.example", "Name <a@b.example>", "9999-12-31T23:59:59-12:00",
                                             "base64_encoded_content_here", "$result[a][ID]", "*"]),
@@ -89,6 +89,12 @@ def test_raw_bytes(body, ctype, path):
 @given(query=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="#"), max_size=80))
 def test_query_strings(query):
     assert_envelope(CLIENT.get(HOOK + "crm.activity.list?" + query))
+
+
+def test_ids_beyond_sqlite_integers():
+    for method in ("crm.activity.get", "crm.activity.update", "crm.activity.delete"):
+        r = CLIENT.post(HOOK + method, json={"id": 2207587221419641540706304})
+        assert r.json() == CONTRACT.error("ACTIVITY_NOT_FOUND").body()
 
 
 def test_unicode_digits_are_not_indexes():

@@ -51,6 +51,8 @@ def field_value(name: str, record: dict[str, Any], tz: timezone) -> Any:
         return format_datetime(value, tz)
     if name in OBJECT_FIELDS:
         return stringify(value) if value else []
+    if name in ("COMPLETED", "IS_INCOMING_CHANNEL"):
+        return value if value in ("Y", "N") else "N"
     if name in TEXT_FIELDS:
         return value if value not in (None, "") else None
     return value

@@ -49,7 +49,7 @@ COMMUNICATION_TYPES = {TYPE_CALL: "PHONE", TYPE_EMAIL: "EMAIL", TYPE_MEETING: ""
 
 DEFAULTS: dict[str, Any] = {
     "ASSOCIATED_ENTITY_ID": 0, "PRIORITY": 2, "NOTIFY_TYPE": 0, "NOTIFY_VALUE": 0, "DESCRIPTION_TYPE": 1,
-    "DIRECTION": 0, "COMPLETED": "N", "AUTOCOMPLETE_RULE": 0,
+    "DIRECTION": 0, "COMPLETED": "N", "AUTOCOMPLETE_RULE": 0, "IS_INCOMING_CHANNEL": "N",
 }
 
 
@@ -72,10 +72,16 @@ def _coerce(name: str, value: Any, tz: timezone) -> Any:
     return as_text(value)
 
 
+FLAG_FIELDS = ("COMPLETED", "IS_INCOMING_CHANNEL")
+
+
 def _assign(record: dict[str, Any], fields: dict[str, Any], tz: timezone, skip: tuple[str, ...]) -> None:
     for name in (*INT_FIELDS, *FLOAT_FIELDS, *TEXT_FIELDS, *DATETIME_FIELDS, *OBJECT_FIELDS):
         if name in fields and name not in skip:
-            record[name] = _coerce(name, fields[name], tz)
+            value = _coerce(name, fields[name], tz)
+            if value is None and name in FLAG_FIELDS:
+                continue  # a Y/N flag keeps its value when given anything but Y or N
+            record[name] = value
 
 
 def derive(record: dict[str, Any]) -> None:

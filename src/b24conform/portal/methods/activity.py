@@ -54,10 +54,15 @@ def add(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     return MethodResult(new_id)
 
 
+SQLITE_MAX_ID = 2**63 - 1
+
+
 def _id(params: dict[str, Any]) -> int:
     value = as_int(params.get("id", params.get("ID")))
     if value is None or value <= 0:
         raise PortalError("ID_INVALID")
+    if value > SQLITE_MAX_ID:
+        raise PortalError("ACTIVITY_NOT_FOUND")  # a valid id no row can have
     return value
 
 

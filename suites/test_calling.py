@@ -33,7 +33,7 @@ def test_method_name_is_case_insensitive(b24_target, b24_contract, b24_mode, b24
 @pytest.mark.clause("CALL-006")
 def test_form_encoded_gives_the_same_activity(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields()
-    json_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="JSON body")
+    json_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="JSON body", envelope=False)
     form_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="form body", encoding="form")
     json_read, form_read = get(b24_target, json_id), get(b24_target, form_id)
     b24_evidence.record(json_read, note="get of the JSON-created activity")

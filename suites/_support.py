@@ -77,3 +77,8 @@ def clause_errors(contract: Any, clause_id: str) -> tuple[str, ...]:
 def clause_error(contract: Any, clause_id: str) -> str:
     """The one error a clause relies on (its first one)."""
     return contract.clauses[clause_id].errors[0]
+
+
+def enum_id(contract: Any, enum_name: str, value_name: str) -> int:
+    """An id of enums.yaml by its name (e.g. enum_id(c, "activitytype", "E-mail") == 4)."""
+    return next(int(v["ID"]) for v in contract.enums[enum_name].values if v["NAME"] == value_name)

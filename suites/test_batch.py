@@ -11,7 +11,6 @@ import pytest
 from _support import clause_error, judge
 
 from b24conform.judge.checks.batch import MAX_COMMANDS, check_batch_length, check_batch_outcome
-from b24conform.judge.checks.errors import check_error
 
 
 def php_query(prefix: str, value) -> list[tuple[str, str]]:

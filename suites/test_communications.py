@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_error, expect_error, judge, list_by_id, try_add
+from _support import add_ok, clause_error, enum_id, expect_error, judge, list_by_id, try_add
 
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error
@@ -13,7 +13,7 @@ ONE_COMMUNICATION_TYPES = ("Meeting", "Call")
 
 
 def type_id(contract, name):
-    return next(v["ID"] for v in contract.enums["activitytype"].values if v["NAME"] == name)
+    return enum_id(contract, "activitytype", name)
 
 
 @pytest.mark.clause("COMM-001")

@@ -6,12 +6,14 @@ reference portal (b24_target.kind == "mock"); Target.call refuses it on any othe
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_error, expect_error, get, judge, try_add
+from _support import add_ok, clause_error, enum_id, expect_error, get, judge, try_add
 
+from b24conform.contract import load_contract
 from b24conform.judge.checks.readback import check_completed
 
-EMAIL_TYPE = 4
-OUTGOING = 2
+CONTRACT = load_contract()
+EMAIL_TYPE = enum_id(CONTRACT, "activitytype", "E-mail")
+OUTGOING = enum_id(CONTRACT, "activitydirection", "Outgoing")
 RECIPIENT = "client@example.com"
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from _support import judge, try_add
+from _support import enum_id, judge, try_add
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -34,8 +34,8 @@ CONTRACT = load_contract()
 SCHEMA_NAME = "activity-add-fields.json"
 SCHEMA = CONTRACT.schema(SCHEMA_NAME)
 TYPES = CONTRACT.enums["activitytype"]
-EMAIL_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "E-mail")
-CUSTOM_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "Custom action")
+EMAIL_TYPE = enum_id(CONTRACT, "activitytype", "E-mail")
+CUSTOM_TYPE = enum_id(CONTRACT, "activitytype", "Custom action")
 
 # Set by the check from fixtures or the run marker, derived by the portal, read-only, or read back in
 # another shape: not generated.

@@ -5,7 +5,7 @@ import pytest
 from _support import add_ok, clause_error, get, judge, list_by_id
 
 from b24conform.judge.checks import readback
-from b24conform.judge.checks.envelope import check_add_success, check_result_true, check_success, new_id
+from b24conform.judge.checks.envelope import check_result_true, check_success, new_id
 from b24conform.judge.checks.errors import check_error, check_error_shape
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_error, judge, try_add
+from _support import add_ok, clause_error, enum_id, judge, try_add
 
 from b24conform.contract import load_contract
 from b24conform.judge.checks.errors import check_catalogue_error, check_error
@@ -13,8 +13,9 @@ NON_CREATABLE = [i for i in TYPES.ids() if i not in TYPES.creatable]
 # Provider ids of the docs (seed: Possible Error Codes; validation rule `provider` of the reference portal).
 PROVIDER_CONFIGURABLE = "CONFIGURABLE_REST_APP"
 PROVIDER_REST_APP = "REST_APP"
-EMAIL_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "E-mail")
-CUSTOM_TYPE = next(v["ID"] for v in TYPES.values if v["NAME"] == "Custom action")
+EMAIL_TYPE = enum_id(CONTRACT, "activitytype", "E-mail")
+CUSTOM_TYPE = enum_id(CONTRACT, "activitytype", "Custom action")
+OUTGOING = enum_id(CONTRACT, "activitydirection", "Outgoing")
 
 
 def creatable_fields(seed_fields, type_id):
@@ -22,7 +23,7 @@ def creatable_fields(seed_fields, type_id):
     if type_id == EMAIL_TYPE:
         # TYPE-001 names the e-mail that is not sent: outgoing, COMPLETED N, an address to write to.
         fields["COMMUNICATIONS"][0]["VALUE"] = "client@example.com"
-        fields.update(DIRECTION=2, COMPLETED="N")
+        fields.update(DIRECTION=OUTGOING, COMPLETED="N")
     return fields
 
 

@@ -160,7 +160,7 @@ def breakages(name: str) -> st.SearchStrategy[Any]:
 MISSING = object()
 
 
-@pytest.mark.clause("REQ-002", "REQ-005", "REQ-007", "REQ-008", "ERR-001", "ERR-004")
+@pytest.mark.clause("REQ-002", "REQ-005", "REQ-007", "REQ-008")
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_invalid_field_sets_are_rejected_with_a_catalogue_error(b24_target, b24_contract, b24_mode, b24_evidence, data):

@@ -10,7 +10,18 @@ from b24conform.judge.ledger import Ledger, ledger_files, read_events, replay
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
 from b24conform.judge.target import Target, TargetError
 
-NOT_FOUND_HINTS = ("not found", "ACTIVITY_NOT_FOUND")
+
+
+def _not_found_messages() -> tuple[str, ...]:
+    """The catalogue's "activity not found" messages; "not found" also covers portals that word it
+    differently (deleting an already deleted activity must not count as a cleanup failure)."""
+    from b24conform.contract import load_contract
+
+    try:
+        entry = load_contract().error("ACTIVITY_NOT_FOUND")
+        return (*entry.accepted_messages(), "not found")
+    except Exception:  # a broken spec must not stop a cleanup
+        return ("not found",)
 
 
 @dataclass
@@ -34,7 +45,7 @@ def delete_activity(target: Target, activity_id: int) -> tuple[bool, str]:
     if reply.status == 200 and data.get("result") is True:
         return True, "deleted"
     text = f"{data.get('error', '')} {data.get('error_description', '')}"
-    if any(h.lower() in text.lower() for h in NOT_FOUND_HINTS):
+    if any(h.lower() in text.lower() for h in _not_found_messages()):
         return True, "already gone"
     return False, f"HTTP {reply.status}: {text.strip() or reply.text[:200]}"
 

@@ -127,6 +127,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     contract = load_contract()
     settings = state.settings
+    _validate_target(settings)
     caps = capabilities(settings)
     for item, ids in marked:
         item.user_properties.append((CLAUSES_PROPERTY, " ".join(ids)))
@@ -142,6 +143,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         reason = accounting.skip_reason(clauses, caps, kind=settings.kind, allow_writes=settings.allow_writes)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _validate_target(settings: Settings) -> None:
+    """Refuse a bad --b24-target once, at collection, rather than as an error in every check."""
+    if settings.kind != "live":
+        return
+    import warnings
+
+    from b24conform.judge.client import TargetURLError
+    from b24conform.judge.factory import live_endpoints
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            live_endpoints(settings)
+    except TargetURLError as exc:
+        raise pytest.UsageError(f"b24conform: {redact(exc)}") from None
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:

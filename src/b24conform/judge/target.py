@@ -221,7 +221,7 @@ class Target:
         headers = {"Content-Type": wire.content_type} if wire.content_type else {}
         try:
             response = self._client.request(wire.http_method, wire.url, content=wire.body or None, headers=headers)
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # noqa: BLE001 - any transport failure (httpx, httpcore, ssl, OS)
             # `from None`: the original exception's text holds the URL with the webhook code.
             raise TargetError(_redact.redact(f"{record.http_method} {record.url}: {type(exc).__name__}: {exc}")) from None
         text = response.text

@@ -57,9 +57,11 @@ def summary_table(results: dict) -> Table:
 
 def failing_lines(results: dict, limit: int = 40) -> list[str]:
     lines = []
+    shown = {"failed"} if results["run"].get("partial_selection") else {"failed", "not_covered"}
     for clause in results["clauses"]:
-        if clause["status"] in {"failed", "not_covered"}:
+        if clause["status"] in shown:
             lines.append(f"{clause['id']} {clause['status']}: {clause.get('reason') or ''}".strip())
+    lines.sort(key=lambda line: " not_covered:" in line)  # failures first, stable otherwise
     return lines[:limit]
 
 

@@ -194,6 +194,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 def _redact_report(report: pytest.TestReport) -> None:
     longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        # Kept apart because the redacted longrepr below is a plain string without its reprcrash;
+        # a plain str attribute also survives pytest-xdist's report serialisation.
+        report.b24_headline = redact(crash.message)  # type: ignore[attr-defined]
     if longrepr is not None and not isinstance(longrepr, tuple):
         text = str(longrepr)
         cleaned = redact(text)

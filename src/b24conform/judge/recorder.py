@@ -29,10 +29,13 @@ def report_message(report: Any) -> str:
         return redact(reason.removeprefix("Skipped: "))
     if getattr(report, "wasxfail", None) is not None and report.outcome == "skipped":
         return redact(report.wasxfail)
+    headline = getattr(report, "b24_headline", None)
     crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    text = getattr(report, "longreprtext", "") or ""
-    head = crash.message if crash is not None else text
-    return redact(head)[:MESSAGE_LIMIT]
+    if headline is None and crash is not None:
+        headline = crash.message
+    if headline is None:
+        headline = getattr(report, "longreprtext", "") or ""
+    return redact(headline)[:MESSAGE_LIMIT]
 
 
 class Recorder:

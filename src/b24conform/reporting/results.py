@@ -57,6 +57,11 @@ def _check_dict(check: CheckOutcome) -> dict[str, Any]:
     }
 
 
+def _shorten(text: str, limit: int = 500) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str | None:
     if status == "not_checkable":
         return clause.reason or "not checkable from a client"
@@ -66,7 +71,8 @@ def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str |
         reasons = list(dict.fromkeys(c.message for c in checks if c.message))
         return "; ".join(reasons) or "skipped"
     if status == "failed":
-        return next((c.message.splitlines()[0] for c in checks if c.outcome == "failed" and c.message), "failed")
+        message = next((c.message for c in checks if c.outcome == "failed" and c.message), "")
+        return _shorten(message) or "failed"
     return None
 
 

@@ -160,6 +160,13 @@ def test_a_portal_that_never_came_up_kills_nothing() -> None:
     assert v.verdict == "miss" and "did not come up" in v.reason
 
 
+def test_a_check_that_also_fails_on_the_faithful_portal_kills_nothing() -> None:
+    run = _run(("t1", ["X-1"], "failed"), ("t0", ["CALL-001"], "passed"))
+    baseline = {"X-1": {"status": "failed"}}
+    v = judge_profile(PROFILE, run, baseline, faithful_failures={("t1", "t1")})
+    assert v.verdict == "miss" and "also fail on the faithful portal" in v.reason
+
+
 def test_reports_are_written(tmp_path: Path) -> None:
     killed = judge_profile(PROFILE, _run(("t1", ["X-1"], "failed")), {})
     missed = judge_profile(Profile("q", "state", "b", ("Y-2",)), _run(("t1", ["Y-2"], "passed")), {})

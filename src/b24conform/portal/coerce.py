@@ -25,7 +25,10 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INT_RE.match(value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # more digits than int_max_str_digits: no id or enum is that long
+            return None
     return None
 
 

@@ -33,7 +33,8 @@ def parse_path(path: str) -> Target | None:
     if not parts or parts[0].lower() != "rest":
         return None
     rest = parts[1:]
-    if len(rest) >= 2 and rest[0].isascii() and rest[0].isdigit():
+    # A user id longer than int_max_str_digits cannot be converted (nor belong to any webhook).
+    if len(rest) >= 2 and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 64:
         method = rest[2] if len(rest) >= 3 else ""
         if len(rest) > 3:
             return Target(method="", user_id=int(rest[0]), code=rest[1])

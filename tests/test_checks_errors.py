@@ -111,3 +111,17 @@ def test_one_of_and_identify(mode):
     assert identify(exact("ADD_BINDING_FAILED"), CONTRACT, mode) == "ADD_BINDING_FAILED"
     assert identify(reply({"error": "", "error_description": "Nope"}, 400), CONTRACT, mode) is None
     assert check_catalogue_error(reply({"error": "", "error_description": "Nope"}, 400), CONTRACT, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_status_code_message_checks_each_fail_alone(mode):
+    from b24conform.judge.checks.errors import check_code, check_message, check_status
+
+    good = exact("ADD_TYPE_ID_INVALID")
+    for check in (check_status, check_code, check_message):
+        assert check(good, CONTRACT, mode, "ADD_TYPE_ID_INVALID") == []
+    assert check_status(exact("ADD_TYPE_ID_INVALID", status=200), CONTRACT, mode, "ADD_TYPE_ID_INVALID")
+    assert check_code(exact("ADD_TYPE_ID_INVALID", error=None), CONTRACT, mode, "ADD_TYPE_ID_INVALID")
+    assert check_message(exact("ADD_TYPE_ID_INVALID", error_description=""), CONTRACT, mode, "ADD_TYPE_ID_INVALID")
+    # A batch result_error entry is a plain dict: code and message checks read it too.
+    assert check_message(CONTRACT.error("ADD_TYPE_ID_INVALID").body(), CONTRACT, mode, "ADD_TYPE_ID_INVALID") == []

@@ -34,7 +34,7 @@ def test_a_clause_without_check_fails_the_session(pytester):
             assert b24_target.call("no.such.method").status == 404
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*no collected check*CALL-001*"])
@@ -45,7 +45,7 @@ def test_a_clause_without_check_fails_the_session(pytester):
 
 def test_every_clause_accounted_and_session_passes_when_covered(pytester):
     pytester.makepyfile(suite_covering_everything())
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     assert result.ret == pytest.ExitCode.OK
     data = results_of(pytester)
     contract = load_contract()
@@ -60,14 +60,14 @@ def test_every_clause_accounted_and_session_passes_when_covered(pytester):
 
 def test_partial_selection_lists_but_does_not_fail_uncovered(pytester):
     pytester.makepyfile(suite_covering_everything("\ndef test_other():\n    pass\n"))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "other")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-k", "other")
     assert result.ret == pytest.ExitCode.OK
     assert results_of(pytester)["run"]["partial_selection"] is True
 
 
 def test_unknown_clause_ids_fail_the_session(pytester):
     pytester.makepyfile(suite_covering_everything('\n@pytest.mark.clause("NOPE-999")\ndef test_bad():\n    pass\n'))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*unknown clause ids: NOPE-999*"])
 
@@ -92,7 +92,7 @@ def test_failures_skips_and_evidence_reach_results(pytester):
             pytest.skip("not today")
         """
     )
-    pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     clauses = {c["id"]: c for c in results_of(pytester)["clauses"]}
     call008 = clauses["CALL-008"]
     assert call008["status"] == "failed" and "expected the impossible" in call008["reason"]
@@ -127,7 +127,7 @@ def test_checks_needing_a_capability_are_skipped_with_the_reason(pytester, monke
         """
     )
     with FakePortal() as portal:
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore", "--b24-target", portal.webhook_url)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-W", "ignore", "--b24-target", portal.webhook_url)
     result.assert_outcomes(skipped=3)
     reasons = {c["id"]: c["reason"] for c in results_of(pytester)["clauses"]}
     assert "capability 'mock'" in reasons["AUTH-004"]
@@ -145,7 +145,7 @@ def test_limits_target_is_a_second_mock_with_the_standard_plan(pytester):
             assert b24_target.capabilities == {"any", "oauth", "mock", "https"}
         """
     )
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis").assert_outcomes(passed=1)
 
 
 def test_seed_fields_fixture(pytester):
@@ -160,7 +160,7 @@ def test_seed_fields_fixture(pytester):
             assert seed_fields()["FILES"][0]["fileData"][0] == "example.jpg"
         """
     )
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--b24-fixture-owner", "55").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:cacheprovider", "--b24-fixture-owner", "55").assert_outcomes(passed=1)
 
 
 def test_skip_reason_rules():
@@ -183,7 +183,7 @@ def test_probe(b24_target, b24_evidence):
 """
         )
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-n", "2")
     assert result.ret == 0, result.stdout.str()
     clause = {c["id"]: c for c in results_of(pytester)["clauses"]}["CALL-008"]
     probe = [c for c in clause["checks"] if c["nodeid"].endswith("test_probe")][0]

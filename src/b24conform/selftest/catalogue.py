@@ -30,7 +30,7 @@ class Profile:
     bends: str
     breaks: tuple[str, ...]
     operations: tuple[Any, ...] = ()
-    mode: str = "strict"
+    strict_only: bool = False   # bends only a strict reading: lenient judging must accept it
     note: str = ""
 
 
@@ -98,7 +98,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
                 bends=str(raw.get("description", "")).strip(),
                 breaks=breaks,
                 operations=tuple(ops),
-                mode=raw.get("mode", "strict"),
+                strict_only=bool(raw.get("strict_only", False)),
                 note=str(raw.get("note", "") or "").strip(),
             )
         )

@@ -204,7 +204,7 @@ class ProfileVerdict:
     family: str
     description: str
     named: list[str]
-    verdict: str                              # killed | miss
+    verdict: str                              # killed | miss | accepted (lenient, strict_only) | over-strict
     killed_by: list[str] = field(default_factory=list)
     collateral: list[str] = field(default_factory=list)   # failing clauses the profile does not name
     reason: str = ""
@@ -397,9 +397,20 @@ def selftest(
     faithful = results["faithful"]
     baseline = faithful.clause_status()
     verdicts = [judge_profile(p, results[p.id], baseline, failing_keys(faithful)) for p in chosen]
-    misses = [v for v in verdicts if v.verdict != "killed"]
+    if mode == "lenient":
+        # A strict-only profile bends a reading the lenient verdict accepts: it must survive.
+        for p, v in zip(chosen, verdicts):
+            if p.strict_only:
+                if v.verdict == "killed":
+                    v.verdict = "over-strict"
+                    v.reason = ("lenient mode should accept this reading, yet " + ", ".join(v.killed_by)
+                                + " failed: " + "; ".join(v.evidence[:1]))
+                else:
+                    v.verdict, v.reason = "accepted", "accepted in lenient mode, as its ambiguity's verdict allows"
+    judged = [v for v in verdicts if v.verdict in ("killed", "miss")]
+    misses = [v for v in verdicts if v.verdict in ("miss", "over-strict")]
     return Detection(
-        mode=mode, profiles_total=len(verdicts), killed=len(verdicts) - len(misses), misses=misses,
+        mode=mode, profiles_total=len(judged), killed=sum(v.verdict == "killed" for v in judged), misses=misses,
         verdicts=verdicts, false_alarms=false_alarms_of(faithful), faithful=faithful_summary(faithful),
         wall_seconds=wall, jobs=jobs, smoke=list(catalogue.smoke),
     )

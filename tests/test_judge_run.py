@@ -69,3 +69,9 @@ def test_run_fails_when_a_clause_fails(tmp_path):
     proc = run_cli(tmp_path, TINY + "\n@pytest.mark.clause('CALL-008')\ndef test_bad():\n    assert False, 'nope'\n")
     assert proc.returncode == 1
     assert "CALL-008 failed" in proc.stdout
+
+
+def test_run_shows_collection_errors_and_fails(tmp_path):
+    proc = run_cli(tmp_path, TINY + "\nthis is [not] python\n")
+    assert proc.returncode != 0
+    assert "collection error" in proc.stdout and "SyntaxError" in proc.stdout

@@ -101,6 +101,12 @@ def test_blank_or_missing_subject_is_not_marked(portal, tmp_path):
     assert replay(read_events(target.ledger.path)).empty  # refused: nothing owed
 
 
+def test_raw_body_adds_are_ledgered_too(portal, tmp_path):
+    target = live(portal, tmp_path)
+    reply = target.call("crm.activity.add", raw_body=json.dumps({"fields": {"SUBJECT": "raw"}}).encode())
+    assert replay(read_events(target.ledger.path)).ids == [reply.json["result"]]
+
+
 def test_plugin_skips_writing_checks_on_a_live_target(pytester, portal):
     pytester.makepyfile(
         """
@@ -115,7 +121,7 @@ def test_plugin_skips_writing_checks_on_a_live_target(pytester, portal):
             assert b24_target.call("no.such.method").status == 404
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs", "-W", "ignore", "--b24-target", portal.webhook_url)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-rs", "-W", "ignore", "--b24-target", portal.webhook_url)
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*CALL-001*--b24-allow-writes*"])
     assert portal.activities == {}
@@ -132,7 +138,7 @@ def test_session_end_deletes_what_the_run_created(pytester, portal):
             assert b24_target.add(seed_fields()).status == 200
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore", "--b24-target", portal.webhook_url,
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-W", "ignore", "--b24-target", portal.webhook_url,
                                 "--b24-allow-writes", "--b24-ledger-dir", str(pytester.path / "ledger"))
     result.assert_outcomes(passed=1)
     assert portal.next_id == 3 and portal.activities == {}

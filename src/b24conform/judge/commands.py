@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from b24conform.judge.hypothesis_profiles import PROFILES
@@ -117,8 +118,10 @@ def register(app: typer.Typer) -> None:
         args = pytest_args(suites, target=target, oauth_token=oauth_token, ca_bundle=ca_bundle,
                            allow_writes=allow_writes, mode=mode, report_dir=report_dir, keyword=keyword,
                            hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose)
-        plugins = [] if verbose else [ProgressPlugin(console)]
-        code = pytest.main(args, plugins=plugins)
+        progress = None if verbose else ProgressPlugin(console)
+        code = pytest.main(args, plugins=[progress] if progress else [])
+        for error in progress.collect_errors if progress else ():
+            console.print("[red]collection error[/] " + escape(error), highlight=False)
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
         if results is None:
             console.print(f"[red]no results were written (pytest exit code {int(code)})[/]")

@@ -23,6 +23,7 @@ class ProgressPlugin:
         self.task: Any = None
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
         self._states: dict[str, str] = {}
+        self.collect_errors: list[str] = []
 
     def _ensure(self, total: int | None) -> None:
         if self.task is None:
@@ -30,6 +31,13 @@ class ProgressPlugin:
             self.task = self.progress.add_task("checks", total=total, **self.counts)
         elif total is not None:
             self.progress.update(self.task, total=total)
+
+    def pytest_collectreport(self, report: Any) -> None:
+        # With pytest's terminal off, a suite file that fails to import would go unseen; keep it.
+        if report.failed:
+            from b24conform.judge.redact import redact
+
+            self.collect_errors.append(f"{report.nodeid}: {redact(report.longreprtext)[-1500:]}")
 
     def pytest_collection_finish(self, session: Any) -> None:
         self._ensure(len(session.items))

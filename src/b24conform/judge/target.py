@@ -204,8 +204,11 @@ class Target:
         elif method.lower().removesuffix(".json") == "batch" and params is not None:
             params, batch_keys = self._prepare_batch(params)
             ledger_keys.extend(batch_keys)
-        if raw_body is not None and self.kind != "mock":
-            self._refuse_raw_mail(method, raw_body)
+        if raw_body is not None and is_add_method(method):
+            if self.kind != "mock":
+                self._refuse_raw_mail(method, raw_body)
+            # A raw add cannot be marked by us, but it may still create an activity: ledger it.
+            ledger_keys.append((self.ledger.sending(None), None))
 
         url, token = method_url(self.endpoints, method, auth=auth, suffix=suffix, http=http)
         wire = encode_request(url, params, encoding=encoding, token=token, auth=auth,

@@ -97,7 +97,7 @@ ELSEWHERE = {"INVALID_REQUEST", "ERROR_BATCH_METHOD_NOT_ALLOWED"}
 
 @pytest.fixture()
 def env():
-    config = PortalConfig.for_conformance(limits="standard", clock=FakeClock(step=0.001))
+    config = PortalConfig.for_conformance(limits="standard", clock=FakeClock(step=1e-4))
     with TestClient(build_app(config), base_url="https://testserver") as client:
         yield Env(client, config)
 

@@ -97,6 +97,17 @@ def test_ids_beyond_sqlite_integers():
         assert r.json() == CONTRACT.error("ACTIVITY_NOT_FOUND").body()
 
 
+def test_thousands_of_digits():
+    digits = "7" * 5000
+    assert_envelope(CLIENT.post(f"/rest/{digits}/code/crm.activity.fields"))
+    assert_envelope(CLIENT.post(HOOK + "crm.activity.get", content=f"id={digits}".encode(),
+                                headers={"content-type": "application/x-www-form-urlencoded"}))
+    assert_envelope(CLIENT.post(HOOK + "crm.activity.add", content=f"fields[RESULT_VALUE]=1e999&fields[TYPE_ID]={digits}".encode(),
+                                headers={"content-type": "application/x-www-form-urlencoded"}))
+    assert_envelope(CLIENT.post(HOOK + "batch", json={"cmd": ["crm.enum.activitytype", f"crm.activity.get?id=$result[0][{digits}]"]}))
+    assert_envelope(CLIENT.get(HOOK + f"crm.activity.list?filter[ID]={digits}&start={digits}"))
+
+
 def test_unicode_digits_are_not_indexes():
     assert_envelope(CLIENT.post("/rest/%C2%B2/code/crm.activity.fields"))
     assert_envelope(CLIENT.post(HOOK + "crm.activity.add", content="fields[COMMUNICATIONS][²][VALUE]=1".encode(),

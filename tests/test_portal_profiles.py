@@ -14,6 +14,7 @@ with warnings.catch_warnings():
 
 from b24conform.contract import load_contract
 from b24conform.portal.app import build_app
+from b24conform.portal.clock import FakeClock
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.profiles import SAMPLE_PROFILES, ProfileError, available_profiles, load_profile, parse_profiles
 from b24conform.portal.server import start_portal
@@ -131,9 +132,10 @@ def test_store_faults(tmp_path):
 
 
 def test_limits_faults(tmp_path):
-    with portal_with(tmp_path, {"limits": "bucket_disabled"}, limits="standard") as c:
+    # A stopped clock: the bucket must not drain while the test fills it, however slow the machine.
+    with portal_with(tmp_path, {"limits": "bucket_disabled"}, limits="standard", clock=FakeClock()) as c:
         assert {call(c, "crm.enum.activitytype").status_code for _ in range(60)} == {200}
-    with portal_with(tmp_path, {"limits": {"fault": "wrong_status", "status": 429}}, limits="standard") as c:
+    with portal_with(tmp_path, {"limits": {"fault": "wrong_status", "status": 429}}, limits="standard", clock=FakeClock()) as c:
         statuses = [call(c, "crm.enum.activitytype").status_code for _ in range(51)]
         assert statuses[-1] == 429
     with portal_with(tmp_path, {"limits": "operating_disabled"}, limits="standard", operating_budget=0.0) as c:

@@ -44,7 +44,7 @@ def php_array(mapping: dict[str, Any]) -> Any:
 def _lookup(results: dict[str, Any], key: str, path: str) -> Any:
     value: Any = results.get(key)
     for part in re.findall(r"\[([^\]]*)\]", path):
-        if isinstance(value, list) and part.isascii() and part.isdigit() and int(part) < len(value):
+        if isinstance(value, list) and part.isascii() and part.isdigit() and len(part) <= 9 and int(part) < len(value):
             value = value[int(part)]
         elif isinstance(value, dict) and part in value:
             value = value[part]

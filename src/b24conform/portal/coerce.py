@@ -10,7 +10,9 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-_INT_RE = re.compile(r"^\s*[+-]?\d+\s*$")
+# ASCII digits, at most 40 of them: longer strings are no id anyone can mean, and int() of
+# thousands of digits raises (Python's int_max_str_digits guard).
+_INT_RE = re.compile(r"^\s*[+-]?[0-9]{1,40}\s*$")
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 _FROM_RE = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<addr>[^<>]+)>\s*$")
 _B64_RE = re.compile(r"^[A-Za-z0-9+/_-]*={0,2}$")
@@ -24,7 +26,7 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and _INT_RE.match(value):
+    if isinstance(value, str) and len(value) <= 64 and _INT_RE.match(value):
         try:
             return int(value)
         except ValueError:  # more digits than int_max_str_digits: no id or enum is that long

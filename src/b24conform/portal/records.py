@@ -7,6 +7,7 @@ input must then still not crash.
 """
 from __future__ import annotations
 
+import math
 from datetime import timezone
 from typing import Any
 
@@ -59,9 +60,10 @@ def _coerce(name: str, value: Any, tz: timezone) -> Any:
     if name in FLOAT_FIELDS:
         text = as_text(value)
         try:
-            return float(text) if text not in (None, "") else None
+            number = float(text) if text not in (None, "") else None
         except ValueError:
             return None
+        return number if number is not None and math.isfinite(number) else None
     if name in DATETIME_FIELDS:
         return parse_datetime(value, tz)
     if name in OBJECT_FIELDS:

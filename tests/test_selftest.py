@@ -74,7 +74,7 @@ def test_representative_profiles_exist_and_cover_the_families() -> None:
     assert REQUIRED_FAMILIES <= {p.family for p in chosen}
 
 
-def test_every_clause_named_by_a_profile_has_a_check_in_the_suites(pytester: pytest.Pytester) -> None:
+def test_every_clause_named_by_a_profile_has_a_check_in_the_suites() -> None:
     # Guard against a profile that can never be killed because no check carries its clause.
     from b24conform.selftest.detection import default_suites
 

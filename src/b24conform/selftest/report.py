@@ -42,6 +42,8 @@ def render_markdown(det: Detection) -> str:
         f"| missed | {d['missed']} |",
         f"| detection rate | **{100 * d['detection_rate']:.1f} %** |",
         f"| false alarms on the faithful portal | **{len(d['false_alarms'])}** |",
+        *([f"| strict-only profiles accepted by lenient judging | "
+           f"{sum(p['verdict'] == 'accepted' for p in d['profiles'])} |"] if d["mode"] == "lenient" else []),
         f"| faithful run: checks | {d['faithful']['checks']} ({_fmt_counts(d['faithful']['check_outcomes'])}) |",
         "",
         "A profile is *killed* when a check of a clause it names fails (a check that also fails on the faithful"

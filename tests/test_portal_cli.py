@@ -98,3 +98,22 @@ def test_serve_unknown_profile_is_a_clear_error(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "unknown deviation profile 'no-such-profile'" in result.stderr
+
+
+def test_option_parsing():
+    import pytest
+    import typer
+
+    from b24conform.portal.commands import build_config, parse_scoped_webhook, parse_token, parse_webhook
+
+    assert parse_webhook("1:abc").user_id == 1 and parse_webhook("1:abc").code == "abc"
+    assert parse_scoped_webhook("2:x=user, task").scopes == ("user", "task")
+    assert (parse_token("tok").user_id, parse_token("tok:4").user_id) == (1, 4)
+    for bad in ("abc", "x:abc", "1:"):
+        with pytest.raises(typer.BadParameter):
+            parse_webhook(bad)
+    config = build_config("127.0.0.1", 0, ["1:abc"], [], [], ["old"], ["app:2"], ":memory:", False, Path("t"),
+                          None, "enterprise", 60.0, None, None, None)
+    assert [w.code for w in config.webhooks] == ["abc"]
+    assert config.find_token("old").expired and config.find_token("app").app_context
+    assert (config.limits, config.operating_budget) == ("enterprise", 60.0)

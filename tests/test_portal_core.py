@@ -226,3 +226,21 @@ def test_restricted_user_sees_only_own(portal):
     restricted = config.roles["restricted_webhook"]
     r = portal.post(f"/rest/3/{restricted.code}/crm.activity.list", json={}).json()
     assert [x["ID"] for x in r["result"]] == [str(mine)]
+
+
+@pytest.mark.parametrize("verb", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"])
+def test_every_http_verb_gets_json(portal, verb):
+    r = portal.request(verb, portal.hook + "crm.activity.fields")
+    assert r.headers["content-type"].startswith("application/json") and r.status_code == 200
+    r = portal.request(verb, "/nowhere")
+    assert r.json() == load_contract().error("ERROR_METHOD_NOT_FOUND").body()
+
+
+def test_rest_app_provider_needs_an_application_context(portal):
+    fields = seed_fields(TYPE_ID=6, PROVIDER_ID="REST_APP", PROVIDER_TYPE_ID="MY_TYPE")
+    assert call(portal, "crm.activity.add", {"fields": fields}).json() == load_contract().error("ADD_APP_CONTEXT_REQUIRED").body()
+    app_token = portal.config.roles["app_oauth_token"].token
+    r = portal.post("/rest/crm.activity.add", json={"fields": fields, "auth": app_token})
+    assert r.status_code == 200, r.text
+    item = call(portal, "crm.activity.get", {"id": r.json()["result"]}).json()["result"]
+    assert (item["TYPE_ID"], item["PROVIDER_ID"], item["PROVIDER_TYPE_ID"]) == ("6", "REST_APP", "MY_TYPE")

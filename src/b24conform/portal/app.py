@@ -37,7 +37,6 @@ from b24conform.portal.state import PortalState
 
 log = logging.getLogger("b24conform.portal")
 
-HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # Past the limit the rest of the body is still read (and dropped) so the client gets its 413
 # answer instead of a reset connection; beyond this much more we stop reading.
 DRAIN_LIMIT = 64 * 1024 * 1024
@@ -123,11 +122,20 @@ def respond(state: PortalState, method: str, start: float, outcome: Outcome | No
         return Response(encode(entry.body()), status_code=entry.http_status, headers={"content-type": JSON_TYPE})
 
 
-def _make_app(state: PortalState, https: bool) -> Starlette:
-    async def endpoint(request: Request) -> Response:
-        return await handle(state, request, https)
+class _Endpoint:
+    """A raw ASGI endpoint: Starlette routes it for every HTTP verb (a function endpoint would get
+    Starlette's plain-text 405 for TRACE & co., and every answer here must be JSON)."""
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=HTTP_METHODS)])
+    def __init__(self, state: PortalState, https: bool) -> None:
+        self.state, self.https = state, https
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        response = await handle(self.state, Request(scope, receive), self.https)
+        await response(scope, receive, send)
+
+
+def _make_app(state: PortalState, https: bool) -> Starlette:
+    app = Starlette(routes=[Route("/{path:path}", _Endpoint(state, https))])
     app.state.portal = state
     return app
 

@@ -42,6 +42,7 @@ def parse_token(text: str) -> OAuthToken:
 
 def build_config(
     host: str, port: int, webhooks: list[str], scoped: list[str], tokens: list[str], expired: list[str],
+    app_tokens: list[str],
     db: str, tls: bool, tls_dir: Path, http_port: Optional[int], limits: str, operating_budget: float,
     profile: Optional[str], profiles_file: Optional[Path], seed_data: Optional[Path],
 ) -> PortalConfig:
@@ -49,6 +50,9 @@ def build_config(
     if not webhooks:
         hooks.insert(0, Webhook(1, _code()))
     oauth = [parse_token(t) for t in tokens] + [OAuthToken(t, 1, expired=True) for t in expired]
+    for text in app_tokens:
+        plain = parse_token(text)
+        oauth.append(OAuthToken(plain.token, plain.user_id, app_context="b24conform.cli"))
     return PortalConfig(
         webhooks=hooks,
         oauth_tokens=oauth,
@@ -73,6 +77,7 @@ def serve(
     webhook_scope: list[str] = typer.Option([], "--webhook-scope", help="USER_ID:CODE=scope1,scope2: a webhook with only these scopes."),
     oauth_token: list[str] = typer.Option([], "--oauth-token", help="TOKEN[:USER_ID] (repeatable)."),
     expired_token: list[str] = typer.Option([], "--expired-token", help="An access token that is expired."),
+    app_token: list[str] = typer.Option([], "--app-token", help="TOKEN[:USER_ID]: an OAuth token with an application context (PROVIDER_ID REST_APP)."),
     db: str = typer.Option(str(DEFAULT_DB), help='SQLite file (":memory:" allowed).'),
     tls: bool = typer.Option(True, "--tls/--no-tls", help="Serve HTTPS with a local CA (default) or plain HTTP."),
     tls_dir: Path = typer.Option(DEFAULT_TLS_DIR, help="Where the CA and server certificate live (reused when present)."),
@@ -89,7 +94,7 @@ def serve(
 
     try:
         config = build_config(
-            host, port, webhook, webhook_scope, oauth_token, expired_token, db, tls, tls_dir, http_port,
+            host, port, webhook, webhook_scope, oauth_token, expired_token, app_token, db, tls, tls_dir, http_port,
             limits, operating_budget, profile, profiles_file, seed_data,
         )
     except ValueError as exc:

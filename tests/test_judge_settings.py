@@ -76,3 +76,9 @@ def test_plugin_is_inert_for_ordinary_tests(pytester):
     assert "b24conform clauses" not in result.stdout.str()
     assert not (pytester.path / "reports").exists()
     assert not (pytester.path / ".b24conform").exists()
+
+
+def test_plugin_loads_without_xdist(pytester):
+    pytester.makepyfile("def test_plain(b24_settings):\n    assert b24_settings.kind == 'mock'\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(passed=1)

@@ -310,6 +310,7 @@ def seed_fields(b24_settings: Settings) -> Any:
 # -- session end: accounting and reports ------------------------------------------------------------
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: the plugin must load without xdist
 def pytest_testnodedown(node: Any, error: Any) -> None:
     payload = getattr(node, "workeroutput", {}).get("b24conform")
     if payload:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -42,6 +43,7 @@ class ProgressPlugin:
     def pytest_collection_finish(self, session: Any) -> None:
         self._ensure(len(session.items))
 
+    @pytest.hookimpl(optionalhook=True)  # only exists when pytest-xdist is installed
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         # Every worker collects the same items; the total is one worker's count.
         self._ensure(len(ids))

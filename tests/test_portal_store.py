@@ -1,0 +1,60 @@
+"""store.py: durable settings, ids never reused (even the highest one, even across a reopen)."""
+from __future__ import annotations
+
+import threading
+
+from b24conform.portal.store import Store
+
+
+def test_pragmas(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+
+
+def test_highest_id_is_not_reused_after_delete_and_reopen(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    store = Store(path)
+    first = store.add({"SUBJECT": "a"}, [{"VALUE": "+1"}], [("f.txt", b"x")])
+    second = store.add({"SUBJECT": "b"}, [], [])
+    assert store.delete(second) and not store.delete(second)
+    store.close()
+    store = Store(path)
+    third = store.add({"SUBJECT": "c"}, [], [])
+    assert third > second > first
+    got = store.get(first)
+    assert got["SUBJECT"] == "a" and got["COMMUNICATIONS"][0]["VALUE"] == "+1" and got["FILES"][0]["size"] == 1
+    assert store.file_content(got["FILES"][0]["id"]) == ("f.txt", b"x")
+    store.close()
+
+
+def test_failed_transaction_rolls_back(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    try:
+        store.add({"SUBJECT": "a"}, [{"bad": object()}], [])  # not JSON: fails mid-transaction
+    except TypeError:
+        pass
+    assert store.all() == []
+    assert store.add({"SUBJECT": "b"}, [], []) >= 1
+    store.close()
+
+
+def test_parallel_writers(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    ids: list[int] = []
+    lock = threading.Lock()
+
+    def work():
+        for _ in range(25):
+            new = store.add({"SUBJECT": "x"}, [{"VALUE": "+1"}], [])
+            with lock:
+                ids.append(new)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 200 and len(store.all()) == 200
+    store.close()

@@ -188,3 +188,12 @@ def test_probe(b24_target, b24_evidence):
     clause = {c["id"]: c for c in results_of(pytester)["clauses"]}["CALL-008"]
     probe = [c for c in clause["checks"] if c["nodeid"].endswith("test_probe")][0]
     assert any(e["note"] == "from a worker" for e in probe["evidence"])
+
+
+def test_running_one_file_lists_uncovered_without_failing(pytester):
+    pytester.makepyfile(test_part='import pytest\n\n@pytest.mark.clause("ERR-003")\ndef test_one():\n    pass\n')
+    whole = pytester.runpytest("-p", "no:cacheprovider")
+    assert whole.ret == pytest.ExitCode.TESTS_FAILED
+    part = pytester.runpytest("-p", "no:cacheprovider", "test_part.py")
+    assert part.ret == pytest.ExitCode.OK
+    part.stdout.fnmatch_lines(["*partial selection, not failing*"])

@@ -317,6 +317,12 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         _state(node.config).recorder.merge(payload)
 
 
+def _selects_files(args: list[str]) -> bool:
+    """`pytest suites/test_x.py` or `...::test_y` runs part of the suites on purpose: uncovered
+    clauses are then listed, not failed. A folder argument is a whole-suite run."""
+    return any("::" in a or a.endswith(".py") for a in args)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state.is_worker:
@@ -333,7 +339,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     settings = state.settings
     opt = session.config.option
     state.partial_selection = state.partial_selection or bool(
-        getattr(opt, "keyword", "") or getattr(opt, "markexpr", ""))
+        getattr(opt, "keyword", "") or getattr(opt, "markexpr", "")) or _selects_files(session.config.args)
     state.uncovered = accounting.uncovered(contract.clauses, recorder.covered())
     info = RunInfo(
         started=state.started, finished=time.time(), mode=settings.mode,

@@ -69,6 +69,7 @@ def machine_facts() -> dict[str, str]:
         "memory": mem,
         "kernel": platform.release(),
         "python": platform.python_version() + f" ({platform.python_implementation()})",
+        "load average at write (1/5/15 min)": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     with contextlib.suppress(Exception):
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)

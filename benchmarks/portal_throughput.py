@@ -64,7 +64,7 @@ def start_target(name: str, port: int, workdir: Path):
     elif name == "portal":
         argv = [_bench.B24CONFORM, "serve", "--no-tls", "--host", "127.0.0.1", "--port", str(port),
                 "--webhook", f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}",
-                "--db", str(workdir / "portal.sqlite3"), "--limits", "off", "--no-access-log"]
+                "--db", str(workdir / "portal.sqlite3"), "--limits", "off"]
         path = f"/rest/{_bench.BENCH_WEBHOOK_USER}/{_bench.BENCH_WEBHOOK_CODE}/crm.activity.add"
     elif name == "prism":
         if not PRISM.exists():

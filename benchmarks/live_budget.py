@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Live-run budget: a full `b24conform run` against a portal started with `--limits standard`, treated as a live
+target with --allow-writes, through a counting proxy (server-side counts).
+
+    .venv/bin/python benchmarks/live_budget.py          # bounded by --timeout (default 900 s)
+
+Records wall time, HTTP requests the portal received (by method), 503 QUERY_LIMIT_EXCEEDED answers, the clause
+counts of the run, and which live-checkable clauses (where: any) were not passed. Then runs `b24conform cleanup`
+and counts the activities left. Results replace the `live-budget` section of BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _bench  # noqa: E402
+from counting_proxy import CountingProxy  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--timeout", type=float, default=900.0, help="kill the run after this many seconds")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    clauses = yaml.safe_load((_bench.ROOT / "spec" / "clauses.yaml").read_text())["clauses"]
+    live_checkable = {c["id"] for c in clauses if c.get("where") == "any" and c.get("check") == "automated"}
+
+    with tempfile.TemporaryDirectory(prefix="b24live-") as tmp:
+        work = Path(tmp)
+        port = _bench.free_port()
+        argv = [_bench.B24CONFORM, "serve", "--no-tls", "--host", "127.0.0.1", "--port", str(port), "--webhook",
+                f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", str(work / "live.sqlite3"),
+                "--limits", "standard"]
+        env = {**os.environ, "B24_LEDGER_DIR": str(work / "ledger"), "NO_COLOR": "1"}
+        hook_path = f"/rest/{_bench.BENCH_WEBHOOK_USER}/{_bench.BENCH_WEBHOOK_CODE}/"
+        with _bench.server(argv, port, log=work / "serve.log"), CountingProxy(f"http://127.0.0.1:{port}") as proxy:
+            target = proxy.url + hook_path
+            t0 = time.monotonic()
+            try:
+                proc = subprocess.run([_bench.B24CONFORM, "run", "--target", target, "--allow-writes",
+                                       "--report-dir", str(work / "reports")], cwd=_bench.ROOT, env=env,
+                                      capture_output=True, text=True, timeout=args.timeout)
+                exit_code, timed_out = proc.returncode, False
+            except subprocess.TimeoutExpired:
+                exit_code, timed_out = None, True
+            wall = time.monotonic() - t0
+            run_counts = (proxy.requests, dict(proxy.by_method), dict(proxy.statuses), dict(proxy.errors))
+            results_file = work / "reports" / "results.json"
+            results = json.loads(results_file.read_text()) if results_file.exists() else None
+            before_cleanup = len(httpx.post(f"http://127.0.0.1:{port}{hook_path}crm.activity.list",
+                                            json={"select": ["ID"]}, timeout=60).json().get("result") or [])
+            cleanup = subprocess.run([_bench.B24CONFORM, "cleanup", "--target", target], cwd=_bench.ROOT, env=env,
+                                     capture_output=True, text=True, timeout=args.timeout)
+            time.sleep(30)  # let the portal's bucket drain before counting what is left
+            left = httpx.post(f"http://127.0.0.1:{port}{hook_path}crm.activity.list", json={"select": ["ID", "SUBJECT"]},
+                              timeout=60).json()
+
+    requests, by_method, statuses, errors = run_counts
+    status_of = {c["id"]: c["status"] for c in (results or {}).get("clauses", [])}
+    live_missing = sorted(c for c in live_checkable if status_of.get(c) != "passed")
+    limit_503 = errors.get("QUERY_LIMIT_EXCEEDED", 0)
+    lines = [f"Command: `{_bench.command_line()}`", "",
+             "Portal: `b24conform serve --no-tls --limits standard --db FILE` (leaky bucket 2/s, burst 50), reached "
+             "through a counting reverse proxy (benchmarks/counting_proxy.py) so every figure below is counted on the "
+             "server side. Run: `b24conform run --target http://127.0.0.1:PROXY/rest/1/CODE/ --allow-writes`.", "",
+             "| figure | value |", "| --- | ---: |",
+             f"| wall time of the run | {wall:.1f} s{' (killed at the timeout)' if timed_out else ''} |",
+             f"| run exit code | {exit_code} |",
+             f"| HTTP requests received by the portal | {requests} |",
+             f"| mean request rate | {requests / wall:.2f} /s |",
+             f"| 503 QUERY_LIMIT_EXCEEDED received | {limit_503} |",
+             f"| other 503s | {statuses.get(503, 0) - limit_503} |",
+             f"| 5xx in total | {sum(v for k, v in statuses.items() if k >= 500)} |",
+             f"| live-checkable clauses (where: any, automated) | {len(live_checkable)} |",
+             f"| of them not passed | {len(live_missing)} |",
+             f"| activities on the portal after the run / after `b24conform cleanup` | {before_cleanup} / "
+             f"{len(left.get('result') or [])} (cleanup exit {cleanup.returncode}) |", "",
+             f"Targets: every live-checkable clause covered within 60 s: "
+             f"{'met' if not live_missing and wall <= 60 else 'MISSED'}; zero QUERY_LIMIT_EXCEEDED: "
+             f"{'met' if limit_503 == 0 else 'MISSED'}.", "",
+             f"Requests by method: {json.dumps(dict(sorted(by_method.items(), key=lambda kv: -kv[1])))}", "",
+             f"Statuses: {json.dumps(dict(sorted(statuses.items())))}; error codes: {json.dumps(errors)}", "",
+             f"Clause counts of the run: {json.dumps((results or {}).get('run', {}).get('counts', {}).get('clauses'))}",
+             "", f"Live-checkable clauses not passed: {', '.join(live_missing) or 'none'}", "",
+             _bench.facts_table()]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        _bench.write_section("live-budget", "Live-run budget", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

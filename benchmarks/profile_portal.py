@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Where the portal's time goes under the throughput load: py-spy samples a `b24conform serve` process while wrk
+sends valid crm.activity.add calls, plus a file-db vs in-memory-db comparison (what a durable write costs).
+
+    /tmp/tools/bin/pip install py-spy==0.4.3        # any py-spy; not a project dependency
+    .venv/bin/python benchmarks/profile_portal.py --py-spy /tmp/tools/bin/py-spy     # ~60 s
+
+Writes the `portal-profile` section of BENCHMARKS.md (top functions by inclusive and by self samples).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _bench  # noqa: E402
+import portal_throughput as pt  # noqa: E402
+
+
+def portal_argv(port: int, db: str) -> list[str]:
+    return [_bench.B24CONFORM, "serve", "--no-tls", "--host", "127.0.0.1", "--port", str(port),
+            "--webhook", f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", db, "--limits", "off"]
+
+
+def url_of(port: int) -> str:
+    return f"http://127.0.0.1:{port}/rest/{_bench.BENCH_WEBHOOK_USER}/{_bench.BENCH_WEBHOOK_CODE}/crm.activity.add"
+
+
+def short(frame: str) -> str:
+    # py-spy raw frames look like "function (path/to/file.py:123)"
+    name, _, loc = frame.partition(" (")
+    loc = loc.rstrip(")")
+    path, _, _line = loc.rpartition(":")
+    for marker in ("site-packages/", "src/", "lib/python3"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{name} ({path})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--py-spy", default=shutil.which("py-spy") or "/tmp/tools/bin/py-spy")
+    ap.add_argument("--duration", type=float, default=15.0)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    wrk_args = argparse.Namespace(connections=args.connections, threads=1, warmup=2.0, duration=8.0)
+
+    with tempfile.TemporaryDirectory(prefix="b24prof-") as tmp:
+        work = Path(tmp)
+        body_file = work / "body.json"
+        body_file.write_text(json.dumps(pt.SEED_BODY))
+        compare = {}
+        for label, db in (("file db (synchronous=FULL)", str(work / "p.sqlite3")), ("in-memory db", ":memory:")):
+            port = _bench.free_port()
+            with _bench.server(portal_argv(port, db), port, log=work / "p.log") as proc:
+                compare[label] = pt.sample(proc, url_of(port), body_file, wrk_args)
+            print(label, f"{compare[label]['rps']:.0f} req/s, server cpu {compare[label]['server_cpu_pct']:.0f}%")
+
+        port = _bench.free_port()
+        raw = work / "profile.txt"
+        with _bench.server(portal_argv(port, str(work / "prof.sqlite3")), port, log=work / "p.log") as proc:
+            pt.run_wrk(url_of(port), body_file, connections=args.connections, threads=1, duration=2)
+            spy = subprocess.Popen([args.py_spy, "record", "--pid", str(proc.pid), "--rate", "250", "--duration",
+                                    f"{args.duration:g}", "--format", "raw", "--output", str(raw), "--idle",
+                                    "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(0.5)
+            load = pt.run_wrk(url_of(port), body_file, connections=args.connections, threads=1,
+                              duration=args.duration)
+            spy.wait(args.duration + 60)
+        print(f"under profiling: {load['requests'] / (load['duration_us'] / 1e6):.0f} req/s")
+        inclusive: collections.Counter[str] = collections.Counter()
+        leaf: collections.Counter[str] = collections.Counter()
+        by_thread: collections.Counter[str] = collections.Counter()
+        total = 0
+        for line in raw.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack:
+                continue
+            n = int(count)
+            frames = stack.split(";")
+            thread, frames = frames[0], frames[1:]
+            by_thread["event loop thread" if "portal" in thread or "MainThread" in thread or "b24conform-portal"
+                      in thread else "worker threads (run_in_threadpool)" if "AnyIO" in thread or "worker" in thread
+                      else thread.split(" ")[0]] += n
+            total += n
+            seen = set()
+            for fr in frames:
+                s = short(fr)
+                if s not in seen:
+                    inclusive[s] += n
+                    seen.add(s)
+            if frames:
+                leaf[short(frames[-1])] += n
+
+    lines = [f"Command: `{_bench.command_line()}`", "",
+             f"py-spy 250 Hz for {args.duration:g} s (idle samples included, i.e. wall-clock, all threads) on "
+             f"`b24conform serve --no-tls --db FILE --limits off` under wrk -c {args.connections} with the seed body.",
+             "", "Durable write cost (same load, 2 s warm-up + 8 s measured):", "",
+             "| portal db | req/s | p50 ms | p99 ms | server CPU % |", "| --- | ---: | ---: | ---: | ---: |"]
+    for label, r in compare.items():
+        lines.append(f"| {label} | {r['rps']:.0f} | {r['p50_us'] / 1000:.2f} | {r['p99_us'] / 1000:.2f} | "
+                     f"{r['server_cpu_pct']:.0f} |")
+    lines += ["", f"Samples: {total}; per thread group: " + ", ".join(f"{k}: {v * 100 / total:.0f} %"
+                                                                     for k, v in by_thread.most_common(6)), "",
+              f"Top {args.top} functions by inclusive share of all samples:", "",
+              "| % | function (file) |", "| ---: | --- |"]
+    lines += [f"| {v * 100 / total:.1f} | `{k}` |" for k, v in inclusive.most_common(args.top)]
+    lines += ["", "Top 15 by self (leaf) samples:", "", "| % | function (file) |", "| ---: | --- |"]
+    lines += [f"| {v * 100 / total:.1f} | `{k}` |" for k, v in leaf.most_common(15)]
+    lines += ["", _bench.facts_table()]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        _bench.write_section("portal-profile", "Portal profile (where the time goes)", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -67,6 +67,11 @@ async def handle(state: PortalState, request: Request, https: bool) -> Response:
     error_id: str | None = None
     try:
         if not https and not state.profile.has("auth", "plain_http"):
+            # Read (and drop) the body first so the client gets the answer, not a reset.
+            try:
+                await read_body(request, state.config.max_body_bytes)
+            except PortalError:
+                pass
             raise PortalError("INVALID_REQUEST")
         body = await read_body(request, state.config.max_body_bytes)
         target = parse_path(request.url.path)

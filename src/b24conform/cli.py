@@ -30,10 +30,12 @@ def _register() -> None:
     from b24conform.contract import commands as contract_commands
     from b24conform.judge import commands as judge_commands
     from b24conform.portal import commands as portal_commands
+    from b24conform.selftest import commands as selftest_commands
 
     contract_commands.register(app)
     portal_commands.register(app)
     judge_commands.register(app)
+    selftest_commands.register(app)
 
 
 _register()

@@ -37,3 +37,11 @@ def test_lenient_messages_add_and_drop_a_trailing_period():
 def test_unknown_error_id_is_a_clear_error():
     with pytest.raises(ContractError, match="unknown error id"):
         load_contract().error("NOPE")
+
+
+def test_seed_example_is_the_pages_curl_example_and_a_fresh_copy():
+    contract = load_contract()
+    fields = contract.seed_example_fields()
+    assert fields["OWNER_ID"] == 102 and fields["COMMUNICATIONS"][0]["ENTITY_ID"] == 134
+    fields["SUBJECT"] = "changed"
+    assert contract.seed_example_fields()["SUBJECT"] == "New call"

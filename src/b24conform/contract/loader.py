@@ -5,6 +5,7 @@ other module keeps its own copy of those values.
 """
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -144,6 +145,19 @@ class Contract:
             if enum.field == field_name:
                 return enum
         return None
+
+    def seed_example_fields(self) -> dict[str, Any]:
+        """A fresh copy of the seed page's example `fields`, as spec/openapi.yaml records it.
+
+        Portal tests, suites and interop tests all start from this one request, so it lives in the
+        spec (the AddRequest example `seedWebhook`) and nowhere else.
+        """
+        try:
+            body = self.openapi["components"]["requestBodies"]["AddRequest"]["content"]["application/json"]
+            fields = body["examples"]["seedWebhook"]["value"]["fields"]
+        except (KeyError, TypeError) as exc:
+            raise ContractError("openapi.yaml: the AddRequest example seedWebhook is missing") from exc
+        return copy.deepcopy(fields)
 
     def schema(self, name: str) -> dict[str, Any]:
         path = self.root / "schemas" / name

@@ -8,24 +8,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.portal.wire import encode_php_query
 
-SEED_FIELDS: dict[str, Any] = {
-    "OWNER_TYPE_ID": 2,
-    "OWNER_ID": 102,
-    "TYPE_ID": 2,
-    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-    "SUBJECT": "New call",
-    "START_TIME": "2023-12-31T12:00:00+00:00",
-    "END_TIME": "2023-12-31T12:30:00+00:00",
-    "COMPLETED": "N",
-    "PRIORITY": 3,
-    "RESPONSIBLE_ID": 1,
-    "DESCRIPTION": "Important call",
-    "DESCRIPTION_TYPE": 3,
-    "DIRECTION": 2,
-    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
-}
+# The seed page's example `fields`, read from the spec (the single copy of it).
+SEED_FIELDS: dict[str, Any] = load_contract().seed_example_fields()
 
 
 def seed_fields(**changes: Any) -> dict[str, Any]:

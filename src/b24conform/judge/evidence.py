@@ -6,7 +6,8 @@ from typing import Any
 from b24conform.judge.redact import redact
 
 EXCERPT = 2000
-AUTO_LIMIT = 8  # replies captured automatically per check; explicit records are always kept
+AUTO_LIMIT = 8       # replies captured automatically per check
+EXPLICIT_LIMIT = 50  # explicit records per check (a property test may judge hundreds of replies)
 
 
 def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[str, Any]:
@@ -30,7 +31,8 @@ class Evidence:
         self._sink = sink
 
     def record(self, reply: Any, note: str = "") -> None:
-        self._sink.append(evidence_item(reply, note, explicit=True))
+        if sum(1 for e in self._sink if e.get("explicit")) < EXPLICIT_LIMIT:
+            self._sink.append(evidence_item(reply, note, explicit=True))
 
     @property
     def items(self) -> list[dict[str, Any]]:

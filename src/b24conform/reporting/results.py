@@ -47,13 +47,18 @@ def _ambiguity(contract: Any, amb_id: str | None, mode: str) -> dict[str, Any] |
             "readings": dict(amb.readings), "portal_reading": amb.portal}
 
 
+PASSED_EVIDENCE = 2  # a passing check keeps a sample; a failing one keeps everything it recorded
+
+
 def _check_dict(check: CheckOutcome) -> dict[str, Any]:
+    evidence = check.evidence if check.outcome != "passed" else check.evidence[:PASSED_EVIDENCE]
     return {
         "nodeid": check.nodeid,
         "outcome": check.outcome,
         "duration_s": round(check.duration_s, 4),
         "message": redact(check.message),
-        "evidence": redact_data(check.evidence),
+        "evidence": redact_data(evidence),
+        "evidence_total": len(check.evidence),
     }
 
 

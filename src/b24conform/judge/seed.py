@@ -1,6 +1,7 @@
 """The seed page's own example `fields`, adapted to a target's fixture ids.
 
-Source: the curl example of the seed (crm.activity.add.txt, "Code Examples"). It is the request
+Source: the curl example of the seed (crm.activity.add.txt, "Code Examples"), kept once in
+spec/openapi.yaml (AddRequest example seedWebhook). It is the request
 every conformant portal must accept, so checks start from it and change one thing at a time.
 """
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.target import TargetFixtures
 
 
@@ -20,22 +22,7 @@ class _Omit:
 
 OMIT: Any = _Omit()
 
-SEED_FIELDS: dict[str, Any] = {
-    "OWNER_TYPE_ID": 2,
-    "OWNER_ID": 102,
-    "TYPE_ID": 2,
-    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-    "SUBJECT": "New call",
-    "START_TIME": "2023-12-31T12:00:00+00:00",
-    "END_TIME": "2023-12-31T12:30:00+00:00",
-    "COMPLETED": "N",
-    "PRIORITY": 3,
-    "RESPONSIBLE_ID": 1,
-    "DESCRIPTION": "Important call",
-    "DESCRIPTION_TYPE": 3,
-    "DIRECTION": 2,
-    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
-}
+SEED_FIELDS: dict[str, Any] = load_contract().seed_example_fields()
 
 
 def seed_fields(fixtures: TargetFixtures | None = None, **overrides: Any) -> dict[str, Any]:

@@ -192,3 +192,30 @@ def test_detection_faithful_portal_and_representative_profiles(tmp_path: Path) -
     problems += [f"miss: {v.profile} ({', '.join(v.named)}): {v.reason[:300]}" for v in det.misses]
     assert det.faithful["checks"] > 0, det.faithful
     assert not problems, "\n".join(problems)
+
+
+def test_mutant_table_names_real_checks_and_profiles() -> None:
+    import importlib
+
+    from b24conform.selftest.mutation import MUTANTS
+
+    cat = load_catalogue()
+    for mutant, profiles in MUTANTS.items():
+        module, _, func = mutant.partition(":")
+        assert callable(getattr(importlib.import_module(module), func, None)), mutant
+        assert profiles and all(cat.get(p) for p in profiles), mutant
+
+
+def test_install_mutant_makes_the_check_vacuous() -> None:
+    import importlib
+
+    from b24conform.selftest.pytest_record import install_mutant
+
+    module = importlib.import_module("b24conform.judge.checks.readback")
+    original = module.check_completed
+    try:
+        install_mutant("b24conform.judge.checks.readback:check_completed")
+        assert module.check_completed({"COMPLETED": "Y"}, load_contract(), "strict", sent={"COMPLETED": "N"}) == []
+        assert original({"COMPLETED": "Y"}, load_contract(), "strict", sent={"COMPLETED": "N"})
+    finally:
+        module.check_completed = original

@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("strict", "--mode", help="strict or lenient judging"),
         timeout: float = typer.Option(900.0, "--timeout", help="seconds one pytest run may take"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-run progress lines"),
+        mutation: bool = typer.Option(False, "--mutation",
+                                      help="also run the vacuous-check mutants (mutation testing of the checks)"),
     ) -> None:
         """Prove that every check can fail: run the suites against the faithful reference portal (no false
         alarms allowed) and against every deviation profile of spec/deviations.yaml (each must be caught by a
@@ -47,6 +49,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"unknown profile {exc}", err=True)
             raise typer.Exit(2) from None
         json_path, md_path = write_reports(det, report_dir)
+        mutants_survived = 0
+        if mutation:
+            from b24conform.selftest.mutation import append_to_reports, run_mutants
+
+            results = run_mutants(jobs=jobs, catalogue=catalogue,
+                                  progress=None if quiet else (lambda line: typer.echo(line, err=True)))
+            append_to_reports(results, report_dir)
+            mutants_survived = sum(r.verdict != "killed" for r in results)
+            typer.echo(f"mutation: {len(results) - mutants_survived}/{len(results)} vacuous-check mutants killed")
         typer.echo(
             f"detection: {det.killed}/{det.profiles_total} profiles killed ({100 * det.rate:.1f} %), "
             f"{len(det.false_alarms)} false alarm(s), {det.wall_seconds:.1f} s wall"

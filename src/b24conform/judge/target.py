@@ -196,6 +196,13 @@ class Target:
         content_type: str | None = None,
     ) -> Reply:
         params = dict(params) if params is not None else None
+        if is_add_method(method) and not self.allow_writes:
+            # Even an add meant to be refused creates a record on a portal that wrongly accepts it,
+            # so a live target without --b24-allow-writes receives no add at all.
+            raise WritesNotAllowed(
+                "this check sends crm.activity.add, which a faulty portal could store; "
+                "rerun with --b24-allow-writes to allow it"
+            )
         ledger_keys: list[tuple[str, str | None]] = []  # (ledger key, batch command key or None)
         if is_add_method(method) and params is not None and isinstance(params.get("fields"), dict):
             refuse_mail(params["fields"], self.kind)

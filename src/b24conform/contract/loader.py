@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import yaml
 
 from b24conform.contract.model import Ambiguity, Clause, Enum, ErrorEntry, Variant
-from b24conform.contract.paths import spec_dir
+from b24conform.contract.paths import ENV_VAR, spec_dir
 
 
 class ContractError(Exception):
@@ -177,6 +178,15 @@ def _load(root: Path) -> Contract:
     return Contract(root)
 
 
+@lru_cache(maxsize=8)
+def _default_root(override: str | None) -> Path:
+    # Keyed by the override variable so a test that points B24CONFORM_SPEC_DIR elsewhere still
+    # gets that folder; resolving paths on every call cost the portal a quarter of an add.
+    return spec_dir().resolve()
+
+
 def load_contract(root: Path | None = None) -> Contract:
     """The contract at `root` (default: spec_dir()), cached per folder."""
-    return _load((root or spec_dir()).resolve())
+    if root is None:
+        return _load(_default_root(os.environ.get(ENV_VAR)))
+    return _load(root.resolve())

@@ -1,6 +1,9 @@
 """SQLite store of activities, their communications and files, and the mail outbox.
 
-Durability: WAL journal with synchronous=FULL, so a 200 answer means the row is on disk.
+Durability: WAL journal with synchronous=NORMAL: a 200 answer means the transaction is committed to
+the WAL, which survives a crash or kill -9 of the portal process (tests/test_robustness_durability.py);
+only an operating-system crash or power loss could drop the last commits. FULL would add one fsync per
+add and, under the store's lock, cap the portal at the disk's fsync rate (BENCHMARKS.md).
 Ids come from AUTOINCREMENT, so an id is never handed out twice, even after a delete.
 Concurrency: one connection shared by the worker threads behind a lock (SQLite serialises writers
 anyway); callers run these blocking methods off the event loop (run_in_threadpool).
@@ -53,7 +56,7 @@ class Store:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so each call is one transaction.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
 
     def close(self) -> None:

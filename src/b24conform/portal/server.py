@@ -37,7 +37,9 @@ class _Listener:
     """One uvicorn server on one pre-bound socket, in its own thread."""
 
     def __init__(self, app: Any, host: str, port: int, tls: TlsFiles | None) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets whose proto says TCP; with proto 0 every
+        # keep-alive answer waited ~40 ms for the client's delayed ACK (Nagle).
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = host, self.sock.getsockname()[1]

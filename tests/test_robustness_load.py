@@ -194,3 +194,18 @@ def test_bucket_never_refuses_at_the_drain_rate_on_a_fake_clock() -> None:
         client.close()
     assert statuses == {200: int(rate * 120)}
     assert burst_statuses[200] >= burst - 1
+
+
+def test_listener_socket_lets_asyncio_set_tcp_nodelay() -> None:
+    """asyncio sets TCP_NODELAY on accepted sockets only when the listening socket's proto is IPPROTO_TCP; with
+    proto 0 every keep-alive answer waited ~40 ms for the client's delayed ACK (portal_throughput: 44 ms p50 at 4
+    connections, 90 req/s). Checked structurally, not by timing."""
+    import socket
+
+    from b24conform.portal.server import _Listener
+
+    listener = _Listener(build_app(PortalConfig.for_conformance(limits="off", db=":memory:")), "127.0.0.1", 0, None)
+    try:
+        assert listener.sock.proto == socket.IPPROTO_TCP
+    finally:
+        listener.sock.close()

@@ -28,7 +28,14 @@ def judge(evidence: Any, reply: Any, problems: Iterable[str], note: str = "") ->
 
 def try_add(target: Any, fields: Any, **kwargs: Any) -> Any:
     """An add a conformant portal must refuse. Sent through Target.call, which marks and ledgers any
-    crm.activity.add, so an activity a non-conformant portal creates anyway is still cleaned up."""
+    crm.activity.add, so an activity a non-conformant portal creates anyway is still cleaned up.
+    On a live portal the same request (same fields, same call options) is sent once per run and its
+    reply judged by every check that makes it (see `shared`)."""
+    key = ("refused add", json.dumps(fields, sort_keys=True, default=repr), json.dumps(kwargs, sort_keys=True, default=repr))
+    return shared(target, key, lambda: _send_refused_add(target, fields, **kwargs))
+
+
+def _send_refused_add(target: Any, fields: Any, **kwargs: Any) -> Any:
     subject = fields.get("SUBJECT") if isinstance(fields, dict) else None
     if isinstance(subject, str) and subject and not subject.strip():
         # Target.mark would prefix a blank SUBJECT and make it valid. Send the body as is, with the
@@ -82,3 +89,23 @@ def clause_error(contract: Any, clause_id: str) -> str:
 def enum_id(contract: Any, enum_name: str, value_name: str) -> int:
     """An id of enums.yaml by its name (e.g. enum_id(c, "activitytype", "E-mail") == 4)."""
     return next(int(v["ID"]) for v in contract.enums[enum_name].values if v["NAME"] == value_name)
+
+
+def shared(target: Any, key: Any, send: Any) -> Any:
+    """`send()`'s result, sent once per run on a live target and reused by every check that asks for
+    the same `key` (each check still applies its own check to it, so each clause keeps its own
+    verdict): the rate budget of a real portal (standard plan: burst 50, 2 requests/s) is not spent
+    asking the same question twice. On the embedded mock every check sends its own request, as
+    before. A `send()` that raises is not remembered: the next check tries again."""
+    if target.kind == "mock":
+        return send()
+    cache = target.__dict__.setdefault("_b24_shared", {})
+    if key not in cache:
+        cache[key] = send()
+    return cache[key]
+
+
+def call_no_input(target: Any, method: str) -> Any:
+    """A method that takes no input (crm.activity.fields, crm.enum.*), called with `{}`; on a live
+    portal once per run, whichever check asks first (see `shared`)."""
+    return shared(target, ("no-input call", method.lower()), lambda: target.call(method, {}))

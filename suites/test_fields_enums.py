@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import judge
+from _support import call_no_input, judge
 
 from b24conform.contract import load_contract
 from b24conform.contract.schemas import errors_for
@@ -13,7 +13,7 @@ CONTRACT = load_contract()
 
 @pytest.mark.clause("FLD-001")
 def test_fields_describes_every_add_field(b24_target, b24_contract, b24_mode, b24_evidence):
-    reply = b24_target.call("crm.activity.fields", {})
+    reply = call_no_input(b24_target, "crm.activity.fields")
     problems = check_success(reply, b24_contract, b24_mode)
     result = (reply.json or {}).get("result") if isinstance(reply.json, dict) else None
     problems += [f"descriptor: {e}" for e in errors_for("fields-descriptor.json", result, b24_contract)]
@@ -32,7 +32,7 @@ ACTIVITY_ENUMS = sorted(n for n, e in CONTRACT.enums.items() if e.method.startsw
 @pytest.mark.parametrize("name", ACTIVITY_ENUMS)
 def test_enum_ids(b24_target, b24_contract, b24_mode, b24_evidence, name):
     enum = b24_contract.enums[name]
-    reply = b24_target.call(enum.method, {})
+    reply = call_no_input(b24_target, enum.method)
     problems = check_success(reply, b24_contract, b24_mode)
     result = reply.json.get("result") if isinstance(reply.json, dict) else None
     problems += [f"{enum.method}: {e}" for e in errors_for("enum-list.json", result, b24_contract)]

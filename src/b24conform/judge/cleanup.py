@@ -50,6 +50,52 @@ def delete_activity(target: Target, activity_id: int) -> tuple[bool, str]:
     return False, f"HTTP {reply.status}: {text.strip() or reply.text[:200]}"
 
 
+BATCH_SIZE = 50  # commands per `batch` call: the documented maximum (ERROR_BATCH_LENGTH_EXCEEDED above it)
+
+
+def _as_map(value: Any) -> dict[str, Any]:
+    """A batch part (result / result_error) as a map by command key; PHP prints an empty one as []."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _verdict(answer: Any, error: Any) -> tuple[bool, str] | None:
+    """The verdict on one batched delete, as delete_activity would give it; None when the batch
+    answered nothing usable for that command (it is then deleted one by one)."""
+    if answer is True:
+        return True, "deleted"
+    if isinstance(error, dict):
+        text = f"{error.get('error', '')} {error.get('error_description', '')}"
+        if any(h.lower() in text.lower() for h in _not_found_messages()):
+            return True, "already gone"
+        return False, f"in batch: {text.strip()}"
+    return None
+
+
+def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, str]]:
+    """(gone, detail) for every id, deleting through `batch`, up to BATCH_SIZE crm.activity.delete
+    commands per call. Each id gets the verdict delete_activity would give it: deleted when its
+    command answered `true`, gone when it answered ACTIVITY_NOT_FOUND. An id the batch gives no
+    verdict for (the batch itself refused or failed, or its command has no answer) is deleted with
+    its own crm.activity.delete call."""
+    verdicts: dict[int, tuple[bool, str]] = {}
+    unique = list(dict.fromkeys(int(i) for i in ids))
+    for start in range(0, len(unique), BATCH_SIZE):
+        chunk = unique[start:start + BATCH_SIZE]
+        cmd = {f"d{activity_id}": f"crm.activity.delete?id={activity_id}" for activity_id in chunk}
+        try:
+            reply = target.call("batch", {"halt": 0, "cmd": cmd})
+        except TargetError:
+            reply = None
+        data = reply.json if reply is not None and reply.status == 200 and isinstance(reply.json, dict) else {}
+        inner = data.get("result") if isinstance(data.get("result"), dict) else {}
+        answers, errors = _as_map(inner.get("result")), _as_map(inner.get("result_error"))
+        for activity_id in chunk:
+            key = f"d{activity_id}"
+            verdict = _verdict(answers.get(key), errors.get(key))
+            verdicts[activity_id] = verdict if verdict is not None else delete_activity(target, activity_id)
+    return verdicts
+
+
 def marked_ids(target: Target, *, page_limit: int = 200) -> list[int]:
     """Ids of activities carrying the judge's marks, found with crm.activity.list."""
     found: list[int] = []
@@ -85,8 +131,7 @@ def settle_run(target: Target) -> CleanupResult:
     if target.kind == "mock":
         return result
     owed = ledger.outstanding()
-    for activity_id in owed.ids:
-        gone, detail = delete_activity(target, activity_id)
+    for activity_id, (gone, detail) in delete_activities(target, owed.ids).items():
         if gone:
             ledger.deleted(activity_id)
             result.deleted.append(activity_id)
@@ -105,8 +150,7 @@ def _sweep(target: Target, ledger: Ledger, result: CleanupResult) -> CleanupResu
     except TargetError as exc:
         result.failed[0] = f"sweep failed: {exc}"
         return result
-    for activity_id in ids:
-        gone, detail = delete_activity(target, activity_id)
+    for activity_id, (gone, detail) in delete_activities(target, ids).items():
         if gone:
             ledger.deleted(activity_id)
             result.deleted.append(activity_id)
@@ -125,19 +169,16 @@ def cleanup_portal(target: Target, ledger_dir: Path, *, sweep: bool = True) -> C
         events = read_events(path)
         if events and all(e.get("portal") == target.base_url for e in events):
             mine.append((path, events))
-    for path, events in mine:
-        for activity_id in replay(events).ids:
-            gone, detail = delete_activity(target, activity_id)
-            if gone:
-                result.deleted.append(activity_id)
-            else:
-                result.failed[activity_id] = detail
+    owed = [activity_id for _, events in mine for activity_id in replay(events).ids]
+    for activity_id, (gone, detail) in delete_activities(target, owed).items():
+        if gone:
+            result.deleted.append(activity_id)
+        else:
+            result.failed[activity_id] = detail
     if sweep:
         try:
-            for activity_id in marked_ids(target):
-                if activity_id in result.deleted:
-                    continue
-                gone, detail = delete_activity(target, activity_id)
+            found = [activity_id for activity_id in marked_ids(target) if activity_id not in result.deleted]
+            for activity_id, (gone, detail) in delete_activities(target, found).items():
                 if gone:
                     result.deleted.append(activity_id)
                 else:

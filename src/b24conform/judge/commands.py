@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from b24conform.judge.hypothesis_profiles import PROFILES
+from b24conform.judge.hypothesis_profiles import PROFILES, default_profile
 
 
 def pytest_args(
@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
         strict: Optional[bool] = typer.Option(None, "--strict/--lenient", help="verdict for documented ambiguities (default strict)"),
         report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR"),
         keyword: Optional[str] = typer.Option(None, "-k", help="only checks matching this pytest -k expression"),
-        hypothesis_profile: str = typer.Option("ci", "--hypothesis-profile", help=f"one of {', '.join(PROFILES)}"),
+        hypothesis_profile: Optional[str] = typer.Option(
+            None, "--hypothesis-profile",
+            help=f"one of {', '.join(PROFILES)} (default: live against a --target, ci on the embedded mock)"),
         workers: Optional[int] = typer.Option(None, "-n", help="parallel workers (pytest-xdist)"),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
@@ -103,6 +105,7 @@ def register(app: typer.Typer) -> None:
         from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
 
         console = Console()
+        hypothesis_profile = hypothesis_profile or default_profile(target)
         if hypothesis_profile not in PROFILES:
             raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--hypothesis-profile")
         try:

@@ -1,11 +1,17 @@
-"""Hypothesis profiles of the suites: `ci` (the default under `b24conform run`), `dev`, `live`.
+"""Hypothesis profiles of the suites: `ci` (the default under `b24conform run` on the embedded mock),
+`dev`, `live` (the default when the target is a live portal).
 
-`live` is sized to the standard plan's rate budget (burst 50): a property never spends more than a
-few examples' worth of requests on a real portal.
+`live` is sized to the standard plan's rate budget (burst 50, 2 requests/s): a property never spends
+more than a few examples' worth of requests on a real portal. Suites that need even fewer cases on a
+live portal (read-only operations whose answer does not depend on the input) ask for them with
+`live_cap(n)`, which changes nothing under any other profile, so mock runs keep their case counts.
 """
 from __future__ import annotations
 
+from typing import Any
+
 PROFILES = ("ci", "dev", "live")
+LIVE = "live"
 
 
 def register() -> None:
@@ -16,4 +22,28 @@ def register() -> None:
     common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
     settings.register_profile("ci", derandomize=True, max_examples=25, print_blob=True, **common)
     settings.register_profile("dev", max_examples=200, **common)
-    settings.register_profile("live", max_examples=8, derandomize=True, **common)
+    settings.register_profile(LIVE, max_examples=8, derandomize=True, **common)
+
+
+def default_profile(target: str | None) -> str:
+    """The profile a run uses when none is asked for: `live` against a live portal, else `ci`."""
+    return LIVE if target else "ci"
+
+
+def live_loaded() -> bool:
+    """Whether the `live` profile is the loaded one (read when a suite module is imported)."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return False
+    return settings.get_current_profile_name() == LIVE
+
+
+def live_cap(max_examples: int) -> dict[str, Any]:
+    """`settings(...)` keyword arguments: at most `max_examples` cases under the `live` profile,
+    nothing under any other (the loaded profile decides, as before)."""
+    if not live_loaded():
+        return {}
+    from hypothesis import settings
+
+    return {"max_examples": min(max_examples, settings.default.max_examples)}

@@ -44,6 +44,7 @@ class JudgeState:
         self.results: dict[str, Any] | None = None
         self.report_paths: list[Path] = []
         self.cleanup_notes: list[str] = []
+        self.replaced_profile: str | None = None  # the hypothesis profile the `live` default replaced
 
     @property
     def settings(self) -> Settings:
@@ -105,6 +106,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE_KEY, None)
     if state is not None:
         state.stack.close()
+        if state.replaced_profile is not None:
+            from hypothesis import settings as hypothesis_settings
+
+            hypothesis_settings.load_profile(state.replaced_profile)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Against a live portal, generated checks are sized by the `live` hypothesis profile unless a
+    profile was asked for. Runs after every pytest_configure (hypothesis loads an asked-for profile
+    there) and before the suite modules are imported (their settings inherit the loaded profile)."""
+    config = session.config
+    target = config.getoption("b24_target", None) or os.environ.get("B24_TARGET")
+    if not target or config.getoption("--hypothesis-profile", None):
+        return
+    try:
+        from hypothesis import settings as hypothesis_settings
+    except ImportError:
+        return
+    state = _state(config)
+    state.replaced_profile = hypothesis_settings.get_current_profile_name()
+    hypothesis_settings.load_profile(hypothesis_profiles.LIVE)
 
 
 # -- collection: clause markers and applicability ---------------------------------------------------

@@ -19,6 +19,8 @@ class FakePortal:
         self.activities: dict[int, dict[str, Any]] = {}
         self.next_id = 1
         self.fail_adds = False   # answer adds with a 500 (the id never reaches the judge)
+        self.batch_enabled = True  # answer `batch` (only crm.activity.delete commands); else 404
+        self.deny_deletes: set[int] = set()  # ids whose delete answers ACCESS_DENIED
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -91,12 +93,31 @@ class FakePortal:
                 self.activities[new_id] = {"ID": str(new_id), **fields}
                 return 200, {"result": new_id, "time": {}}
             if method == "crm.activity.delete":
-                activity_id = int(params.get("id") or params.get("ID") or 0)
-                if self.activities.pop(activity_id, None) is None:
-                    return 400, {"error": "", "error_description": "Not found"}
-                return 200, {"result": True}
+                return self._delete(int(params.get("id") or params.get("ID") or 0))
+            if method == "batch" and self.batch_enabled:
+                cmd = params.get("cmd") or {}
+                if len(cmd) > 50:
+                    return 400, {"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"}
+                results: dict[str, Any] = {}
+                errors: dict[str, Any] = {}
+                for key, command in cmd.items():
+                    name, _, query = str(command).partition("?")
+                    if name.lower() != "crm.activity.delete":
+                        errors[key] = {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+                        continue
+                    status, payload = self._delete(int(dict(parse_qsl(query)).get("id") or 0))
+                    (results if status == 200 else errors)[key] = payload["result"] if status == 200 else payload
+                return 200, {"result": {"result": results or [], "result_error": errors or [], "result_total": [],
+                                        "result_next": [], "result_time": []}}
             if method == "crm.activity.list":
                 wanted = (params.get("filter") or {}).get("ORIGINATOR_ID")
                 items = [a for a in self.activities.values() if wanted is None or a.get("ORIGINATOR_ID") == wanted]
                 return 200, {"result": items, "total": len(items)}
             return 404, {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+
+    def _delete(self, activity_id: int) -> tuple[int, dict[str, Any]]:
+        if activity_id in self.deny_deletes:
+            return 400, {"error": "", "error_description": "Access denied."}
+        if self.activities.pop(activity_id, None) is None:
+            return 400, {"error": "", "error_description": "Not found"}
+        return 200, {"result": True}

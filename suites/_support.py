@@ -54,12 +54,22 @@ def expect_one_of(contract: Any, mode: str, evidence: Any, reply: Any, error_ids
     judge(evidence, reply, check_error_one_of(reply, contract, mode, ids), note or " | ".join(ids))
 
 
+def add_once(target: Any, fields: dict, **kwargs: Any) -> Any:
+    """An add whose activity is only read afterwards, never changed: on a live portal the same request
+    (same fields, same call options) creates one activity per run, and every check that makes it
+    judges that reply (see `shared`). Checks that update or delete the activity, or need distinct
+    ids, call target.add."""
+    key = ("add", json.dumps(fields, sort_keys=True, default=repr), json.dumps(kwargs, sort_keys=True, default=repr))
+    return shared(target, key, lambda: target.add(fields, **kwargs))
+
+
 def add_ok(target: Any, contract: Any, mode: str, evidence: Any, fields: dict, note: str = "",
-           envelope: bool = True, **kwargs: Any) -> int:
+           envelope: bool = True, reuse: bool = False, **kwargs: Any) -> int:
     """Add that must succeed; returns the new id. With envelope=False the add is only a step towards
     another clause (read-back, update, ...): any 200 with an id will do, so one envelope defect is
-    reported by the ENV-* checks instead of by every check that needs an activity."""
-    reply = target.add(fields, **kwargs)
+    reported by the ENV-* checks instead of by every check that needs an activity. With reuse=True
+    the activity is only read, so on a live portal it may be one another check created (add_once)."""
+    reply = add_once(target, fields, **kwargs) if reuse else target.add(fields, **kwargs)
     activity_id = new_id(reply)
     problems = check_add_success(reply, contract, mode)
     if not envelope and reply.status == 200 and activity_id is not None:

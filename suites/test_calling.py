@@ -20,7 +20,7 @@ WIRE_FORMATS = [
 
 @pytest.mark.parametrize("clause_id,kwargs", WIRE_FORMATS)
 def test_seed_example_in_each_wire_format(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, clause_id, kwargs):
-    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(), note=f"{clause_id} {kwargs}", **kwargs)
+    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(), note=f"{clause_id} {kwargs}", reuse=True, **kwargs)
 
 
 @pytest.mark.clause("CALL-003")
@@ -33,7 +33,7 @@ def test_method_name_is_case_insensitive(b24_target, b24_contract, b24_mode, b24
 @pytest.mark.clause("CALL-006")
 def test_form_encoded_gives_the_same_activity(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields()
-    json_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="JSON body", envelope=False)
+    json_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="JSON body", envelope=False, reuse=True)
     form_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="form body", encoding="form")
     json_read, form_read = get(b24_target, json_id), get(b24_target, form_id)
     b24_evidence.record(json_read, note="get of the JSON-created activity")

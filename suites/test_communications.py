@@ -54,7 +54,8 @@ def test_communications_read_back(b24_target, b24_contract, b24_mode, b24_eviden
         # An e-mail that is stored, not sent (DIRECTION outgoing, COMPLETED N): safe on a live portal.
         fields["COMMUNICATIONS"][0]["VALUE"] = "client@example.com"
         fields["COMPLETED"] = "N"
-    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note=f"add {type_name}", envelope=False)
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note=f"add {type_name}", envelope=False,
+                         reuse=True)
     reply = list_by_id(b24_target, activity_id)
     items = (reply.json or {}).get("result") or [None]
     judge(b24_evidence, reply, check_list_finds(reply, b24_contract, b24_mode, activity_id=activity_id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import judge, shared, try_add
+from _support import add_once, judge, try_add
 
 from b24conform.judge.checks import envelope, time_block
 from b24conform.judge.checks.errors import check_error_shape
@@ -22,7 +22,7 @@ ENVELOPE_CHECKS = [
 @pytest.mark.parametrize("check", ENVELOPE_CHECKS)
 def test_add_success_envelope(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, check):
     # On a live portal the seven clauses judge one add's reply (each with its own check and verdict).
-    reply = shared(b24_target, "seed add", lambda: b24_target.add(seed_fields()))
+    reply = add_once(b24_target, seed_fields())
     body = reply.json if isinstance(reply.json, dict) else {}
     # The time checks take the block; a missing block is itself a problem for them.
     value = body.get("time", "no `time` in the reply") if check.__module__.endswith("time_block") else reply

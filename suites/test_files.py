@@ -21,7 +21,7 @@ GOOD_FILES = [
 @pytest.mark.parametrize("name,content", GOOD_FILES)
 def test_file_data_accepted(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, name, content):
     fields = seed_fields() if content is None else seed_fields(FILES=[{"fileData": ["note.txt", content]}])
-    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note=f"FILES {name}")
+    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note=f"FILES {name}", reuse=True)
 
 
 @pytest.mark.clause("FILES-002")

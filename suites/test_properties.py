@@ -7,7 +7,7 @@ Generated values are kept to the live-safe space: owner, contact and responsible
 target's fixtures; TYPE_ID is a creatable type (not 6, which needs a provider); the e-mail-sending
 combination (TYPE_ID 4 + DIRECTION 2 + COMPLETED Y) is never produced; strings are printable BMP
 text (a live portal's database may not store other code points), datetimes have whole seconds and
-real-world offsets. Example counts come from the run's hypothesis profile (`ci`: 25, derandomized; on a live portal 4).
+real-world offsets. Example counts come from the run's hypothesis profile (`ci`: 25, derandomized; on a live portal 3).
 """
 from __future__ import annotations
 
@@ -49,10 +49,10 @@ SAFE_ALPHABET = st.characters(codec="utf-8", max_codepoint=0xFFFF, categories=("
 
 # Hypothesis' own health check would reject fixtures shared across examples; they are session targets.
 # deadline=None: each example is two HTTP round trips; their duration says nothing about the portal.
-# live_cap: on a live portal (the `live` profile) at most 4 examples per property, each one or two
+# live_cap: on a live portal (the `live` profile) at most 3 examples per property, each one or two
 # requests; the explicit cases of test_required_fields.py and test_roundtrip.py stay whole. No-op otherwise.
 PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-                             **live_cap(4))
+                             **live_cap(3))
 
 
 # hypothesis-jsonschema reads one document: the schemas with their $refs inlined.

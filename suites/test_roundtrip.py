@@ -22,7 +22,7 @@ def created_to_read(b24_target, b24_contract, b24_mode, b24_evidence, seed_field
     check); on the mock each has its own. Update and delete change the activity: they use `created`."""
     def make():
         fields = seed_fields()
-        activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
+        activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False, reuse=True)
         return activity_id, b24_target.mark(fields), get(b24_target, activity_id)
     return shared(b24_target, "seed activity to read", make)
 

@@ -164,7 +164,7 @@ HYPOTHESIS = settings(deadline=None, suppress_health_check=[HealthCheck.function
 # read ids and filters the run did not create; fields and the enums take no input at all, so every
 # case asks the same question. On any other profile these caps are no-ops (live_cap).
 LIVE_SIZED = {
-    "add": settings(HYPOTHESIS, **live_cap(5)),
+    "add": settings(HYPOTHESIS, **live_cap(3)),
     "read": settings(HYPOTHESIS, **live_cap(1)),
     "static": settings(HYPOTHESIS, **live_cap(1)),
 }

@@ -30,7 +30,8 @@ def creatable_fields(seed_fields, type_id):
 @pytest.mark.clause("TYPE-001")
 @pytest.mark.parametrize("type_id", [t for t in TYPES.creatable if t != CUSTOM_TYPE])
 def test_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_id):
-    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, creatable_fields(seed_fields, type_id), note=f"TYPE_ID {type_id}")
+    add_ok(b24_target, b24_contract, b24_mode, b24_evidence, creatable_fields(seed_fields, type_id), note=f"TYPE_ID {type_id}",
+           reuse=True)
 
 
 @pytest.mark.clause("REQ-003")

@@ -201,3 +201,12 @@ def test_shared_does_not_remember_a_failure(support, portal, tmp_path):
         with pytest.raises(RuntimeError):
             support.shared(target, "k", boom)
     assert len(calls) == 2
+
+
+def test_add_once_shares_only_read_only_adds(support, portal, tmp_path):
+    target = live(portal, tmp_path)
+    first = support.add_once(target, seed_fields())
+    assert support.add_once(target, seed_fields()) is first          # the same add: one activity
+    assert support.add_once(target, seed_fields(TYPE_ID=1)) is not first
+    target.add(seed_fields())                                          # an activity to change: its own
+    assert methods(portal).count("crm.activity.add") == 3 and len(portal.activities) == 3

@@ -106,7 +106,7 @@ def main() -> int:
         body_file = work / "body.json"
         body_file.write_text(json.dumps(pt.SEED_BODY))
         compare = {}
-        for label, db in (("file db (synchronous=FULL)", str(work / "p.sqlite3")), ("in-memory db", ":memory:")):
+        for label, db in (("file db", str(work / "p.sqlite3")), ("in-memory db", ":memory:")):
             port = _bench.free_port()
             with _bench.server(portal_argv(port, db), port, log=work / "p.log") as proc:
                 compare[label] = pt.sample(proc, url_of(port), body_file, wrk_args)

@@ -145,7 +145,11 @@ def test_plugin_loads_the_live_profile_for_a_live_target(pytester, portal, extra
     result.stdout.fnmatch_lines([f"*{expected}*"])
 
 
-def test_plugin_leaves_the_profile_alone_on_the_mock(pytester):
+def test_plugin_leaves_the_profile_alone_on_the_mock(pytester, monkeypatch):
+    # Hypothesis itself picks its `ci` profile when it sees a CI environment; take that away so
+    # "left alone" means Hypothesis' plain default here, in CI as on a laptop.
+    for var in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "TF_BUILD", "BUILDKITE", "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID"):
+        monkeypatch.delenv(var, raising=False)
     pytester.makepyfile(PROBE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-s",
                                            "--hypothesis-profile", "ci")

@@ -79,7 +79,8 @@ def test_form_bodies(method, payload):
     ctype=st.sampled_from(["application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=B",
                            "multipart/form-data", "text/plain", "", "application/json; charset=utf-8", "image/png"]),
     path=st.one_of(st.sampled_from([HOOK + "crm.activity.add", HOOK + "batch", "/rest/crm.activity.add", "/", "/rest/", HOOK]),
-                   st.text(alphabet="abc/._-1%", max_size=20).map(lambda p: "/" + p)),
+                   # "//x" would be a network-path reference to the client, not a path: keep one leading slash.
+                   st.text(alphabet="abc/._-1%", max_size=20).map(lambda p: "/" + p.lstrip("/"))),
 )
 def test_raw_bytes(body, ctype, path):
     assert_envelope(CLIENT.post(path, content=body, headers={"content-type": ctype}))

@@ -18,10 +18,12 @@ connection or prints a stack trace to the client.
 from __future__ import annotations
 
 import logging
+
+import anyio
+import anyio.to_thread
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -59,7 +61,7 @@ def base_url_of(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-async def handle(state: PortalState, request: Request, https: bool) -> Response:
+async def handle(state: PortalState, request: Request, https: bool, worker: anyio.CapacityLimiter | None = None) -> Response:
     start = state.now()
     method = ""
     outcome: Outcome | None = None
@@ -92,7 +94,9 @@ async def handle(state: PortalState, request: Request, https: bool) -> Response:
             and not state.bucket.admit(state.now())
         ):
             raise PortalError("QUERY_LIMIT_EXCEEDED")
-        outcome = await run_in_threadpool(invoke, state, caller, method, params, base_url_of(request))
+        outcome = await anyio.to_thread.run_sync(
+            invoke, state, caller, method, params, base_url_of(request), limiter=worker
+        )
         error_id = outcome.error_id
     except PortalError as exc:
         error_id = exc.error_id
@@ -132,9 +136,15 @@ class _Endpoint:
 
     def __init__(self, state: PortalState, https: bool) -> None:
         self.state, self.https = state, https
+        # One method call at a time per listener: every call ends in the store's single lock anyway,
+        # and forty pool threads queuing on it cost more (thread switches, GIL hand-offs) than the
+        # calls themselves (BENCHMARKS.md, portal throughput). Created lazily: it needs the loop.
+        self.worker: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        response = await handle(self.state, Request(scope, receive), self.https)
+        if self.worker is None:
+            self.worker = anyio.CapacityLimiter(1)
+        response = await handle(self.state, Request(scope, receive), self.https, self.worker)
         await response(scope, receive, send)
 
 

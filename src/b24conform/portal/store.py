@@ -6,7 +6,8 @@ only an operating-system crash or power loss could drop the last commits. FULL w
 add and, under the store's lock, cap the portal at the disk's fsync rate (BENCHMARKS.md).
 Ids come from AUTOINCREMENT, so an id is never handed out twice, even after a delete.
 Concurrency: one connection shared by the worker threads behind a lock (SQLite serialises writers
-anyway); callers run these blocking methods off the event loop (run_in_threadpool).
+anyway); callers run these blocking methods off the event loop, one call at a time per listener
+(app.py, a capacity limiter of one).
 The `outbox` table is where "sent" e-mails go; nothing is ever mailed.
 """
 from __future__ import annotations

@@ -14,7 +14,6 @@ crm.activity.add must still succeed.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -26,6 +25,7 @@ import httpx
 import pytest
 
 from b24conform.portal.app import build_app
+from b24conform.portal.testing import InProcessClient
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.server import start_portal
 
@@ -42,27 +42,11 @@ SEED_FIELDS: dict[str, Any] = {
 }
 
 
-class InProcess:
-    """A sync facade over httpx.AsyncClient + ASGITransport, on one long-lived event loop."""
-
-    def __init__(self, app: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://portal.test",
-                                        timeout=60)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.request(method, url, **kwargs))
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("fuzz") / "portal.sqlite3"
     config = PortalConfig.for_conformance(tls=True, limits="off", db=str(db))
-    client = InProcess(build_app(config))
+    client = InProcessClient(build_app(config))
     hook = config.roles["webhook"]
     client.hook_path = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
     client.hook = hook  # type: ignore[attr-defined]
@@ -84,7 +68,7 @@ def envelope_problem(resp: httpx.Response) -> str | None:
     return None
 
 
-def assert_still_answers(client: InProcess) -> None:
+def assert_still_answers(client: InProcessClient) -> None:
     resp = client.request("POST", client.hook_path + "crm.activity.add", json={"fields": SEED_FIELDS})
     assert resp.status_code == 200, resp.text
     assert isinstance(resp.json()["result"], int)
@@ -110,7 +94,7 @@ def _case_to_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def test_schemathesis_positive_and_negative_never_5xx(portal: InProcess) -> None:
+def test_schemathesis_positive_and_negative_never_5xx(portal: InProcessClient) -> None:
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
@@ -244,7 +228,7 @@ MALFORMED: list[tuple[str, str | None, bytes]] = [
 ]
 
 
-def test_malformed_bodies_in_process(portal: InProcess) -> None:
+def test_malformed_bodies_in_process(portal: InProcessClient) -> None:
     problems = []
     statuses: Counter[int] = Counter()
     created: list[int] = []
@@ -277,7 +261,7 @@ def test_malformed_bodies_in_process(portal: InProcess) -> None:
     assert_still_answers(portal)
 
 
-def test_oauth_and_query_abuse_in_process(portal: InProcess) -> None:
+def test_oauth_and_query_abuse_in_process(portal: InProcessClient) -> None:
     """Malformed query strings, auth values and paths (the other ways parameters arrive)."""
     token = portal.token  # type: ignore[attr-defined]
     requests: list[tuple[str, str, dict[str, Any]]] = [
@@ -340,19 +324,19 @@ LONG_DIGITS = "9" * 5000  # past CPython's int_max_str_digits (4300): int(text) 
     ],
     ids=["add-owner", "add-responsible", "get-id", "list-start-json", "list-start-query"],
 )
-def test_numeric_strings_past_the_int_digit_limit(portal: InProcess, method: str, url_tail: str, body: Any) -> None:
+def test_numeric_strings_past_the_int_digit_limit(portal: InProcessClient, method: str, url_tail: str, body: Any) -> None:
     resp = portal.request(method, portal.hook_path + url_tail, **({"json": body} if body is not None else {}))
     assert envelope_problem(resp) is None, envelope_problem(resp)
 
 
-def test_user_id_past_the_int_digit_limit(portal: InProcess) -> None:
+def test_user_id_past_the_int_digit_limit(portal: InProcessClient) -> None:
     resp = portal.request("POST", f"/rest/{LONG_DIGITS}/code/crm.activity.add", json={"fields": SEED_FIELDS})
     assert envelope_problem(resp) is None, envelope_problem(resp)
     assert resp.status_code == 401
 
 
 @pytest.mark.parametrize("path", ["/rest/a%0Ab/v9/crm.enum.activitypriority", "/rest/1/x%0Ay/crm.activity.add"])
-def test_newline_in_a_path_segment_gets_an_envelope(portal: InProcess, path: str) -> None:
+def test_newline_in_a_path_segment_gets_an_envelope(portal: InProcessClient, path: str) -> None:
     resp = portal.request("POST", path, json={"fields": SEED_FIELDS})
     assert envelope_problem(resp) is None, envelope_problem(resp)
     assert resp.headers["content-type"].startswith("application/json")

@@ -12,7 +12,6 @@ A wall-clock measurement of the same thing is `benchmarks/limits_rate.py`.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections import Counter
@@ -25,6 +24,7 @@ import pytest
 from b24conform.contract import load_contract
 from b24conform.portal.app import build_app
 from b24conform.portal.clock import FakeClock
+from b24conform.portal.testing import InProcessClient
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.limits import PLANS
 from b24conform.portal.server import start_portal
@@ -125,29 +125,11 @@ def test_many_concurrent_clients_get_only_documented_answers(tmp_path: Path, lim
 
 # --------------------------------------------------------------------------- the bucket on a fake clock
 
-class InProcess:
-    def __init__(self, app: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://portal.test")
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.post(url, **kwargs))
-
-    def gather(self, url: str, n: int) -> list[httpx.Response]:
-        async def many() -> list[httpx.Response]:
-            return await asyncio.gather(*(self.client.post(url) for _ in range(n)))
-        return self.loop.run_until_complete(many())
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
-
-
-def _portal_on_fake_clock(plan: str) -> tuple[InProcess, FakeClock, str]:
+def _portal_on_fake_clock(plan: str) -> tuple[InProcessClient, FakeClock, str]:
     clock = FakeClock(start=1_800_000_000.0, step=0.0)
     config = PortalConfig.for_conformance(limits=plan, clock=clock, db=":memory:")
     hook = config.roles["webhook"]
-    return InProcess(build_app(config)), clock, f"/rest/{hook.user_id}/{hook.code}/crm.enum.activitytype"
+    return InProcessClient(build_app(config)), clock, f"/rest/{hook.user_id}/{hook.code}/crm.enum.activitytype"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ Judge (`b24conform run` / `cleanup` as subprocesses against a portal served by t
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -30,6 +29,7 @@ import pytest
 from b24conform.contract import load_contract
 from b24conform.portal import app as portal_app
 from b24conform.portal.app import build_app
+from b24conform.portal.testing import InProcessClient
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.methods import registry
 from b24conform.portal.server import start_portal
@@ -46,23 +46,10 @@ SEED_FIELDS: dict[str, Any] = {
 WRITE_METHODS = {"crm.activity.add", "crm.activity.update", "crm.activity.delete"}
 
 
-class InProcess:
-    def __init__(self, app: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://portal.test")
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.post(url, **kwargs))
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
-def portal() -> Iterator[tuple[InProcess, PortalConfig]]:
+def portal() -> Iterator[tuple[InProcessClient, PortalConfig]]:
     config = PortalConfig.for_conformance(limits="off", db=":memory:")
-    client = InProcess(build_app(config))
+    client = InProcessClient(build_app(config))
     yield client, config
     client.close()
 

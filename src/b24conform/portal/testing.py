@@ -72,3 +72,37 @@ def comparable(item: dict[str, Any]) -> dict[str, Any]:
     ]
     out["FILES"] = len(item.get("FILES", []))
     return out
+
+
+class InProcessClient:
+    """A synchronous facade over httpx.AsyncClient + ASGITransport on one long-lived event loop:
+    the portal app answers in-process, without sockets, for fast and deterministic tests."""
+
+    def __init__(self, app: Any, *, timeout: float = 60) -> None:
+        import asyncio
+
+        import httpx
+
+        self._asyncio = asyncio
+        self.loop = asyncio.new_event_loop()
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://portal.test", timeout=timeout
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.loop.run_until_complete(self.client.request(method, url, **kwargs))
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("POST", url, **kwargs)
+
+    def gather(self, url: str, n: int) -> list[Any]:
+        """n POSTs to url at once (concurrently on the loop), answers in request order."""
+
+        async def many() -> list[Any]:
+            return list(await self._asyncio.gather(*(self.client.post(url) for _ in range(n))))
+
+        return self.loop.run_until_complete(many())
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()

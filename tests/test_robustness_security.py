@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -222,7 +223,7 @@ def test_interrupted_live_run_then_cleanup_leaves_no_marked_activity(tmp_path: P
     with start_portal(config) as portal:
         # an activity the judge did not create: cleanup must leave it alone
         foreign = httpx.post(portal.webhook_url + "crm.activity.add", json={"fields": {**SEED_FIELDS, "SUBJECT": "keep me"}},
-                             verify=portal.ca_file, timeout=30)
+                             verify=ssl.create_default_context(cafile=str(portal.ca_file)), timeout=30)
         assert foreign.status_code == 200, foreign.text
         foreign_id = foreign.json()["result"]
         baseline_writes = len(counter.calls)

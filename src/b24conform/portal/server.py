@@ -1,7 +1,8 @@
 """Serving the portal over real sockets: uvicorn in a background thread, as a context manager.
 
     with start_portal(PortalConfig.for_conformance()) as portal:
-        httpx.post(portal.webhook_url + "crm.activity.add", json=..., verify=portal.ca_file)
+        httpx.post(portal.webhook_url + "crm.activity.add", json=...,
+                   verify=ssl.create_default_context(cafile=portal.ca_file))
 
 Binds 127.0.0.1 on a free port (port 0) unless told otherwise, waits until the socket accepts
 connections, and on exit asks uvicorn to stop (should_exit) and joins the thread. The uvicorn

@@ -27,16 +27,10 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _bench  # noqa: E402
 
-SEED_BODY = {
-    "fields": {
-        "OWNER_TYPE_ID": 2, "OWNER_ID": 102, "TYPE_ID": 2,
-        "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-        "SUBJECT": "New call", "START_TIME": "2023-12-31T12:00:00+00:00", "END_TIME": "2023-12-31T12:30:00+00:00",
-        "COMPLETED": "N", "PRIORITY": 3, "RESPONSIBLE_ID": 1, "DESCRIPTION": "Important call",
-        "DESCRIPTION_TYPE": 3, "DIRECTION": 2,
-        "FILES": [{"fileData": ["example.jpg", "aGVsbG8gd29ybGQ="]}],
-    }
-}
+from b24conform.portal.testing import seed_fields  # noqa: E402
+
+# The seed example with real base64 file content (the page's placeholder decodes only leniently).
+SEED_BODY = {"fields": seed_fields(FILES=[{"fileData": ["example.jpg", "aGVsbG8gd29ybGQ="]}])}
 PRISM = _bench.BENCH / "prism" / "node_modules" / ".bin" / "prism"
 OPENAPI = _bench.ROOT / "spec" / "openapi.yaml"
 

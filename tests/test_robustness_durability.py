@@ -26,6 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from b24conform.portal.testing import seed_fields
+
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 20
 KILL_AFTER_ACKS = 300          # SIGKILL once this many adds were acknowledged (writers keep going meanwhile)
@@ -94,12 +96,8 @@ class Served:
 
 
 def _fields(subject: str) -> dict:
-    return {
-        "OWNER_TYPE_ID": 2, "OWNER_ID": 102, "TYPE_ID": 2,
-        "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-        "SUBJECT": subject, "DESCRIPTION": f"body of {subject}", "RESPONSIBLE_ID": 1, "COMPLETED": "N",
-        "START_TIME": "2023-12-31T12:00:00+00:00", "END_TIME": "2023-12-31T12:30:00+00:00",
-    }
+    return seed_fields(SUBJECT=subject, DESCRIPTION=f"body of {subject}", FILES=None, PRIORITY=None,
+                       DESCRIPTION_TYPE=None, DIRECTION=None)
 
 
 def kill_cycle(db: Path, log: Path, writers: int = WRITERS, kill_after: int = KILL_AFTER_ACKS,

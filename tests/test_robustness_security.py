@@ -30,20 +30,16 @@ import pytest
 from b24conform.contract import load_contract
 from b24conform.portal import app as portal_app
 from b24conform.portal.app import build_app
-from b24conform.portal.testing import InProcessClient
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.methods import registry
 from b24conform.portal.server import start_portal
+from b24conform.portal.testing import InProcessClient, seed_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = load_contract()
 NO_AUTH = CONTRACT.error("NO_AUTH_FOUND")
-SEED_FIELDS: dict[str, Any] = {
-    "OWNER_TYPE_ID": 2, "OWNER_ID": 102, "TYPE_ID": 2,
-    "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-    "SUBJECT": "security", "RESPONSIBLE_ID": 1, "COMPLETED": "N",
-    "START_TIME": "2023-12-31T12:00:00+00:00", "END_TIME": "2023-12-31T12:30:00+00:00",
-}
+SEED_FIELDS: dict[str, Any] = seed_fields(SUBJECT="security", FILES=None, PRIORITY=None, DESCRIPTION=None,
+                                          DESCRIPTION_TYPE=None, DIRECTION=None)
 WRITE_METHODS = {"crm.activity.add", "crm.activity.update", "crm.activity.delete"}
 
 

@@ -113,7 +113,8 @@ def test_many_concurrent_clients_get_only_documented_answers(tmp_path: Path, lim
     assert statuses[500] == 0
     if limits == "standard":
         assert statuses[503] > 0, "the burst of 960 requests should have tripped the bucket"
-        assert statuses[200] >= 50
+        # Every request the bucket admits gets a non-503 answer, and its burst alone admits 50.
+        assert sum(statuses.values()) - statuses[503] >= 50
     else:
         assert statuses[503] == 0
 

@@ -38,6 +38,18 @@ from b24conform.portal.state import PortalState
 
 log = logging.getLogger("b24conform.portal")
 
+# Calls that may take long (a whole batch, a list over every stored activity, a big FILES upload)
+# run on a worker thread so that they do not hold up other connections; every other call runs
+# right on the event loop: it costs ~0.1 ms, and the hop to a thread and back cost more than that
+# (BENCHMARKS.md, portal profile).
+OFFLOADED_METHODS = frozenset({"batch", "crm.activity.list"})
+INLINE_BODY_LIMIT = 64 * 1024
+
+
+def runs_inline(method: str, body_size: int) -> bool:
+    return method not in OFFLOADED_METHODS and body_size <= INLINE_BODY_LIMIT
+
+
 # Past the limit the rest of the body is still read (and dropped) so the client gets its 413
 # answer instead of a reset connection; beyond this much more we stop reading.
 DRAIN_LIMIT = 64 * 1024 * 1024
@@ -94,9 +106,12 @@ async def handle(state: PortalState, request: Request, https: bool, worker: anyi
             and not state.bucket.admit(state.now())
         ):
             raise PortalError("QUERY_LIMIT_EXCEEDED")
-        outcome = await anyio.to_thread.run_sync(
-            invoke, state, caller, method, params, base_url_of(request), limiter=worker
-        )
+        if runs_inline(method, len(body)):
+            outcome = invoke(state, caller, method, params, base_url_of(request))
+        else:
+            outcome = await anyio.to_thread.run_sync(
+                invoke, state, caller, method, params, base_url_of(request), limiter=worker
+            )
         error_id = outcome.error_id
     except PortalError as exc:
         error_id = exc.error_id

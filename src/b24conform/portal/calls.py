@@ -1,7 +1,7 @@
 """One method call after authentication: scope, operating budget, handler, accounting.
 
-Shared by the HTTP shell (app.py) and batch sub-commands. Blocking (store access): run it off the
-event loop.
+Shared by the HTTP shell (app.py) and batch sub-commands. Blocking (store access): app.py decides
+which calls are short enough to run on the event loop (app.runs_inline).
 """
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ async def handle(state: PortalState, request: Request, https: bool, worker: anyi
         ):
             raise PortalError("QUERY_LIMIT_EXCEEDED")
         if runs_inline(method, len(body)):
-            outcome = invoke(state, caller, method, params, base_url_of(request))
+            outcome = await state.store.call_grouped(invoke, state, caller, method, params, base_url_of(request))
         else:
             outcome = await anyio.to_thread.run_sync(
                 invoke, state, caller, method, params, base_url_of(request), limiter=worker

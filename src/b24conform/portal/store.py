@@ -5,18 +5,24 @@ the WAL, which survives a crash or kill -9 of the portal process (tests/test_rob
 only an operating-system crash or power loss could drop the last commits. FULL would add one fsync per
 add and, under the store's lock, cap the portal at the disk's fsync rate (BENCHMARKS.md).
 Ids come from AUTOINCREMENT, so an id is never handed out twice, even after a delete.
-Concurrency: one connection shared by the worker threads behind a lock (SQLite serialises writers
-anyway); callers run these blocking methods off the event loop, one call at a time per listener
-(app.py, a capacity limiter of one).
+Concurrency: one connection behind a lock (SQLite serialises writers anyway). Long calls run on a
+worker thread, one at a time per listener, each operation its own transaction. Short calls run on
+the event loop through `call_grouped`: their operations join one transaction per loop iteration
+(each inside a SAVEPOINT, so a failing operation undoes only itself), committed by one COMMIT
+before any of those calls is answered -- group commit, so the WAL write is paid once for all the
+calls of an iteration and a 200 still means committed.
 The `outbox` table is where "sent" e-mails go; nothing is ever mailed.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS activity (
@@ -59,13 +65,65 @@ class Store:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        self._group: _Group | None = None  # the open group transaction; set only while _lock is held
+        self._local = threading.local()    # .grouping: a call_grouped call is running on this thread
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
     def _tx(self):
+        if getattr(self._local, "grouping", False):
+            return _GroupedOperation(self)
         return _Transaction(self._conn, self._lock)
+
+    async def call_grouped(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) right here on the event loop, its store operations joining this loop iteration's
+        transaction; returns once that transaction is committed (raises if the COMMIT failed)."""
+        self._local.grouping, self._local.joined = True, None
+        try:
+            result = fn(*args)
+        finally:
+            self._local.grouping = False
+        group, self._local.joined = self._local.joined, None
+        if group is not None:
+            await group.committed
+        return result
+
+    def _join_group(self) -> "_Group":
+        owner = threading.get_ident()
+        group = self._group
+        if group is None or group.owner != owner:
+            self._lock.acquire()  # another thread's transaction (or another loop's group) ends first
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._lock.release()
+                raise
+            loop = asyncio.get_running_loop()
+            group = self._group = _Group(owner, loop.create_future())
+            loop.call_soon(self._commit_group, group)
+        self._local.joined = group
+        return group
+
+    def _commit_group(self, group: "_Group") -> None:
+        try:
+            self._conn.execute("COMMIT")
+            error: BaseException | None = None
+        except BaseException as exc:  # noqa: BLE001 - handed to every call of the group
+            error = exc
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        finally:
+            self._group = None
+            self._lock.release()
+        if not group.committed.done():
+            if error is None:
+                group.committed.set_result(None)
+            else:
+                group.committed.set_exception(error)
 
     # ------------------------------------------------------------------ writes
 
@@ -173,6 +231,30 @@ class Store:
             {"id": r[0], "activity_id": r[1], "from": r[2], "to": json.loads(r[3]), "subject": r[4], "body": r[5], "copy": bool(r[6])}
             for r in rows
         ]
+
+
+class _Group:
+    def __init__(self, owner: int, committed: "asyncio.Future[None]") -> None:
+        self.owner, self.committed = owner, committed
+
+
+class _GroupedOperation:
+    """One store operation inside the loop's group transaction: a SAVEPOINT, released or rolled back."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> sqlite3.Cursor:
+        self._store._join_group()
+        conn = self._store._conn
+        conn.execute("SAVEPOINT op")
+        return conn.cursor()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        conn = self._store._conn
+        if exc_type:
+            conn.execute("ROLLBACK TO op")
+        conn.execute("RELEASE op")
 
 
 class _Transaction:

@@ -31,6 +31,7 @@ profiles skip rules by the names in the left column (`skip_rule: subject`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 from b24conform.contract import load_contract
@@ -52,21 +53,53 @@ class AddRequest:
     world: World
     responsible_fallback: bool = False
 
-    # Small views shared by several rules; computed on demand (the request is tiny).
-    @property
+    # Views shared by several rules, computed once per request (a request is read, never changed).
+    @cached_property
     def f(self) -> dict[str, Any]:
         return self.fields if isinstance(self.fields, dict) else {}
 
-    @property
+    @cached_property
     def type_id(self) -> int | None:
         return as_int(self.f.get("TYPE_ID"))
 
-    @property
+    @cached_property
+    def raw_communications(self) -> Any:
+        return listify(self.f.get("COMMUNICATIONS"))
+
+    @cached_property
     def communications(self) -> list[Any]:
-        raw = listify(self.f.get("COMMUNICATIONS"))
+        raw = self.raw_communications
         return raw if isinstance(raw, list) else []
 
-    @property
+    @cached_property
+    def counted_communications(self) -> list[dict[str, Any]]:
+        """The communications the activity keeps: for an e-mail only items of TYPE EMAIL or no TYPE
+        (a wrong TYPE drops the item, reference docs-contract.md section 0)."""
+        items = [c for c in self.communications if isinstance(c, dict)]
+        if self.type_id == TYPE_EMAIL:
+            items = [c for c in items if (as_text(c.get("TYPE")) or "EMAIL").upper() == "EMAIL"]
+        return items
+
+    @cached_property
+    def decoded_files(self) -> list[tuple[str, bytes]] | None:
+        """[(name, content)] of FILES, or None when an item is malformed."""
+        raw = listify(self.f.get("FILES"))
+        if raw is None or raw == "" or raw == []:
+            return []
+        if not isinstance(raw, list):
+            return None
+        files = []
+        for item in raw:
+            data = listify(item.get("fileData")) if isinstance(item, dict) else None
+            if not isinstance(data, list) or len(data) != 2:
+                return None
+            name, content = as_text(data[0]), decode_base64_lenient(data[1])
+            if not name or content is None:
+                return None
+            files.append((name, content))
+        return files
+
+    @cached_property
     def settings(self) -> dict[str, Any]:
         raw = self.f.get("SETTINGS")
         return raw if isinstance(raw, dict) else {}
@@ -76,12 +109,7 @@ Rule = Callable[[AddRequest], "str | None"]
 
 
 def counted_communications(req: AddRequest) -> list[dict[str, Any]]:
-    """The communications the activity keeps: for an e-mail only items of TYPE EMAIL or no TYPE
-    (a wrong TYPE drops the item, reference docs-contract.md section 0)."""
-    items = [c for c in req.communications if isinstance(c, dict)]
-    if req.type_id == TYPE_EMAIL:
-        items = [c for c in items if (as_text(c.get("TYPE")) or "EMAIL").upper() == "EMAIL"]
-    return items
+    return req.counted_communications
 
 
 def bound_item(req: AddRequest) -> tuple[int, int] | None:
@@ -137,7 +165,7 @@ def rule_provider(req: AddRequest) -> str | None:
 
 
 def rule_communications(req: AddRequest) -> str | None:
-    raw = listify(req.f.get("COMMUNICATIONS"))
+    raw = req.raw_communications
     if not isinstance(raw, list) or not raw:
         return "ADD_COMMUNICATIONS_INVALID"
     for item in raw:
@@ -192,22 +220,7 @@ def rule_permissions(req: AddRequest) -> str | None:
 
 
 def decoded_files(req: AddRequest) -> list[tuple[str, bytes]] | None:
-    """[(name, content)] of FILES, or None when an item is malformed."""
-    raw = listify(req.f.get("FILES"))
-    if raw is None or raw == "" or raw == []:
-        return []
-    if not isinstance(raw, list):
-        return None
-    files = []
-    for item in raw:
-        data = listify(item.get("fileData")) if isinstance(item, dict) else None
-        if not isinstance(data, list) or len(data) != 2:
-            return None
-        name, content = as_text(data[0]), decode_base64_lenient(data[1])
-        if not name or content is None:
-            return None
-        files.append((name, content))
-    return files
+    return req.decoded_files
 
 
 def rule_files(req: AddRequest) -> str | None:

@@ -102,28 +102,29 @@ def listify(value: Any) -> Any:
     return value
 
 
+def _listify_within(value: Any, level: int) -> Any:
+    """listify() of a value found `level` containers deep, refusing more than MAX_DEPTH levels in all
+    (same limit as depth(); the recursion stops there, so it stays far from Python's own limit)."""
+    if isinstance(value, dict):
+        if level >= MAX_DEPTH:
+            raise BodyError("nesting too deep")
+        converted = {k: _listify_within(v, level + 1) for k, v in value.items()}
+        if converted and all(_is_index(k) for k in converted):
+            keys = sorted(int(k) for k in converted)
+            if keys == list(range(len(keys))):
+                return [converted[str(i)] for i in keys]
+        return converted
+    if isinstance(value, list):
+        if level >= MAX_DEPTH:
+            raise BodyError("nesting too deep")
+        return [_listify_within(v, level + 1) for v in value]
+    return value
+
+
 def listify_values(params: dict[str, Any]) -> dict[str, Any]:
     """listify below the top level: the params themselves always stay a mapping (`0=x` is a
     parameter named "0", not a list)."""
     return {str(k): listify(v) for k, v in params.items()}
-
-
-def depth(value: Any) -> int:
-    """Nesting depth of a JSON value (a scalar is 0), without recursion."""
-    best = 0
-    stack = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            best = max(best, level)
-            continue
-        best = max(best, level + 1)
-        stack.extend((child, level + 1) for child in children)
-    return best
 
 
 def parse_query(query: bytes | str) -> dict[str, Any]:
@@ -158,9 +159,8 @@ def parse_json(body: bytes) -> dict[str, Any]:
         data = {}  # PHP's json_decode gives the same empty array for [] and {}
     if not isinstance(data, dict):
         raise BodyError("JSON body is not an object")
-    if depth(data) > MAX_DEPTH:
-        raise BodyError("nesting too deep")
-    return listify_values(data)
+    # One walk does both the depth limit and listify: the walk is most of the parsing cost.
+    return {str(k): _listify_within(v, 1) for k, v in data.items()}
 
 
 def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:

@@ -1,0 +1,147 @@
+"""Group commit of the store (store.call_grouped): the calls of one event-loop iteration share one
+transaction, each operation can fail alone, and nobody hears "done" before the COMMIT."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from b24conform.portal.store import Store
+
+
+def _add(store: Store, subject: str) -> int:
+    return store.add({"SUBJECT": subject}, [{"VALUE": "x"}], [])
+
+
+def _count_commits(store: Store) -> list[int]:
+    commits: list[int] = []
+    original = store._commit_group
+
+    def counting(group):
+        commits.append(1)
+        return original(group)
+
+    store._commit_group = counting  # type: ignore[method-assign]
+    return commits
+
+
+def test_calls_of_one_iteration_share_one_commit(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    commits = _count_commits(store)
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(store.call_grouped(_add, store, f"s{i}") for i in range(10))))
+
+    ids = asyncio.run(main())
+    assert len(set(ids)) == 10
+    assert len(commits) == 1
+    # Committed: a second connection (another process would see the same) reads all ten.
+    other = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert other.execute("SELECT COUNT(*) FROM activity").fetchone() == (10,)
+    store.close()
+
+
+def test_no_answer_before_the_commit(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    seen_by_other_connection: list[int] = []
+
+    async def main() -> None:
+        task = asyncio.ensure_future(store.call_grouped(_add, store, "a"))
+        await asyncio.sleep(0)  # the call ran and waits for its group's COMMIT
+        assert not task.done()
+        other = sqlite3.connect(tmp_path / "db.sqlite3")
+        seen_by_other_connection.append(other.execute("SELECT COUNT(*) FROM activity").fetchone()[0])
+        await task
+        seen_by_other_connection.append(other.execute("SELECT COUNT(*) FROM activity").fetchone()[0])
+
+    asyncio.run(main())
+    assert seen_by_other_connection == [0, 1]
+    store.close()
+
+
+def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+
+    def bad_add(s: Store) -> int:
+        # The activity row is written, then the communication insert fails: the savepoint drops both.
+        return s.add({"SUBJECT": "bad"}, [{"VALUE": object()}], [])
+
+    async def main() -> list:
+        return list(await asyncio.gather(
+            store.call_grouped(_add, store, "good-1"),
+            store.call_grouped(bad_add, store),
+            store.call_grouped(_add, store, "good-2"),
+            return_exceptions=True,
+        ))
+
+    first, failed, second = asyncio.run(main())
+    assert isinstance(failed, Exception)
+    subjects = sorted(r["SUBJECT"] for r in store.all())
+    assert subjects == ["good-1", "good-2"]
+    assert {r["ID"] for r in store.all()} == {first, second}
+    assert all(len(r["COMMUNICATIONS"]) == 1 for r in store.all())
+    store.close()
+
+
+class _FailingCommit:
+    """A connection whose COMMIT fails (a full disk, say); everything else passes through."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+def test_a_failed_commit_fails_every_call_of_the_group(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    real = store._conn
+    store._conn = _FailingCommit(real)  # type: ignore[assignment]
+
+    async def main() -> list:
+        return list(await asyncio.gather(*(store.call_grouped(_add, store, f"s{i}") for i in range(3)),
+                                         return_exceptions=True))
+
+    results = asyncio.run(main())
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+    store._conn = real
+    assert store.all() == []  # rolled back, and the lock was released (this call did not hang)
+    store.close()
+
+
+def test_a_worker_thread_waits_for_the_group_and_then_writes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    from_thread: list[int] = []
+
+    async def main() -> int:
+        task = asyncio.ensure_future(store.call_grouped(_add, store, "loop"))
+        await asyncio.sleep(0)  # group open, lock held by the loop thread
+        worker = threading.Thread(target=lambda: from_thread.append(_add(store, "thread")))
+        worker.start()
+        loop_id = await task    # the COMMIT releases the lock; the worker goes on
+        await asyncio.get_running_loop().run_in_executor(None, worker.join, 10)
+        return loop_id
+
+    loop_id = asyncio.run(main())
+    assert len(from_thread) == 1 and from_thread[0] != loop_id
+    assert sorted(r["SUBJECT"] for r in store.all()) == ["loop", "thread"]
+    store.close()
+
+
+def test_outside_a_loop_every_operation_is_its_own_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    new_id = _add(store, "plain")
+    other = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert other.execute("SELECT id FROM activity").fetchall() == [(new_id,)]
+    with pytest.raises(Exception):
+        store.add({"SUBJECT": "bad"}, [{"VALUE": object()}], [])
+    assert [r["ID"] for r in store.all()] == [new_id]
+    store.close()

@@ -12,6 +12,7 @@ real-world offsets. Example counts come from the run's hypothesis profile (`ci`:
 from __future__ import annotations
 
 import base64
+import functools
 import string
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -85,29 +86,39 @@ def property_strategy(name: str, sub: dict) -> st.SearchStrategy[Any]:
 
 
 OPTIONAL = {name: property_strategy(name, sub) for name, sub in PROPS.items() if name not in NOT_GENERATED}
+# The strategies valid_fields draws from, built once: building them inside each draw (a jsonschema
+# validator per safe_text, strategy validation) cost more than drawing from them. Same strategies,
+# so the same cases.
+CREATABLE_TYPES = st.sampled_from([t for t in TYPES.creatable if t != CUSTOM_TYPE])
+EMAIL_LOCAL_PART = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+COMM_VALUE_TEXT = safe_text(COMM_PROPS["VALUE"])
+SUBJECT_TEXT = safe_text(PROPS["SUBJECT"])
+OPTIONAL_NAMES = st.sets(st.sampled_from(sorted(OPTIONAL)))
+Y_OR_N = st.sampled_from(["Y", "N"])
+FILE_CONTENT = st.binary(min_size=1, max_size=64)
 
 
 @st.composite
 def valid_fields(draw, fx) -> dict[str, Any]:
-    type_id = draw(st.sampled_from([t for t in TYPES.creatable if t != CUSTOM_TYPE]))
+    type_id = draw(CREATABLE_TYPES)
     if type_id == EMAIL_TYPE:
-        local = draw(st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12))
+        local = draw(EMAIL_LOCAL_PART)
         value = f"{local}@example.com"
     else:
-        value = draw(safe_text(COMM_PROPS["VALUE"]))
+        value = draw(COMM_VALUE_TEXT)
     fields: dict[str, Any] = {
         "OWNER_TYPE_ID": fx.owner_type_id, "OWNER_ID": fx.owner_id, "TYPE_ID": type_id,
-        "RESPONSIBLE_ID": fx.responsible_id, "SUBJECT": draw(safe_text(PROPS["SUBJECT"])),
+        "RESPONSIBLE_ID": fx.responsible_id, "SUBJECT": draw(SUBJECT_TEXT),
         "COMMUNICATIONS": [{"VALUE": value, "ENTITY_ID": fx.contact_id, "ENTITY_TYPE_ID": fx.contact_type_id}],
     }
-    chosen = draw(st.sets(st.sampled_from(sorted(OPTIONAL))))
+    chosen = draw(OPTIONAL_NAMES)
     for name in sorted(chosen):
         fields[name] = draw(OPTIONAL[name])
     if draw(st.booleans()):
         # The schema types the flag as any string; Y and anything else are its two meanings (seed).
-        fields["SETTINGS"] = {"DISABLE_SENDING_MESSAGE_COPY": draw(st.sampled_from(["Y", "N"]))}
+        fields["SETTINGS"] = {"DISABLE_SENDING_MESSAGE_COPY": draw(Y_OR_N)}
     if draw(st.booleans()):
-        content = draw(st.binary(min_size=1, max_size=64))
+        content = draw(FILE_CONTENT)
         fields["FILES"] = [{"fileData": ["generated.bin", base64.b64encode(content).decode()]}]
     if type_id == EMAIL_TYPE and sends_mail(fields):
         fields["COMPLETED"] = "N"  # live-safe: never the combination that mails for real
@@ -145,6 +156,7 @@ def non_integer_text() -> st.SearchStrategy[str]:
     return st.text(SAFE_ALPHABET, max_size=10).filter(lambda s: not s.strip().lstrip("+-").isdigit())
 
 
+@functools.cache  # built once per field (hypothesis-jsonschema's canonicalisation is the costly part), same cases
 def breakages(name: str) -> st.SearchStrategy[Any]:
     """Values of a required field that violate the schema in a way the wire cannot coerce away."""
     sub = PROPS[name]

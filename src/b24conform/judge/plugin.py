@@ -60,7 +60,8 @@ class JudgeState:
         return hasattr(self.config, "workerinput")
 
     def observe(self, reply: Any) -> None:
-        if self.current_nodeid:
+        # Only the first AUTO_LIMIT replies of a check are kept: the item (redaction, curl) is built for those only.
+        if self.current_nodeid and self.recorder.wants_auto(self.current_nodeid):
             self.recorder.add_evidence(self.current_nodeid, evidence_item(reply, explicit=False))
 
 

@@ -59,13 +59,14 @@ class Recorder:
         else:
             check.duration_s += float(getattr(report, "duration", 0.0) or 0.0)
 
+    def wants_auto(self, nodeid: str) -> bool:
+        """Whether an automatically captured reply of this check would still be kept (AUTO_LIMIT)."""
+        return sum(1 for e in self.evidence.get(nodeid, ()) if not e.get("explicit")) < AUTO_LIMIT
+
     def add_evidence(self, nodeid: str, item: dict[str, Any]) -> None:
-        bucket = self.evidence.setdefault(nodeid, [])
-        if not item.get("explicit"):
-            auto = sum(1 for e in bucket if not e.get("explicit"))
-            if auto >= AUTO_LIMIT:
-                return
-        bucket.append(item)
+        if not item.get("explicit") and not self.wants_auto(nodeid):
+            return
+        self.evidence.setdefault(nodeid, []).append(item)
 
     def sink(self, nodeid: str) -> list[dict[str, Any]]:
         return self.evidence.setdefault(nodeid, [])

@@ -27,6 +27,15 @@ def test_pytest_args_carry_every_option(tmp_path):
     assert "--b24-target" not in default and "--b24-allow-writes" not in default and "-v" in default
 
 
+def test_pytest_args_load_a_fixed_plugin_set(tmp_path):
+    args = pytest_args(tmp_path, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=None,
+                       report_dir=tmp_path, keyword=None, hypothesis_profile="ci", workers=2, verbose=False)
+    assert "--disable-plugin-autoload" in args
+    loaded = {args[i + 1] for i, arg in enumerate(args) if arg == "-p"}
+    assert {"b24conform.judge.plugin", "_hypothesis_pytestplugin", "schemathesis.pytest.plugin",
+            "xdist.plugin"} <= loaded  # xdist is a dependency: -n needs it
+
+
 def test_exit_code_needs_every_applicable_clause_passed():
     ok = {"run": {"partial_selection": False}, "clauses": [{"status": "passed"}, {"status": "skipped"},
                                                            {"status": "not_checkable"}]}

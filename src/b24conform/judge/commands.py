@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -14,13 +13,31 @@ from rich.table import Table
 from b24conform.judge.hypothesis_profiles import PROFILES, default_profile
 
 
+# The pytest plugins a run needs, by module: the judge, Hypothesis (profiles), schemathesis (the schema tests)
+# and, when installed, pytest-xdist (-n). A run loads these and no other plugin found by entry point, so its
+# verdicts do not depend on what else is installed (a plugin that reorders, reseeds or reruns checks), and pytest
+# does not assertion-rewrite every module of every plugin's distribution on import (with bytecode writing off,
+# PYTHONDONTWRITEBYTECODE=1, that took ~2 s of each run). The suites' own asserts are still rewritten. More
+# plugins can be added with PYTEST_ADDOPTS="-p NAME".
+RUN_PLUGINS = ("b24conform.judge.plugin", "_hypothesis_pytestplugin", "schemathesis.pytest.plugin")
+OPTIONAL_RUN_PLUGINS = ("xdist.plugin",)
+
+
+def run_plugins() -> list[str]:
+    import importlib.util
+
+    available = [name for name in OPTIONAL_RUN_PLUGINS if importlib.util.find_spec(name.partition(".")[0])]
+    return [*RUN_PLUGINS, *available]
+
+
 def pytest_args(
     suites: Path, *, target: str | None, oauth_token: str | None, ca_bundle: str | None, allow_writes: bool,
     mode: str | None, report_dir: Path, keyword: str | None, hypothesis_profile: str, workers: int | None,
     verbose: bool, extra: list[str] | None = None,
 ) -> list[str]:
     """The pytest command line of a `run`. Pure, so it is tested without running pytest."""
-    args = [str(suites), "-p", "no:cacheprovider", "--rootdir", str(suites.parent),
+    plugins = [arg for name in run_plugins() for arg in ("-p", name)]
+    args = [str(suites), "--disable-plugin-autoload", *plugins, "-p", "no:cacheprovider", "--rootdir", str(suites.parent),
             "--b24-report-dir", str(report_dir), "--junitxml", str(report_dir / "junit.xml"),
             "--hypothesis-profile", hypothesis_profile]
     if target:
@@ -42,8 +59,6 @@ def pytest_args(
     else:
         # The rich progress bar replaces pytest's terminal; details go to the reports.
         args += ["-p", "no:terminal"]
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        args += ["-p", "b24conform.judge.plugin"]
     return [*args, *(extra or [])]
 
 

@@ -16,6 +16,8 @@ The bare run is a fair peer, and still plain schemathesis (no b24conform code in
   user id and code (a temporary copy passed with --config-file), so its calls reach the method as the suite's
   do (the suite pins them too: its Target sends its own credentials) instead of stopping at NO_AUTH_FOUND;
 - one worker, as `b24conform run`;
+- the served portal keeps its store in memory (`--db :memory:`), as the embedded mock does: a file store
+  would add its disk writes to every bare add;
 - --continue-on-failure --no-shrink: bare schemathesis reports some negative cases of crm.activity.list as
   accepted (the suite judges those with its own rule, rejection_demanded); without these options the bare run
   would stop that operation early and spend time shrinking, which the passing b24conform run never does.
@@ -81,7 +83,7 @@ def schemathesis_run(size: int, work: Path) -> dict:
     port = _bench.free_port()
     tls = work / "tls"
     argv = [_bench.B24CONFORM, "serve", "--host", "127.0.0.1", "--port", str(port), "--webhook",
-            f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", str(work / f"st-{size}.sqlite3"),
+            f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", ":memory:",
             "--tls-dir", str(tls)]
     created_before = (_bench.ROOT / ".schemathesis").exists()
     include = [a for op in suite_operations() for a in ("--include-operation-id", op)]
@@ -176,7 +178,7 @@ def main() -> int:
              "`b24conform run` = the whole conformance run on the embedded mock (TLS): every suite, reports written; "
              "'cases' = Hypothesis test cases generated across all property and schemathesis tests (counted by "
              "benchmarks/bench_suite_plugin.py), plus the non-generated checks (`tests`). Bare `schemathesis run` = "
-             "the same spec and schemathesis.toml against `b24conform serve` (TLS), its own 'N generated' count, "
+             "the same spec and schemathesis.toml against `b24conform serve` (TLS, in-memory store), its own 'N generated' count, "
              "restricted to the operations the suite fuzzes, one worker, with the webhook path parameters pinned to "
              "the portal's real webhook (as the suite pins them) so that its calls reach the method.", "",
              "| max-examples | b24conform run s | its generated cases | its pytest items | schemathesis run s | "

@@ -1,4 +1,8 @@
-"""The HTTP shell of the reference portal (Starlette): bytes in, envelope out.
+"""The HTTP shell of the reference portal: a bare ASGI app, bytes in, envelope out.
+
+Bare ASGI rather than a Starlette app: the portal has one endpoint for every path and verb, and
+Starlette's router and middleware stack around it cost ~10 % of a call (BENCHMARKS.md). Starlette
+still provides URL parsing and the State holder, and its TestClient drives this app in tests.
 
 Pipeline of one request, in this order (each step may end it with a catalogue error):
 
@@ -23,9 +27,7 @@ import anyio
 import anyio.to_thread
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import URL, State
 
 from b24conform.portal import wire
 from b24conform.portal.auth import authenticate
@@ -55,25 +57,49 @@ def runs_inline(method: str, body_size: int) -> bool:
 DRAIN_LIMIT = 64 * 1024 * 1024
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+class ClientGone(Exception):
+    """The client disconnected before its request was read: there is nobody to answer."""
+
+
+async def read_body(receive: Any, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:
             chunks.append(chunk)
         elif size > limit + DRAIN_LIMIT:
+            break
+        if not message.get("more_body", False):
             break
     if size > limit:
         raise PortalError("ERROR_BODY_TOO_LARGE")
     return b"".join(chunks)
 
 
-def base_url_of(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
+def base_url_of(scope: Any) -> str:
+    url = URL(scope=scope)
+    return f"{url.scheme}://{url.netloc}"
 
 
-async def handle(state: PortalState, request: Request, https: bool, worker: anyio.CapacityLimiter | None = None) -> Response:
+def header(scope: Any, name: bytes) -> str | None:
+    """The first value of a header (ASGI servers give names in lower case)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+Answer = tuple[int, bytes, str]  # status, body, content type
+
+
+async def handle(
+    state: PortalState, scope: Any, receive: Any, https: bool, worker: anyio.CapacityLimiter | None = None
+) -> Answer:
     start = state.now()
     method = ""
     outcome: Outcome | None = None
@@ -82,18 +108,20 @@ async def handle(state: PortalState, request: Request, https: bool, worker: anyi
         if not https and not state.profile.has("auth", "plain_http"):
             # Read (and drop) the body first so the client gets the answer, not a reset.
             try:
-                await read_body(request, state.config.max_body_bytes)
+                await read_body(receive, state.config.max_body_bytes)
             except PortalError:
                 pass
             raise PortalError("INVALID_REQUEST")
-        body = await read_body(request, state.config.max_body_bytes)
-        target = parse_path(request.url.path)
+        body = await read_body(receive, state.config.max_body_bytes)
+        # scope["path"] is already percent-decoded; parse_path decodes each segment once more, as
+        # the portal always did through Starlette's URL (which re-escapes only ?, # and \).
+        target = parse_path(scope["path"])
         if target is None:
             raise PortalError("ERROR_METHOD_NOT_FOUND")
         try:
             params = wire.merge_params(
-                wire.parse_query(request.scope.get("query_string", b"")),
-                wire.parse_body(body, request.headers.get("content-type")),
+                wire.parse_query(scope.get("query_string", b"")),
+                wire.parse_body(body, header(scope, b"content-type")),
             )
         except wire.BodyError:
             raise PortalError("ERROR_BAD_BODY") from None
@@ -107,14 +135,16 @@ async def handle(state: PortalState, request: Request, https: bool, worker: anyi
         ):
             raise PortalError("QUERY_LIMIT_EXCEEDED")
         if runs_inline(method, len(body)):
-            outcome = await state.store.call_grouped(invoke, state, caller, method, params, base_url_of(request))
+            outcome = await state.store.call_grouped(invoke, state, caller, method, params, base_url_of(scope))
         else:
             outcome = await anyio.to_thread.run_sync(
-                invoke, state, caller, method, params, base_url_of(request), limiter=worker
+                invoke, state, caller, method, params, base_url_of(scope), limiter=worker
             )
         error_id = outcome.error_id
     except PortalError as exc:
         error_id = exc.error_id
+    except ClientGone:
+        raise
     except Exception:  # noqa: BLE001 - the envelope below is the whole point
         # Log the method and the traceback only: the path and params may hold webhook codes.
         log.exception("unexpected error in %s", method or "<no method>")
@@ -122,7 +152,7 @@ async def handle(state: PortalState, request: Request, https: bool, worker: anyi
     return respond(state, method, start, outcome, error_id)
 
 
-def respond(state: PortalState, method: str, start: float, outcome: Outcome | None, error_id: str | None) -> Response:
+def respond(state: PortalState, method: str, start: float, outcome: Outcome | None, error_id: str | None) -> Answer:
     try:
         if error_id:
             entry = catalogue(error_id)
@@ -138,52 +168,65 @@ def respond(state: PortalState, method: str, start: float, outcome: Outcome | No
             result = outcome.result
             status, body = 200, success_body(result.result, block, result.total, result.next_start)
         status, body, content_type = state.profile.rewrite(method, status, body, JSON_TYPE, error_id)
-        return Response(encode(body), status_code=status, headers={"content-type": content_type})
+        return status, encode(body), content_type
     except Exception:  # noqa: BLE001
         log.exception("unexpected error while answering %s", method or "<no method>")
         entry = catalogue("INTERNAL_SERVER_ERROR")
-        return Response(encode(entry.body()), status_code=entry.http_status, headers={"content-type": JSON_TYPE})
+        return entry.http_status, encode(entry.body()), JSON_TYPE
 
 
-class _Endpoint:
-    """A raw ASGI endpoint: Starlette routes it for every HTTP verb (a function endpoint would get
-    Starlette's plain-text 405 for TRACE & co., and every answer here must be JSON)."""
+class PortalApp:
+    """The ASGI app: every HTTP request, whatever its verb or path, goes to handle() and gets a JSON
+    envelope (a router would answer unknown verbs or odd paths with its own plain-text 404/405)."""
 
     def __init__(self, state: PortalState, https: bool) -> None:
-        self.state, self.https = state, https
-        # One method call at a time per listener: every call ends in the store's single lock anyway,
+        self.state = State({"portal": state})
+        self.portal, self.https = state, https
+        # One offloaded call at a time per listener: every call ends in the store's single lock anyway,
         # and forty pool threads queuing on it cost more (thread switches, GIL hand-offs) than the
         # calls themselves (BENCHMARKS.md, portal throughput). Created lazily: it needs the loop.
         self.worker: anyio.CapacityLimiter | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if self.worker is None:
-            self.worker = anyio.CapacityLimiter(1)
-        response = await handle(self.state, Request(scope, receive), self.https, self.worker)
-        await response(scope, receive, send)
+        kind = scope["type"]
+        if kind == "http":
+            if self.worker is None:
+                self.worker = anyio.CapacityLimiter(1)
+            try:
+                status, body, content_type = await handle(self.portal, scope, receive, self.https, self.worker)
+            except ClientGone:
+                return
+            await send({
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", content_type.encode("latin-1")), (b"content-length", str(len(body)).encode())],
+            })
+            await send({"type": "http.response.body", "body": body})
+        elif kind == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1003})  # the REST API has no websocket
 
 
-def _make_app(state: PortalState, https: bool) -> Starlette:
-    # The endpoint is the router's default rather than a `/{path:path}` route: that route's regex
-    # stops at a newline, so a path with %0A would get Starlette's plain-text 404, not an envelope.
-    app = Starlette()
-    app.router.default = _Endpoint(state, https)
-    app.state.portal = state
-    return app
-
-
-def build_app(config: PortalConfig, state: PortalState | None = None) -> Starlette:
+def build_app(config: PortalConfig, state: PortalState | None = None) -> PortalApp:
     """The portal as an ASGI app (HTTPS semantics: the API is served).
 
     Use it in-process with httpx.ASGITransport; start_portal() serves it over sockets.
     """
-    return _make_app(state or PortalState.create(config), https=True)
+    return PortalApp(state or PortalState.create(config), https=True)
 
 
-def build_http_app(state: PortalState) -> Starlette:
+def build_http_app(state: PortalState) -> PortalApp:
     """The plain-HTTP listener of an HTTPS portal: every call gets INVALID_REQUEST "Https required"
     (unless a deviation profile says `auth: plain_http`)."""
-    return _make_app(state, https=False)
+    return PortalApp(state, https=False)
 
 
 def portal_state(app: Any) -> PortalState:

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
 
-from starlette.responses import Response
-
-from b24conform.contract import ErrorEntry
 from b24conform.portal.coerce import format_datetime
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -54,14 +51,6 @@ def success_body(result: Any, time: dict[str, Any], total: int | None = None, ne
     return body
 
 
-def error_body(entry: ErrorEntry) -> dict[str, Any]:
-    return entry.body()
-
-
 def encode(body: Any) -> bytes:
     # PHP's json_encode escapes non-ASCII by default; the portal does the same.
     return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def json_response(body: Any, status: int, content_type: str = JSON_TYPE) -> Response:
-    return Response(encode(body), status_code=status, media_type=None, headers={"content-type": content_type})

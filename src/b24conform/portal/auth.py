@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 from b24conform.portal.config import PortalConfig
@@ -25,6 +26,7 @@ class Caller:
         return self.scopes is None or scope in self.scopes
 
 
+@lru_cache(maxsize=256)  # a handful of credentials, hashed on every call otherwise
 def _key(kind: str, secret: str) -> str:
     # Budgets are kept per credential; hash it so no secret sits in memory dumps or logs.
     return f"{kind}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"

@@ -8,6 +8,7 @@ import base64
 import binascii
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 # ASCII digits, at most 40 of them: longer strings are no id anyone can mean, and int() of
@@ -109,8 +110,14 @@ def format_datetime(ts: float | None, portal_tz: timezone, strict: bool = False)
     if ts is None:
         return None
     try:
-        return datetime.fromtimestamp(int(ts // 1), portal_tz).isoformat(timespec="seconds")
+        return _format_second(int(ts // 1), portal_tz)
     except (ValueError, OverflowError, OSError):
         if strict:
             raise
         return None
+
+
+@lru_cache(maxsize=4096)
+def _format_second(second: int, portal_tz: timezone) -> str:
+    # Cached: every answer prints its time block's instants, mostly the same second as the last one.
+    return datetime.fromtimestamp(second, portal_tz).isoformat(timespec="seconds")

@@ -6,6 +6,8 @@ TYPE the portal filled in, FILES as [{"id", "url"}].
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from datetime import timezone
 from typing import Any
 
@@ -93,6 +95,33 @@ def activity(record: dict[str, Any], tz: timezone, base_url: str, select: tuple[
         elif name in BASE_FIELDS:
             out[name] = field_value(name, record, tz)
     return out
+
+
+class LazyActivity(Mapping):
+    """The read-back of one activity computed field by field on first access: crm.activity.list
+    filters and sorts on a few fields of every stored activity, and selects from one page only."""
+
+    KEYS = BASE_FIELDS + MULTI_FIELDS
+
+    def __init__(self, record: dict[str, Any], tz: timezone, base_url: str) -> None:
+        self._record, self._tz, self._base_url = record, tz, base_url
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            if name not in self.KEYS:
+                raise KeyError(name)
+            self._values[name] = activity(self._record, self._tz, self._base_url, (name,))[name]
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.KEYS
+
+    def __iter__(self):
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
 
 
 def resolve_select(select: Any) -> tuple[str, ...]:

@@ -163,6 +163,8 @@ def start_portal(config: PortalConfig) -> Iterator[Portal]:
             credentials=credentials_of(config, base_url),
         )
     finally:
+        for listener in listeners:  # all shut down at once; stop() then waits for each
+            listener.server.should_exit = True
         for listener in reversed(listeners):
             listener.stop()
         state.store.close()

@@ -195,9 +195,23 @@ class Store:
             return self._full(cur, row)
 
     def all(self) -> list[dict[str, Any]]:
+        # Three queries for the whole store rather than two per activity.
         with self._tx() as cur:
             rows = cur.execute("SELECT id, data FROM activity ORDER BY id").fetchall()
-            return [self._full(cur, row) for row in rows]
+            comms = cur.execute("SELECT activity_id, id, data FROM communication ORDER BY id").fetchall()
+            files = cur.execute("SELECT activity_id, id, name, length(content) FROM file ORDER BY id").fetchall()
+        records: dict[int, dict[str, Any]] = {}
+        for activity_id, data in rows:
+            record = json.loads(data)
+            record["ID"], record["COMMUNICATIONS"], record["FILES"] = activity_id, [], []
+            records[activity_id] = record
+        for activity_id, cid, data in comms:
+            if activity_id in records:
+                records[activity_id]["COMMUNICATIONS"].append({**json.loads(data), "ID": cid, "ACTIVITY_ID": activity_id})
+        for activity_id, fid, name, size in files:
+            if activity_id in records:
+                records[activity_id]["FILES"].append({"id": fid, "name": name, "size": size})
+        return list(records.values())
 
     def _full(self, cur: sqlite3.Cursor, row: tuple[int, str]) -> dict[str, Any]:
         activity_id, data = row

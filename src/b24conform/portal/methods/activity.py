@@ -98,8 +98,9 @@ def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         newest = max(r["ID"] for r in records)
         records = [r for r in records if r["ID"] != newest]
     records = [r for r in records if can_read(ctx, r)]
-    # Filter and sort on the full read-back; cut to `select` only at the end.
-    full = [readback.activity(r, state.tz, ctx.base_url) for r in records]
+    # Filter and sort on the read-back (each field computed when first looked at); cut to `select`
+    # only at the end.
+    full = [readback.LazyActivity(r, state.tz, ctx.base_url) for r in records]
     matches = [row for row in full if listing.build_filter(params.get("filter"), state.tz)(row)]
     ordered = listing.sort_rows(matches, params.get("order"), state.tz)
     items, total, next_start = listing.page(ordered, params.get("start"))

@@ -22,10 +22,11 @@ connection or prints a stack trace to the client.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
+from typing import Any
 
 import anyio
 import anyio.to_thread
-from typing import Any
 
 from starlette.datastructures import URL, State
 
@@ -82,7 +83,16 @@ async def read_body(receive: Any, limit: int) -> bytes:
 
 
 def base_url_of(scope: Any) -> str:
-    url = URL(scope=scope)
+    server = scope.get("server")  # a list from some test clients: the cache needs a tuple
+    return _base_url(scope.get("scheme", "http"), header(scope, b"host"), tuple(server) if server else None)
+
+
+@lru_cache(maxsize=256)
+def _base_url(scheme: str, host: str | None, server: tuple[str, int] | None) -> str:
+    # Starlette's URL rules (a valid Host header, else the server address); cached, as every call
+    # of a client sends the same Host.
+    headers = [(b"host", host.encode("latin-1"))] if host is not None else []
+    url = URL(scope={"type": "http", "scheme": scheme, "server": server, "path": "/", "headers": headers})
     return f"{url.scheme}://{url.netloc}"
 
 

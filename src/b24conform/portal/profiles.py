@@ -38,6 +38,7 @@ mapping with `fault:` plus parameters. Applied at these named points of the pipe
   store: {fault: wrong_total, delta: N}
                                  store: list's `total` is off by N
   limits: bucket_disabled        limits: the leaky bucket never refuses
+  limits: never_drains           limits: the leaky bucket never drains (full once, refusing for good)
   limits: operating_disabled     limits: the operating budget never refuses
   limits: {fault: wrong_status, status: S}
                                  limits: QUERY_LIMIT_EXCEEDED answers with status S
@@ -76,7 +77,7 @@ SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
 AUTH_FAULTS = {"wrong_code", "wrong_user", "expired_token", "no_auth", "scope", "plain_http"}
 STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "list_omits_new", "alter_field", "wrong_total"}
-LIMITS_FAULTS = {"bucket_disabled", "operating_disabled", "wrong_status"}
+LIMITS_FAULTS = {"bucket_disabled", "never_drains", "operating_disabled", "wrong_status"}
 TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key"}
 BATCH_FAULTS = {"no_length_limit", "halt_ignored"}
 KINDS = {"skip_rule", "auth", "store", "limits", "time", "batch", "response"}

@@ -34,11 +34,14 @@ class PortalState:
         from b24conform.portal.profiles import load_profile
 
         plan = PLANS.get(config.limits)
+        profile = load_profile(config.profile, config.profiles_file)
+        if plan and profile.has("limits", "never_drains"):
+            plan = (0.0, plan[1])
         return cls(
             config=config,
             store=Store(config.db),
             world=World.load(config.seed_data),
-            profile=load_profile(config.profile, config.profiles_file),
+            profile=profile,
             tz=parse_offset(config.utc_offset),
             bucket=LeakyBucket(*plan) if plan else None,
             budget=OperatingBudget(config.operating_budget),

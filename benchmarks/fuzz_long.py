@@ -38,10 +38,11 @@ def main() -> int:
     import test_robustness_fuzz as tf
     from b24conform.portal.app import build_app
     from b24conform.portal.config import PortalConfig
+    from b24conform.portal.testing import InProcessClient
 
     with tempfile.TemporaryDirectory(prefix="b24fuzz-") as tmp:
         config = PortalConfig.for_conformance(tls=True, limits="off", db=str(Path(tmp) / "fuzz.sqlite3"))
-        client = tf.InProcess(build_app(config))
+        client = InProcessClient(build_app(config))
         hook = config.roles["webhook"]
         token = config.roles["oauth_token"].token
         hook_path = f"/rest/{hook.user_id}/{hook.code}/"

@@ -8,6 +8,7 @@ Method names are compared case-insensitively (b24pysdk sends crm.activity.Add.js
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 
@@ -27,6 +28,7 @@ def normalise_method(name: str) -> str:
     return name[: -len(".json")] if name.endswith(".json") else name
 
 
+@lru_cache(maxsize=1024)  # a client calls the same few paths over and over; Target is immutable
 def parse_path(path: str) -> Target | None:
     """The target of a request path; None for paths outside /rest/."""
     parts = [unquote(p) for p in path.split("/") if p]

@@ -100,11 +100,14 @@ def mock_endpoints(portal: Any) -> Endpoints:
 def embedded_target(settings: Settings, *, limits: str = "off") -> Iterator[Target]:
     """Start a reference portal, yield a Target on it, stop it. limits="standard" gives the
     instance for the `limits` checks (no client-side limiter there: those checks must trip it)."""
+    from b24conform.portal.clock import SteppableClock
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.server import start_portal
 
+    # Real time that the drain check can move forward (Target.let_time_pass) instead of sleeping.
+    clock = SteppableClock()
     config = PortalConfig.for_conformance(tls=True, limits=limits, db=":memory:", http_port=True,
-                                          profile=settings.mock_profile)
+                                          profile=settings.mock_profile, clock=clock)
     with start_portal(config) as portal:
         endpoints = mock_endpoints(portal)
         caps = MOCK_CAPABILITIES | ({"limits"} if limits != "off" else set())
@@ -114,6 +117,7 @@ def embedded_target(settings: Settings, *, limits: str = "off") -> Iterator[Targ
             ledger=Ledger(None, portal=endpoints.base_url, run_id=settings.run_id),
             limiter=_limiter(settings, default_on=False) if limits == "off" else None,
             ca_bundle=str(getattr(portal, "ca_file", "") or "") or None,
+            pass_time=clock.advance,
         )
         target.portal = portal  # type: ignore[attr-defined]  # for checks that inspect the mock
         try:

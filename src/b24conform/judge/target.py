@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,6 +127,7 @@ class Target:
         limiter: LeakyBucket | None = None,
         client: httpx.Client | None = None,
         ca_bundle: str | None = None,
+        pass_time: Callable[[float], None] | None = None,
     ) -> None:
         if kind not in {"mock", "live"}:
             raise ValueError(f"kind must be 'mock' or 'live', not {kind!r}")
@@ -145,6 +147,7 @@ class Target:
         self.ca_bundle = ca_bundle
         self._client = client or make_client(ca_bundle)
         self.observers: list[Callable[[Reply], None]] = []
+        self._pass_time = pass_time
         _redact.register_secret(*endpoints.secrets())
 
     # -- identity ---------------------------------------------------------------------------------
@@ -167,6 +170,11 @@ class Target:
         self._client.close()
 
     # -- the API of docs/JUDGE-API.md -------------------------------------------------------------
+
+    def let_time_pass(self, seconds: float) -> None:
+        """Let `seconds` of the portal's time pass: the embedded mock's clock is moved forward at
+        once; a live portal is waited for in real time."""
+        (self._pass_time or time.sleep)(seconds)
 
     def mark(self, fields: dict) -> dict:
         """The fields as `add` really sends them (SUBJECT prefix, ORIGINATOR_ID): what a read-back

@@ -32,6 +32,24 @@ def test_numeric_keys_become_lists_only_when_dense():
     assert listify({"0": {"1": 1, "0": 0}}) == [[0, 1]]
 
 
+@pytest.mark.parametrize(
+    "node, expected",
+    [
+        ({"1": "b", "0": "a"}, ["a", "b"]),                     # any order, as PHP arrays print
+        ({"0": {"0": "x"}}, [["x"]]),                            # nested
+        ({"0": "a", "x": 1}, {"0": "a", "x": 1}),                # a named key keeps the object
+        ({"x": 1, "0": "a"}, {"x": 1, "0": "a"}),                # ... also when it comes first
+        ({"01": 1}, {"01": 1}),                                  # leading zero: not an index in PHP
+        ({"0": "a", "2": "c"}, {"0": "a", "2": "c"}),            # a gap
+        ({"²": 1}, {"²": 1}),                                    # a digit that is not ASCII
+        ({}, {}),                                                # empty stays as it came
+        ([{"1": 1, "0": 0}, 5], [[0, 1], 5]),                    # inside a list
+    ],
+)
+def test_json_objects_with_index_keys_become_lists(node, expected):
+    assert parse_json(json.dumps({"p": node}).encode()) == {"p": expected}
+
+
 def test_form_round_trip_of_the_seed_fields():
     pairs = encode_php_pairs({"fields": SEED_FIELDS})
     decoded = decode_php_pairs(pairs)["fields"]

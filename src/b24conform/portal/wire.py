@@ -102,23 +102,42 @@ def listify(value: Any) -> Any:
     return value
 
 
+_CONTAINERS = (dict, list)
+
+
 def _listify_within(value: Any, level: int) -> Any:
-    """listify() of a value found `level` containers deep, refusing more than MAX_DEPTH levels in all
-    (same limit as depth(); the recursion stops there, so it stays far from Python's own limit)."""
-    if isinstance(value, dict):
-        if level >= MAX_DEPTH:
-            raise BodyError("nesting too deep")
-        converted = {k: _listify_within(v, level + 1) for k, v in value.items()}
-        if converted and all(_is_index(k) for k in converted):
-            keys = sorted(int(k) for k in converted)
-            if keys == list(range(len(keys))):
-                return [converted[str(i)] for i in keys]
-        return converted
-    if isinstance(value, list):
-        if level >= MAX_DEPTH:
-            raise BodyError("nesting too deep")
-        return [_listify_within(v, level + 1) for v in value]
-    return value
+    """listify() of a container found `level` containers deep, refusing more than MAX_DEPTH levels in all
+    (same limit as depth(); the recursion stops there, so it stays far from Python's own limit).
+
+    Only containers are visited: a leaf costs its parent one type() test, not a call. This walk is
+    most of the cost of reading a JSON body (BENCHMARKS.md, portal profile). JSON gives exact dicts
+    and lists, hence type() rather than isinstance().
+    """
+    if level >= MAX_DEPTH:
+        raise BodyError("nesting too deep")
+    deeper = level + 1
+    if type(value) is list:
+        return [_listify_within(v, deeper) if type(v) in _CONTAINERS else v for v in value]
+    converted = {k: _listify_within(v, deeper) if type(v) in _CONTAINERS else v for k, v in value.items()}
+    return _as_list(converted)
+
+
+def _as_list(node: dict[str, Any]) -> Any:
+    """The node as a list when its keys are exactly "0".."n-1" (in any order), else the node."""
+    if not node:
+        return node
+    first = next(iter(node))
+    if not (isinstance(first, str) and first[:1] in _DIGITS):  # the usual case, a named key: one test
+        return node
+    if not all(_is_index(k) for k in node):
+        return node
+    keys = sorted(int(k) for k in node)
+    if keys != list(range(len(keys))):
+        return node
+    return [node[str(i)] for i in keys]
+
+
+_DIGITS = frozenset("0123456789")
 
 
 def listify_values(params: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +179,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BodyError("JSON body is not an object")
     # One walk does both the depth limit and listify: the walk is most of the parsing cost.
-    return {str(k): _listify_within(v, 1) for k, v in data.items()}
+    return {str(k): _listify_within(v, 1) if type(v) in _CONTAINERS else v for k, v in data.items()}
 
 
 def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import timezone
-from typing import Any
+from typing import Any, Callable
 
 from b24conform.portal.coerce import as_int, as_text, parse_datetime
 from b24conform.portal.validation import (
@@ -54,33 +54,47 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _coerce(name: str, value: Any, tz: timezone) -> Any:
-    if name in INT_FIELDS:
-        return as_int(value)
-    if name in FLOAT_FIELDS:
-        text = as_text(value)
-        try:
-            number = float(text) if text not in (None, "") else None
-        except ValueError:
-            return None
-        return number if number is not None and math.isfinite(number) else None
-    if name in DATETIME_FIELDS:
-        return parse_datetime(value, tz)
-    if name in OBJECT_FIELDS:
-        return value if isinstance(value, (dict, list)) else {}
-    if name == "COMPLETED" or name == "IS_INCOMING_CHANNEL":
-        text = (as_text(value) or "").upper()
-        return text if text in ("Y", "N") else None
-    return as_text(value)
+def _as_float(value: Any, tz: timezone) -> float | None:
+    text = as_text(value)
+    try:
+        number = float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _as_flag(value: Any, tz: timezone) -> str | None:
+    text = (as_text(value) or "").upper()
+    return text if text in ("Y", "N") else None
+
+
+def _as_object(value: Any, tz: timezone) -> Any:
+    return value if isinstance(value, (dict, list)) else {}
+
+
+# Field name -> how its input is read. A table rather than a chain of tuple-membership tests: it is
+# consulted for every field of every add and update.
+COERCERS: dict[str, Callable[[Any, timezone], Any]] = {
+    **{name: lambda value, tz: as_int(value) for name in INT_FIELDS},
+    **{name: _as_float for name in FLOAT_FIELDS},
+    **{name: lambda value, tz: as_text(value) for name in TEXT_FIELDS},
+    **{name: parse_datetime for name in DATETIME_FIELDS},
+    **{name: _as_object for name in OBJECT_FIELDS},
+    "COMPLETED": _as_flag,
+    "IS_INCOMING_CHANNEL": _as_flag,
+}
 
 
 FLAG_FIELDS = ("COMPLETED", "IS_INCOMING_CHANNEL")
 
 
 def _assign(record: dict[str, Any], fields: dict[str, Any], tz: timezone, skip: tuple[str, ...]) -> None:
-    for name in (*INT_FIELDS, *FLOAT_FIELDS, *TEXT_FIELDS, *DATETIME_FIELDS, *OBJECT_FIELDS):
-        if name in fields and name not in skip:
-            value = _coerce(name, fields[name], tz)
+    # Walks the input, not the 46 known names: a request carries a dozen fields. The record's key
+    # order is of no consequence (read-back prints a fixed order).
+    for name, raw in fields.items():
+        coerce = COERCERS.get(name)
+        if coerce is not None and name not in skip:
+            value = coerce(raw, tz)
             if value is None and name in FLAG_FIELDS:
                 continue  # a Y/N flag keeps its value when given anything but Y or N
             record[name] = value

@@ -31,13 +31,11 @@ profiles skip rules by the names in the left column (`skip_rule: subject`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Callable
 
 from b24conform.contract import load_contract
 from b24conform.portal.coerce import as_int, as_text, decode_base64_lenient, is_email, parse_message_from
 from b24conform.portal.seed import World
-from b24conform.portal.wire import listify
 
 TYPE_MEETING, TYPE_CALL, TYPE_EMAIL, TYPE_CUSTOM = 1, 2, 4, 6
 DIRECTION_OUTGOING = 2
@@ -45,8 +43,25 @@ PROVIDER_CONFIGURABLE = "CONFIGURABLE_REST_APP"
 PROVIDER_REST_APP = "REST_APP"
 
 
+class _view:
+    """A view computed on first use and kept on the instance: functools.cached_property without
+    the lock that Python 3.11 takes on every first access (a request is read by one thread)."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        self.compute, self.name = compute, compute.__name__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)  # bypasses the frozen __setattr__
+        return value
+
+
 @dataclass(frozen=True)
 class AddRequest:
+    """The `fields` of one add, as wire.py delivers params: PHP-style arrays already turned into
+    lists, so no view here needs to do that again."""
+
     fields: Any
     user_id: int
     app_context: str | None
@@ -54,24 +69,24 @@ class AddRequest:
     responsible_fallback: bool = False
 
     # Views shared by several rules, computed once per request (a request is read, never changed).
-    @cached_property
+    @_view
     def f(self) -> dict[str, Any]:
         return self.fields if isinstance(self.fields, dict) else {}
 
-    @cached_property
+    @_view
     def type_id(self) -> int | None:
         return as_int(self.f.get("TYPE_ID"))
 
-    @cached_property
+    @_view
     def raw_communications(self) -> Any:
-        return listify(self.f.get("COMMUNICATIONS"))
+        return self.f.get("COMMUNICATIONS")
 
-    @cached_property
+    @_view
     def communications(self) -> list[Any]:
         raw = self.raw_communications
         return raw if isinstance(raw, list) else []
 
-    @cached_property
+    @_view
     def counted_communications(self) -> list[dict[str, Any]]:
         """The communications the activity keeps: for an e-mail only items of TYPE EMAIL or no TYPE
         (a wrong TYPE drops the item, reference docs-contract.md section 0)."""
@@ -80,17 +95,17 @@ class AddRequest:
             items = [c for c in items if (as_text(c.get("TYPE")) or "EMAIL").upper() == "EMAIL"]
         return items
 
-    @cached_property
+    @_view
     def decoded_files(self) -> list[tuple[str, bytes]] | None:
         """[(name, content)] of FILES, or None when an item is malformed."""
-        raw = listify(self.f.get("FILES"))
+        raw = self.f.get("FILES")
         if raw is None or raw == "" or raw == []:
             return []
         if not isinstance(raw, list):
             return None
         files = []
         for item in raw:
-            data = listify(item.get("fileData")) if isinstance(item, dict) else None
+            data = item.get("fileData") if isinstance(item, dict) else None
             if not isinstance(data, list) or len(data) != 2:
                 return None
             name, content = as_text(data[0]), decode_base64_lenient(data[1])
@@ -99,7 +114,7 @@ class AddRequest:
             files.append((name, content))
         return files
 
-    @cached_property
+    @_view
     def settings(self) -> dict[str, Any]:
         raw = self.f.get("SETTINGS")
         return raw if isinstance(raw, dict) else {}
@@ -143,12 +158,25 @@ def rule_fields(req: AddRequest) -> str | None:
     return None
 
 
+_TYPE_SETS: dict[int, tuple[Any, frozenset[int], frozenset[int]]] = {}
+
+
+def activity_types(contract: Any) -> tuple[frozenset[int], frozenset[int]]:
+    """(every TYPE_ID of the contract's enum, the creatable ones), computed once per contract
+    (keyed by identity: a Contract is not hashable; the entry holds it, so its id stays its own)."""
+    entry = _TYPE_SETS.get(id(contract))
+    if entry is None or entry[0] is not contract:
+        enum = contract.enums["activitytype"]
+        entry = _TYPE_SETS[id(contract)] = (contract, frozenset(enum.ids()), frozenset(enum.creatable))
+    return entry[1], entry[2]
+
+
 def rule_type_id(req: AddRequest) -> str | None:
-    enum = load_contract().enums["activitytype"]
+    known, creatable = activity_types(load_contract())
     type_id = req.type_id
-    if type_id is None or type_id not in enum.ids():
+    if type_id is None or type_id not in known:
         return "ADD_TYPE_ID_INVALID"
-    if type_id not in enum.creatable:
+    if type_id not in creatable:
         return "ADD_CUSTOM_WITHOUT_PROVIDER"
     return None
 

@@ -164,6 +164,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every body: json.loads builds a new one per call whenever an option is given.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def parse_json(body: bytes) -> dict[str, Any]:
     try:
         text = body.decode("utf-8")
@@ -171,7 +175,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise BodyError("body is not valid UTF-8") from exc
     try:
         # NaN / Infinity are not JSON; refusing them keeps every answer valid JSON too.
-        data = json.loads(text, parse_constant=_no_constant)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise BodyError("body is not valid JSON") from exc
     if isinstance(data, list) and not data:

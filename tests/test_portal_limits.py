@@ -48,6 +48,16 @@ def test_operating_budget_buckets():
     assert not budget.blocked("k", "m", t + WINDOW_SECONDS)
 
 
+
+def test_operating_budget_account_is_record_then_used_and_reset_at():
+    one, other, t = OperatingBudget(budget=10.0), OperatingBudget(budget=10.0), 5000.0
+    for seconds, at in ((6.0, t), (None, t + 10), (2.0, t + 90), (1.0, t + WINDOW_SECONDS + 1)):
+        if seconds is not None:
+            other.record("k", "m", seconds, at)
+        expected = (other.used("k", "m", at), other.reset_at("k", "m", at))
+        assert one.account("k", "m", seconds, at) == expected
+    assert one.account("k", "m", None, t + WINDOW_SECONDS + 1) == (3.0, int(t + 90 + WINDOW_SECONDS))
+
 def make(limits="standard", step=0.0, **kw):
     clock = FakeClock(step=step)
     config = PortalConfig.for_conformance(limits=limits, clock=clock, **kw)

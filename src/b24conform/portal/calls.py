@@ -5,8 +5,7 @@ which calls are short enough to run on the event loop (app.runs_inline).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from b24conform.portal.auth import Caller, check_scope
 from b24conform.portal.errors import PortalError
@@ -14,8 +13,7 @@ from b24conform.portal.methods import registry
 from b24conform.portal.state import CallContext, MethodResult, PortalState
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     method: str
     result: MethodResult | None
     error_id: str | None
@@ -51,8 +49,6 @@ def invoke(state: PortalState, caller: Caller, method: str, params: dict[str, An
     operating, reset_at = 0.0, int(finish)
     if found is not None and found.counts_operating:
         # Every executed call counts, failed ones too: the portal spent the time.
-        if error_id != "OPERATION_TIME_LIMIT":
-            state.budget.record(caller.key, method, finish - start, finish)
-        operating = state.budget.used(caller.key, method, finish)
-        reset_at = state.budget.reset_at(caller.key, method, finish)
+        spent = None if error_id == "OPERATION_TIME_LIMIT" else finish - start
+        operating, reset_at = state.budget.account(caller.key, method, spent, finish)
     return Outcome(method, result, error_id, start, finish, operating, reset_at)

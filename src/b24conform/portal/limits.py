@@ -67,11 +67,19 @@ class OperatingBudget:
         return self.used(credential, method, now) > self.budget
 
     def record(self, credential: str, method: str, seconds: float, now: float) -> None:
+        self.account(credential, method, seconds, now)
+
+    def account(self, credential: str, method: str, seconds: float | None, now: float) -> tuple[float, int]:
+        """record() (unless `seconds` is None), then (used, reset_at), in one pass under one lock:
+        every call of a counted method does all three."""
         with self._lock:
             buckets = self._live((credential, method), now)
-            if not buckets or buckets[-1].start + BUCKET_SECONDS <= now:
-                buckets.append(_Bucket(start=now))
-            buckets[-1].total += max(0.0, seconds)
+            if seconds is not None:
+                if not buckets or buckets[-1].start + BUCKET_SECONDS <= now:
+                    buckets.append(_Bucket(start=now))
+                buckets[-1].total += max(0.0, seconds)
+            used = sum(b.total for b in buckets)
+            return used, int((buckets[0].start if buckets else now) + WINDOW_SECONDS)
 
     def reset_at(self, credential: str, method: str, now: float) -> int:
         """When the oldest live bucket leaves the window (now + 10 min when there is none)."""

@@ -6,17 +6,15 @@ is known. Deviation profiles may accept what a portal must refuse (`auth: wrong_
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.errors import PortalError
 from b24conform.portal.routing import Target
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     user_id: int
     scopes: tuple[str, ...] | None  # None = every scope
     app_context: str | None

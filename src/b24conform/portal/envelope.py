@@ -5,17 +5,15 @@ Every response is JSON with Content-Type application/json, success or not.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from b24conform.portal.coerce import format_datetime
 
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):
     """What the portal measured for one call (all from the injected clock)."""
 
     start: float

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from b24conform.portal.coerce import parse_offset
 from b24conform.portal.config import PortalConfig
@@ -51,16 +51,14 @@ class PortalState:
         return self.config.clock.now()
 
 
-@dataclass(frozen=True)
-class CallContext:
+class CallContext(NamedTuple):
     state: PortalState
     caller: "Caller"
     base_url: str
     in_batch: bool = False
 
 
-@dataclass(frozen=True)
-class MethodResult:
+class MethodResult(NamedTuple):
     result: Any
     total: int | None = None
     next_start: int | None = None

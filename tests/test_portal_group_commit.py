@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from b24conform.portal.store import Store
+from b24conform.portal.store import GroupAborted, Store
 
 
 def _add(store: Store, subject: str) -> int:
@@ -62,11 +62,11 @@ def test_no_answer_before_the_commit(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
+def test_a_value_that_cannot_be_stored_fails_its_call_alone(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
 
     def bad_add(s: Store) -> int:
-        # The activity row is written, then the communication insert fails: the savepoint drops both.
+        # The communication cannot be serialised: found before the activity row is written.
         return s.add({"SUBJECT": "bad"}, [{"VALUE": object()}], [])
 
     async def main() -> list:
@@ -84,6 +84,78 @@ def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
     assert {r["ID"] for r in store.all()} == {first, second}
     assert all(len(r["COMMUNICATIONS"]) == 1 for r in store.all())
     store.close()
+
+
+class _FailingInsert:
+    """A connection whose communication INSERT fails (a full disk, say) after the activity row is written."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def cursor(self):
+        return _FailingCursor(self._conn.cursor())
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+class _FailingCursor:
+    def __init__(self, cur: sqlite3.Cursor) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, *args):
+        if sql.startswith("INSERT INTO communication") and "fail" in str(args):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._cur.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._cur, name)
+
+
+def test_a_store_failure_half_way_rolls_back_its_whole_group(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    real = store._conn
+    store._conn = _FailingInsert(real)  # type: ignore[assignment]
+
+    def add_failing(s: Store) -> int:
+        return s.add({"SUBJECT": "bad"}, [{"VALUE": "fail"}], [])
+
+    async def main() -> list:
+        return list(await asyncio.gather(
+            store.call_grouped(_add, store, "same-group-1"),
+            store.call_grouped(add_failing, store),
+            store.call_grouped(_add, store, "same-group-2"),  # opens a new group: unaffected
+            return_exceptions=True,
+        ))
+
+    first, failed, later = asyncio.run(main())
+    assert isinstance(failed, sqlite3.OperationalError) and "disk is full" in str(failed)
+    assert isinstance(first, GroupAborted)   # its write went with the group: it must not hear "done"
+    assert isinstance(later, int)
+    store._conn = real
+    rows = store.all()
+    assert [r["SUBJECT"] for r in rows] == ["same-group-2"] and [r["ID"] for r in rows] == [later]
+    assert all(len(r["COMMUNICATIONS"]) == 1 for r in rows)   # no half-written activity survived
+    assert isinstance(_add(store, "after"), int)            # the lock was released
+    store.close()
+
+
+def test_a_lone_failing_call_leaves_no_unretrieved_future(tmp_path: Path, recwarn) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store._conn = _FailingInsert(store._conn)  # type: ignore[assignment]
+    errors: list[dict] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
+        with pytest.raises(sqlite3.OperationalError):
+            await store.call_grouped(lambda s: s.add({"SUBJECT": "x"}, [{"VALUE": "fail"}], []), store)
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    import gc
+
+    gc.collect()
+    assert errors == []
 
 
 class _FailingCommit:

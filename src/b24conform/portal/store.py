@@ -7,10 +7,15 @@ add and, under the store's lock, cap the portal at the disk's fsync rate (BENCHM
 Ids come from AUTOINCREMENT, so an id is never handed out twice, even after a delete.
 Concurrency: one connection behind a lock (SQLite serialises writers anyway). Long calls run on a
 worker thread, one at a time per listener, each operation its own transaction. Short calls run on
-the event loop through `call_grouped`: their operations join one transaction per loop iteration
-(each inside a SAVEPOINT, so a failing operation undoes only itself), committed by one COMMIT
-before any of those calls is answered -- group commit, so the WAL write is paid once for all the
-calls of an iteration and a 200 still means committed.
+the event loop through `call_grouped`: their operations join one transaction per loop iteration,
+committed by one COMMIT before any of those calls is answered -- group commit, so the WAL write is
+paid once for all the calls of an iteration and a 200 still means committed.
+Failure inside a group: every operation serialises its data before it writes, so a value that
+cannot be stored fails that call alone, having written nothing. What can still fail mid-operation
+is SQLite itself (a full disk, an I/O error); then the whole group is rolled back at once and every
+call of it fails (GroupAborted), the same as when its COMMIT fails. Nothing partial is ever
+committed. (A SAVEPOINT per operation would confine such a failure to one call, at two more
+statements per operation: ~5 % of an add, BENCHMARKS.md.)
 The `outbox` table is where "sent" e-mails go; nothing is ever mailed.
 """
 from __future__ import annotations
@@ -85,7 +90,7 @@ class Store:
             result = fn(*args)
         finally:
             self._local.grouping = False
-        group, self._local.joined = self._local.joined, None
+            group, self._local.joined = self._local.joined, None
         if group is not None:
             await group.committed
         return result
@@ -106,7 +111,26 @@ class Store:
         self._local.joined = group
         return group
 
+    def _abort_group(self, group: "_Group", cause: BaseException) -> None:
+        """An operation of the open group failed half-way: undo the whole group now."""
+        if self._group is not group:
+            return
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may have rolled back by itself (SQLITE_FULL, IOERR)
+        finally:
+            self._group = None
+            self._lock.release()
+        if not group.committed.done():
+            error = GroupAborted("an operation of the same transaction group failed; nothing was stored")
+            error.__cause__ = cause
+            group.committed.set_exception(error)
+            group.committed.exception()  # marks it retrieved: a group of one call has no one else to hear it
+
     def _commit_group(self, group: "_Group") -> None:
+        if self._group is not group:
+            return  # aborted already
         try:
             self._conn.execute("COMMIT")
             error: BaseException | None = None
@@ -135,26 +159,36 @@ class Store:
         mail: dict[str, Any] | None = None,
         reuse_ids: bool = False,
     ) -> int:
+        data = json.dumps(record)
+        children = self._child_rows(communications, files)
+        recipients = json.dumps(mail["to"]) if mail is not None else None
         with self._tx() as cur:
             if reuse_ids:  # deviation `store: reuse_ids`: hand out max(id)+1 like a table without AUTOINCREMENT
                 (top,) = cur.execute("SELECT COALESCE(MAX(id), 0) FROM activity").fetchone()
-                cur.execute("INSERT INTO activity (id, data) VALUES (?, ?)", (top + 1, json.dumps(record)))
+                cur.execute("INSERT INTO activity (id, data) VALUES (?, ?)", (top + 1, data))
                 activity_id = top + 1
             else:
-                cur.execute("INSERT INTO activity (data) VALUES (?)", (json.dumps(record),))
+                cur.execute("INSERT INTO activity (data) VALUES (?)", (data,))
                 activity_id = int(cur.lastrowid)
-            self._put_children(cur, activity_id, communications, files)
+            self._put_children(cur, activity_id, children)
             if mail is not None:
                 cur.execute(
                     "INSERT INTO outbox (activity_id, message_from, recipients, subject, body, copy_to_sender)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (activity_id, mail["from"], json.dumps(mail["to"]), mail["subject"], mail["body"], int(mail["copy"])),
+                    (activity_id, mail["from"], recipients, mail["subject"], mail["body"], int(mail["copy"])),
                 )
             return activity_id
 
-    def _put_children(self, cur: sqlite3.Cursor, activity_id: int, communications, files) -> None:
-        for comm in communications or ():
-            cur.execute("INSERT INTO communication (activity_id, data) VALUES (?, ?)", (activity_id, json.dumps(comm)))
+    @staticmethod
+    def _child_rows(communications, files) -> tuple[list[str] | None, list[tuple[str, bytes]] | None]:
+        """The children as rows, serialised before any write (see the module docstring)."""
+        comms = None if communications is None else [json.dumps(comm) for comm in communications]
+        return comms, None if files is None else [(str(name), bytes(content)) for name, content in files]
+
+    def _put_children(self, cur: sqlite3.Cursor, activity_id: int, children) -> None:
+        comms, files = children
+        for data in comms or ():
+            cur.execute("INSERT INTO communication (activity_id, data) VALUES (?, ?)", (activity_id, data))
         for name, content in files or ():
             cur.execute("INSERT INTO file (activity_id, name, content) VALUES (?, ?, ?)", (activity_id, name, content))
 
@@ -165,16 +199,18 @@ class Store:
         communications: list[dict[str, Any]] | None = None,
         files: list[tuple[str, bytes]] | None = None,
     ) -> bool:
+        data = json.dumps(record)
+        comms, file_rows = self._child_rows(communications, files)
         with self._tx() as cur:
-            cur.execute("UPDATE activity SET data = ? WHERE id = ?", (json.dumps(record), activity_id))
+            cur.execute("UPDATE activity SET data = ? WHERE id = ?", (data, activity_id))
             if cur.rowcount == 0:
                 return False
-            if communications is not None:
+            if comms is not None:
                 cur.execute("DELETE FROM communication WHERE activity_id = ?", (activity_id,))
-                self._put_children(cur, activity_id, communications, None)
-            if files is not None:
+                self._put_children(cur, activity_id, (comms, None))
+            if file_rows is not None:
                 cur.execute("DELETE FROM file WHERE activity_id = ?", (activity_id,))
-                self._put_children(cur, activity_id, None, files)
+                self._put_children(cur, activity_id, (None, file_rows))
             return True
 
     def delete(self, activity_id: int) -> bool:
@@ -252,23 +288,24 @@ class _Group:
         self.owner, self.committed = owner, committed
 
 
+class GroupAborted(sqlite3.OperationalError):
+    """Another operation of the same group transaction failed half-way; this call's writes were
+    rolled back with it."""
+
+
 class _GroupedOperation:
-    """One store operation inside the loop's group transaction: a SAVEPOINT, released or rolled back."""
+    """One store operation inside the loop's group transaction; a failure aborts the group."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
     def __enter__(self) -> sqlite3.Cursor:
-        self._store._join_group()
-        conn = self._store._conn
-        conn.execute("SAVEPOINT op")
-        return conn.cursor()
+        self._group = self._store._join_group()
+        return self._store._conn.cursor()
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        conn = self._store._conn
-        if exc_type:
-            conn.execute("ROLLBACK TO op")
-        conn.execute("RELEASE op")
+        if exc_type is not None:
+            self._store._abort_group(self._group, exc)
 
 
 class _Transaction:

@@ -4,11 +4,11 @@ Every response is JSON with Content-Type application/json, success or not.
 """
 from __future__ import annotations
 
-import json
 from datetime import timezone
 from typing import Any, NamedTuple
 
 from b24conform.portal.coerce import format_datetime
+from b24conform.portal.jsoncodec import dumps_bytes
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -49,10 +49,5 @@ def success_body(result: Any, time: dict[str, Any], total: int | None = None, ne
     return body
 
 
-# PHP's json_encode escapes non-ASCII by default; the portal does the same. One encoder for every
-# answer: json.dumps builds a new one per call whenever an option differs from its defaults.
-_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
-
-
 def encode(body: Any) -> bytes:
-    return _ENCODER.encode(body).encode("ascii")
+    return dumps_bytes(body)

@@ -27,6 +27,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from b24conform.portal.jsoncodec import dumps_text
+
 T = TypeVar("T")
 
 SCHEMA = """
@@ -159,9 +161,9 @@ class Store:
         mail: dict[str, Any] | None = None,
         reuse_ids: bool = False,
     ) -> int:
-        data = json.dumps(record)
+        data = dumps_text(record)
         children = self._child_rows(communications, files)
-        recipients = json.dumps(mail["to"]) if mail is not None else None
+        recipients = dumps_text(mail["to"]) if mail is not None else None
         with self._tx() as cur:
             if reuse_ids:  # deviation `store: reuse_ids`: hand out max(id)+1 like a table without AUTOINCREMENT
                 (top,) = cur.execute("SELECT COALESCE(MAX(id), 0) FROM activity").fetchone()
@@ -182,7 +184,7 @@ class Store:
     @staticmethod
     def _child_rows(communications, files) -> tuple[list[str] | None, list[tuple[str, bytes]] | None]:
         """The children as rows, serialised before any write (see the module docstring)."""
-        comms = None if communications is None else [json.dumps(comm) for comm in communications]
+        comms = None if communications is None else [dumps_text(comm) for comm in communications]
         return comms, None if files is None else [(str(name), bytes(content)) for name, content in files]
 
     def _put_children(self, cur: sqlite3.Cursor, activity_id: int, children) -> None:
@@ -199,7 +201,7 @@ class Store:
         communications: list[dict[str, Any]] | None = None,
         files: list[tuple[str, bytes]] | None = None,
     ) -> bool:
-        data = json.dumps(record)
+        data = dumps_text(record)
         comms, file_rows = self._child_rows(communications, files)
         with self._tx() as cur:
             cur.execute("UPDATE activity SET data = ? WHERE id = ?", (data, activity_id))

@@ -1,0 +1,55 @@
+"""portal/jsoncodec.py: orjson's bytes where they mean what the stdlib's mean, the stdlib's otherwise."""
+from __future__ import annotations
+
+import json
+import math
+from datetime import timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from b24conform.portal.envelope import Timing, success_body, time_block
+from b24conform.portal.jsoncodec import _fast, dumps_bytes, dumps_text
+
+STDLIB = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+
+scalars = (
+    st.none() | st.booleans() | st.text()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+)
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=12)
+
+
+def _same(a, b) -> bool:
+    """Equality that treats NaN as equal to NaN (both encoders keep it as the NaN token)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=300, deadline=None)
+@given(values)
+def test_every_value_reads_back_as_the_stdlib_encoding_does(value):
+    ours = dumps_bytes(value)
+    assert ours.isascii()
+    assert _same(json.loads(ours), json.loads(STDLIB.encode(value)))
+    assert dumps_text(value) == ours.decode("ascii")
+
+
+def test_the_cases_orjson_would_change_take_the_stdlib_path():
+    assert dumps_bytes({"s": "é"}) == b'{"s":"\\u00e9"}'          # PHP-style escapes
+    assert dumps_bytes([float("inf"), float("nan")]) == b"[Infinity,NaN]"  # not [null,null]
+    assert dumps_bytes({"n": 2**64}) == b'{"n":18446744073709551616}'   # beyond 64 bits
+    assert dumps_bytes({1: "a"}) == b'{"1":"a"}'                  # a key that is not a string
+
+
+def test_an_add_answer_takes_the_fast_path():
+    # Otherwise the module would be a slower stdlib and no test would notice.
+    body = success_body(42, time_block(Timing(1795968735.4352126, 1795968735.4353, 2.5e-05, 0.0, 1795969335), timezone.utc))
+    assert _fast(body) is not None
+    assert json.loads(dumps_bytes(body)) == json.loads(STDLIB.encode(body))

@@ -10,6 +10,7 @@ ignore them, so an unknown field is dropped from the filter.
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 from datetime import timezone
 from typing import Any, Callable
 
@@ -33,12 +34,18 @@ def _norm(name: str, value: Any, tz: timezone) -> Any:
     if value is None or value == "":
         return None
     if name in DATETIME_FIELDS:
-        return parse_datetime(value, tz)
+        return _instant(value, tz) if isinstance(value, str) else parse_datetime(value, tz)
     number = as_int(value)
     if number is not None:
         return number
     text = as_text(value)
     return text.lower() if text is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _instant(text: str, tz: timezone) -> float | None:
+    # Sorting by a datetime reads it for every stored activity; few distinct values recur.
+    return parse_datetime(text, tz)
 
 
 def _like(pattern: str, value: str) -> bool:

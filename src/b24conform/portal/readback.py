@@ -102,20 +102,34 @@ class LazyActivity(Mapping):
     filters and sorts on a few fields of every stored activity, and selects from one page only."""
 
     KEYS = BASE_FIELDS + MULTI_FIELDS
+    _BASE, _ALL = frozenset(BASE_FIELDS), frozenset(KEYS)
 
     def __init__(self, record: dict[str, Any], tz: timezone, base_url: str) -> None:
         self._record, self._tz, self._base_url = record, tz, base_url
         self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._values:
-            if name not in self.KEYS:
-                raise KeyError(name)
-            self._values[name] = activity(self._record, self._tz, self._base_url, (name,))[name]
-        return self._values[name]
+        try:
+            return self._values[name]
+        except KeyError:
+            pass
+        # The branches of activity(), for one field: list reads a field of every stored activity.
+        if name in self._BASE:
+            value = field_value(name, self._record, self._tz)
+        elif name == "COMMUNICATIONS":
+            value = communications(self._record)
+        elif name == "FILES":
+            value = files(self._record, self._base_url)
+        else:
+            raise KeyError(name)
+        self._values[name] = value
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:  # Mapping.get goes through a raised KeyError
+        return self[name] if name in self._ALL else default
 
     def __contains__(self, name: object) -> bool:
-        return name in self.KEYS
+        return name in self._ALL
 
     def __iter__(self):
         return iter(self.KEYS)

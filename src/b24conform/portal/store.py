@@ -24,6 +24,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -59,6 +60,19 @@ CREATE TABLE IF NOT EXISTS outbox (
     copy_to_sender INTEGER NOT NULL
 );
 """
+
+
+@lru_cache(maxsize=16384)
+def _decoded(text: str) -> Any:
+    # Stored rows are read far more often than written (crm.activity.list decodes every activity on
+    # every call): decode each distinct text once. Keyed by the text itself, so a changed row is a
+    # new key and the cache can never be stale. Shared objects: callers copy before changing a key.
+    return json.loads(text)
+
+
+def _row(text: str) -> dict[str, Any]:
+    """A stored JSON object, as a dict the caller may change at the top level."""
+    return dict(_decoded(text))
 
 
 class Store:
@@ -240,12 +254,12 @@ class Store:
             files = cur.execute("SELECT activity_id, id, name, length(content) FROM file ORDER BY id").fetchall()
         records: dict[int, dict[str, Any]] = {}
         for activity_id, data in rows:
-            record = json.loads(data)
+            record = _row(data)
             record["ID"], record["COMMUNICATIONS"], record["FILES"] = activity_id, [], []
             records[activity_id] = record
         for activity_id, cid, data in comms:
             if activity_id in records:
-                records[activity_id]["COMMUNICATIONS"].append({**json.loads(data), "ID": cid, "ACTIVITY_ID": activity_id})
+                records[activity_id]["COMMUNICATIONS"].append({**_decoded(data), "ID": cid, "ACTIVITY_ID": activity_id})
         for activity_id, fid, name, size in files:
             if activity_id in records:
                 records[activity_id]["FILES"].append({"id": fid, "name": name, "size": size})
@@ -253,10 +267,10 @@ class Store:
 
     def _full(self, cur: sqlite3.Cursor, row: tuple[int, str]) -> dict[str, Any]:
         activity_id, data = row
-        record = json.loads(data)
+        record = _row(data)
         record["ID"] = activity_id
         record["COMMUNICATIONS"] = [
-            {**json.loads(d), "ID": cid, "ACTIVITY_ID": activity_id}
+            {**_decoded(d), "ID": cid, "ACTIVITY_ID": activity_id}
             for cid, d in cur.execute(
                 "SELECT id, data FROM communication WHERE activity_id = ? ORDER BY id", (activity_id,)
             ).fetchall()

@@ -101,7 +101,8 @@ def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     # Filter and sort on the read-back (each field computed when first looked at); cut to `select`
     # only at the end.
     full = [readback.LazyActivity(r, state.tz, ctx.base_url) for r in records]
-    matches = [row for row in full if listing.build_filter(params.get("filter"), state.tz)(row)]
+    keep = listing.build_filter(params.get("filter"), state.tz)
+    matches = [row for row in full if keep(row)]
     ordered = listing.sort_rows(matches, params.get("order"), state.tz)
     items, total, next_start = listing.page(ordered, params.get("start"))
     select = readback.resolve_select(params.get("select"))

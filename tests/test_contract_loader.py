@@ -45,3 +45,18 @@ def test_seed_example_is_the_pages_curl_example_and_a_fresh_copy():
     assert fields["OWNER_ID"] == 102 and fields["COMMUNICATIONS"][0]["ENTITY_ID"] == 134
     fields["SUBJECT"] = "changed"
     assert contract.seed_example_fields()["SUBJECT"] == "New call"
+
+
+def test_spec_yaml_reads_the_same_through_libyaml():
+    import yaml
+
+    from b24conform.contract.paths import spec_dir
+    from b24conform.yamltext import SAFE_LOADER, load_yaml
+
+    if yaml.__with_libyaml__:
+        assert SAFE_LOADER is yaml.CSafeLoader  # the point of the module: the C loader when there is one
+    for path in sorted(spec_dir().glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml(text) == yaml.safe_load(text), path.name
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("a: [1, 2")

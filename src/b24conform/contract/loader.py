@@ -17,6 +17,7 @@ import yaml
 
 from b24conform.contract.model import Ambiguity, Clause, Enum, ErrorEntry, Variant
 from b24conform.contract.paths import ENV_VAR, spec_dir
+from b24conform.yamltext import load_yaml
 
 
 class ContractError(Exception):
@@ -25,7 +26,7 @@ class ContractError(Exception):
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ContractError(f"missing spec file: {path}") from exc
     except yaml.YAMLError as exc:

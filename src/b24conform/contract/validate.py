@@ -18,6 +18,8 @@ from urllib.parse import unquote
 import yaml
 from jsonschema import Draft202012Validator
 
+from b24conform.yamltext import load_yaml
+
 # Allowed values, as the header comments of clauses.yaml and errors.yaml define them.
 CLAUSE_WHERE = frozenset({"any", "oauth", "mock", "https", "limits"})
 CLAUSE_LEVELS = frozenset({"MUST", "SHOULD"})
@@ -54,7 +56,7 @@ class SpecFiles:
 def _read(path: Path, problems: list[str]) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return json.loads(text) if path.suffix == ".json" else load_yaml(text)
     except FileNotFoundError:
         problems.append(f"{path.name}: missing")
     except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -72,6 +72,7 @@ import yaml
 
 from b24conform.contract.paths import spec_dir
 from b24conform.portal.errors import catalogue
+from b24conform.yamltext import load_yaml
 
 SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
@@ -261,7 +262,7 @@ def available_profiles(explicit: Path | None = None) -> dict[str, Profile]:
     found: dict[str, Profile] = {}
     for path in reversed(profile_files(explicit)):  # earlier files win on a name clash
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = load_yaml(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise ProfileError(f"cannot read profiles from {path}: {exc}") from exc
         found.update(parse_profiles(data, str(path)))

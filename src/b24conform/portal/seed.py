@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from b24conform.yamltext import load_yaml
 
 DEFAULT_SEED = Path(__file__).with_name("seed_data.yaml")
 
@@ -22,7 +22,7 @@ class World:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "World":
-        raw = yaml.safe_load(Path(path or DEFAULT_SEED).read_text(encoding="utf-8")) or {}
+        raw = load_yaml(Path(path or DEFAULT_SEED).read_text(encoding="utf-8")) or {}
         if not isinstance(raw, dict) or not isinstance(raw.get("users"), list):
             raise ValueError(f"{path}: seed data needs a `users` list")
         return cls(raw)

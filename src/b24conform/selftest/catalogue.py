@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from b24conform.contract import load_contract
 from b24conform.contract.paths import spec_dir
+from b24conform.yamltext import load_yaml
 
 FAMILIES = ("envelope", "status", "messages", "validation", "auth", "state", "time", "limits", "batch", "calling")
 
@@ -54,7 +53,7 @@ def deviations_path() -> Path:
 def load_catalogue(path: Path | None = None) -> Catalogue:
     path = path or deviations_path()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogueError(f"missing {path}") from None
     if not isinstance(data, dict) or not isinstance(data.get("profiles"), list):

@@ -60,3 +60,22 @@ def test_parallel_writers(tmp_path):
         t.join()
     assert len(set(ids)) == 200 and len(store.all()) == 200
     store.close()
+
+
+def test_reads_are_never_stale_nor_shared(tmp_path):
+    # Rows are decoded once per distinct text (store._decoded): an update is a new text, and what a
+    # read returns is the caller's to change at the top level.
+    store = Store(tmp_path / "p.sqlite3")
+    first = store.add({"SUBJECT": "a", "SETTINGS": {"k": 1}}, [{"VALUE": "+1"}], [])
+    twin = store.add({"SUBJECT": "a", "SETTINGS": {"k": 1}}, [{"VALUE": "+1"}], [])
+    read = store.get(first)
+    read["SUBJECT"] = "changed by a caller"
+    read["COMMUNICATIONS"][0]["VALUE"] = "changed too"
+    assert store.get(first)["SUBJECT"] == "a" and store.get(twin)["SUBJECT"] == "a"
+    assert store.get(first)["COMMUNICATIONS"][0]["VALUE"] == "+1"
+    assert store.update(first, {"SUBJECT": "b", "SETTINGS": {"k": 2}}, [{"VALUE": "+2"}])
+    by_id = {r["ID"]: r for r in store.all()}
+    assert by_id[first]["SUBJECT"] == "b" and by_id[first]["SETTINGS"] == {"k": 2}
+    assert by_id[first]["COMMUNICATIONS"][0]["VALUE"] == "+2"
+    assert by_id[twin]["SUBJECT"] == "a" and by_id[twin]["ID"] == twin
+    store.close()

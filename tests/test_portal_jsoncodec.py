@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24conform.portal.envelope import Timing, success_body, time_block
-from b24conform.portal.jsoncodec import _fast, dumps_bytes, dumps_text
+from b24conform.portal.jsoncodec import _fast, dumps_bytes, dumps_text, loads_bytes
 
 STDLIB = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
 
@@ -53,3 +53,42 @@ def test_an_add_answer_takes_the_fast_path():
     body = success_body(42, time_block(Timing(1795968735.4352126, 1795968735.4353, 2.5e-05, 0.0, 1795969335), timezone.utc))
     assert _fast(body) is not None
     assert json.loads(dumps_bytes(body)) == json.loads(STDLIB.encode(body))
+
+
+def _stdlib_reading(raw: bytes):
+    decoder = json.JSONDecoder(parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
+    try:
+        return ("value", decoder.decode(raw.decode("utf-8")))
+    except (ValueError, RecursionError) as exc:
+        return ("error", type(exc) is UnicodeDecodeError)
+
+
+def _our_reading(raw: bytes):
+    decoder = json.JSONDecoder(parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
+    try:
+        return ("value", loads_bytes(raw, decoder))
+    except (ValueError, RecursionError) as exc:
+        return ("error", type(exc) is UnicodeDecodeError)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values)
+def test_a_body_reads_as_the_stdlib_reads_it(value):
+    raw = json.dumps(value).encode()  # NaN / Infinity / big ints / any code point included
+    ours, theirs = _our_reading(raw), _stdlib_reading(raw)
+    assert ours[0] == theirs[0] and _same(ours[1], theirs[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40) | st.builds(lambda v, cut: json.dumps(v).encode()[:cut], values, st.integers(0, 30)))
+def test_broken_bodies_fail_as_the_stdlib_fails(raw):
+    ours, theirs = _our_reading(raw), _stdlib_reading(raw)
+    assert ours[0] == theirs[0] and _same(ours[1], theirs[1])
+
+
+def test_the_cases_orjson_reads_differently_take_the_stdlib_path():
+    decoder = json.JSONDecoder()
+    assert loads_bytes(b'{"n":18446744073709551616}', decoder) == {"n": 18446744073709551616}  # not a float
+    assert loads_bytes(b'{"n":-9223372036854775809}', decoder) == {"n": -9223372036854775809}
+    assert loads_bytes(b'{"x":1e400}', decoder) == {"x": float("inf")}
+    assert loads_bytes(b'{"s":"\\ud800"}', decoder) == {"s": "\ud800"}

@@ -16,6 +16,8 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
+from b24conform.portal.jsoncodec import loads_bytes
+
 MAX_DEPTH = 32
 
 
@@ -170,12 +172,10 @@ _DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 def parse_json(body: bytes) -> dict[str, Any]:
     try:
-        text = body.decode("utf-8")
+        # NaN / Infinity are not JSON; refusing them keeps every answer valid JSON too.
+        data = loads_bytes(body, _DECODER)
     except UnicodeDecodeError as exc:
         raise BodyError("body is not valid UTF-8") from exc
-    try:
-        # NaN / Infinity are not JSON; refusing them keeps every answer valid JSON too.
-        data = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise BodyError("body is not valid JSON") from exc
     if isinstance(data, list) and not data:

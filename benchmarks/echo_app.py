@@ -1,9 +1,8 @@
 """The practical ceiling: a bare Starlette app served by uvicorn that parses the JSON body and answers it back.
 
 It does what any JSON-over-HTTP Python server must do at least (read the body, parse it, encode an answer),
-with no routing by method name, no auth, no validation and no storage. It parses and encodes JSON with the
-portal's own choices (the stdlib's decoder, portal/jsoncodec.py's encoder), so the ratio measures the
-portal's work and not a JSON library.
+with no routing by method name, no auth, no validation and no storage. It reads and writes JSON as the portal
+does (portal/jsoncodec.py), so the ratio measures the portal's work and not a JSON library.
 
     .venv/bin/uvicorn --app-dir benchmarks echo_app:app --host 127.0.0.1 --port 8001 --log-level warning --no-access-log
 """
@@ -16,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from b24conform.portal.jsoncodec import dumps_bytes
+from b24conform.portal.jsoncodec import dumps_bytes, loads_bytes
+
+DECODER = json.JSONDecoder()
 
 
 async def echo(request: Request) -> Response:
-    payload = json.loads(await request.body())
+    payload = loads_bytes(await request.body(), DECODER)
     body = dumps_bytes({"result": payload, "time": {"start": 0, "finish": 0}})
     return Response(body, media_type="application/json")
 

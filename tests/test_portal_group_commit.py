@@ -62,6 +62,34 @@ def test_no_answer_before_the_commit(tmp_path: Path) -> None:
     store.close()
 
 
+class _FailOn:
+    """A connection (and its cursors) whose execute fails as on a full disk when `fails(sql, args)`;
+    everything else passes through."""
+
+    def __init__(self, inner, fails) -> None:
+        self._inner, self._fails = inner, fails
+
+    def execute(self, sql: str, *args):
+        if self._fails(sql, args):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._inner.execute(sql, *args)
+
+    def cursor(self):
+        return _FailOn(self._inner.cursor(), self._fails)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+def _failing_commit(conn: sqlite3.Connection) -> _FailOn:
+    return _FailOn(conn, lambda sql, args: sql == "COMMIT")
+
+
+def _failing_communication_insert(conn: sqlite3.Connection) -> _FailOn:
+    """Fails the communication INSERT of a communication whose VALUE is "fail", after its activity row is written."""
+    return _FailOn(conn, lambda sql, args: sql.startswith("INSERT INTO communication") and "fail" in str(args))
+
+
 def test_a_value_that_cannot_be_stored_fails_its_call_alone(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
 
@@ -86,36 +114,10 @@ def test_a_value_that_cannot_be_stored_fails_its_call_alone(tmp_path: Path) -> N
     store.close()
 
 
-class _FailingInsert:
-    """A connection whose communication INSERT fails (a full disk, say) after the activity row is written."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def cursor(self):
-        return _FailingCursor(self._conn.cursor())
-
-    def __getattr__(self, name: str):
-        return getattr(self._conn, name)
-
-
-class _FailingCursor:
-    def __init__(self, cur: sqlite3.Cursor) -> None:
-        self._cur = cur
-
-    def execute(self, sql: str, *args):
-        if sql.startswith("INSERT INTO communication") and "fail" in str(args):
-            raise sqlite3.OperationalError("database or disk is full")
-        return self._cur.execute(sql, *args)
-
-    def __getattr__(self, name: str):
-        return getattr(self._cur, name)
-
-
 def test_a_store_failure_half_way_rolls_back_its_whole_group(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
     real = store._conn
-    store._conn = _FailingInsert(real)  # type: ignore[assignment]
+    store._conn = _failing_communication_insert(real)  # type: ignore[assignment]
 
     def add_failing(s: Store) -> int:
         return s.add({"SUBJECT": "bad"}, [{"VALUE": "fail"}], [])
@@ -142,7 +144,7 @@ def test_a_store_failure_half_way_rolls_back_its_whole_group(tmp_path: Path) -> 
 
 def test_a_lone_failing_call_leaves_no_unretrieved_future(tmp_path: Path, recwarn) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    store._conn = _FailingInsert(store._conn)  # type: ignore[assignment]
+    store._conn = _failing_communication_insert(store._conn)  # type: ignore[assignment]
     errors: list[dict] = []
 
     async def main() -> None:
@@ -158,25 +160,10 @@ def test_a_lone_failing_call_leaves_no_unretrieved_future(tmp_path: Path, recwar
     assert errors == []
 
 
-class _FailingCommit:
-    """A connection whose COMMIT fails (a full disk, say); everything else passes through."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def execute(self, sql: str, *args):
-        if sql == "COMMIT":
-            raise sqlite3.OperationalError("database or disk is full")
-        return self._conn.execute(sql, *args)
-
-    def __getattr__(self, name: str):
-        return getattr(self._conn, name)
-
-
 def test_a_failed_commit_fails_every_call_of_the_group(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
     real = store._conn
-    store._conn = _FailingCommit(real)  # type: ignore[assignment]
+    store._conn = _failing_commit(real)  # type: ignore[assignment]
 
     async def main() -> list:
         return list(await asyncio.gather(*(store.call_grouped(_add, store, f"s{i}") for i in range(3)),

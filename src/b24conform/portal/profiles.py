@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +136,12 @@ class Profile:
 
     # -- queries used at the pipeline's named points
 
-    @property
+    # Cached: read on every call, and a profile never changes (frozen, ops a tuple).
+    @cached_property
     def skipped_rules(self) -> frozenset[str]:
         return frozenset(op.fault for op in self.ops if op.kind == "skip_rule")
 
-    @property
+    @cached_property
     def auth_accepts(self) -> frozenset[str]:
         return frozenset(op.fault for op in self.ops if op.kind == "auth")
 

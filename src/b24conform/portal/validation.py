@@ -115,6 +115,14 @@ class AddRequest:
         return files
 
     @_view
+    def bound(self) -> tuple[int, int] | None:
+        return _bound_item(self)
+
+    @_view
+    def responsible(self) -> int | None:
+        return _responsible_id(self)
+
+    @_view
     def settings(self) -> dict[str, Any]:
         raw = self.f.get("SETTINGS")
         return raw if isinstance(raw, dict) else {}
@@ -130,6 +138,10 @@ def counted_communications(req: AddRequest) -> list[dict[str, Any]]:
 def bound_item(req: AddRequest) -> tuple[int, int] | None:
     """(OWNER_TYPE_ID, OWNER_ID) the activity binds to: the owner if it exists, else the first
     communication entity that exists, else None."""
+    return req.bound  # validation and the record builder both ask
+
+
+def _bound_item(req: AddRequest) -> tuple[int, int] | None:
     owner_type, owner_id = as_int(req.f.get("OWNER_TYPE_ID")), as_int(req.f.get("OWNER_ID"))
     if owner_type is not None and owner_id is not None and req.world.item(owner_type, owner_id):
         return owner_type, owner_id
@@ -220,6 +232,10 @@ def rule_binding(req: AddRequest) -> str | None:
 
 def responsible_id(req: AddRequest) -> int | None:
     """The responsible user the activity gets, or None when the field is missing or invalid."""
+    return req.responsible  # validation and the record builder both ask
+
+
+def _responsible_id(req: AddRequest) -> int | None:
     raw = req.f.get("RESPONSIBLE_ID")
     if raw is None or raw == "":
         if req.responsible_fallback:

@@ -79,3 +79,18 @@ def test_reads_are_never_stale_nor_shared(tmp_path):
     assert by_id[first]["COMMUNICATIONS"][0]["VALUE"] == "+2"
     assert by_id[twin]["SUBJECT"] == "a" and by_id[twin]["ID"] == twin
     store.close()
+
+
+def test_children_attached_later_equal_a_full_read(tmp_path):
+    store = Store(tmp_path / "p.sqlite3")
+    ids = [store.add({"SUBJECT": f"s{i}"}, [{"VALUE": f"+{i}"}, {"VALUE": f"+{i}0"}], [(f"f{i}.txt", b"x" * i)])
+           for i in range(5)]
+    bare = store.all(children=False)
+    assert [r["ID"] for r in bare] == ids and all("COMMUNICATIONS" not in r and "FILES" not in r for r in bare)
+    page = bare[1:4]
+    store.attach_children(page)
+    full = {r["ID"]: r for r in store.all()}
+    assert page == [full[r["ID"]] for r in page]
+    assert "COMMUNICATIONS" not in bare[0]                  # only the records asked for
+    store.attach_children([])                               # nothing to read: no query
+    store.close()

@@ -125,6 +125,10 @@ class LazyActivity(Mapping):
         self._values[name] = value
         return value
 
+    @property
+    def record(self) -> dict[str, Any]:
+        return self._record
+
     def get(self, name: str, default: Any = None) -> Any:  # Mapping.get goes through a raised KeyError
         return self[name] if name in self._ALL else default
 

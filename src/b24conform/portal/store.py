@@ -246,24 +246,50 @@ class Store:
                 return None
             return self._full(cur, row)
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self, children: bool = True) -> list[dict[str, Any]]:
+        """Every activity, oldest first. children=False leaves out COMMUNICATIONS and FILES (see
+        attach_children): crm.activity.list reads them for one page, not for the whole store."""
         # Three queries for the whole store rather than two per activity.
         with self._tx() as cur:
             rows = cur.execute("SELECT id, data FROM activity ORDER BY id").fetchall()
-            comms = cur.execute("SELECT activity_id, id, data FROM communication ORDER BY id").fetchall()
-            files = cur.execute("SELECT activity_id, id, name, length(content) FROM file ORDER BY id").fetchall()
+            if children:
+                comms, files = self._children_rows(cur, None)
         records: dict[int, dict[str, Any]] = {}
         for activity_id, data in rows:
             record = _row(data)
-            record["ID"], record["COMMUNICATIONS"], record["FILES"] = activity_id, [], []
+            record["ID"] = activity_id
             records[activity_id] = record
+        if children:
+            self._attach(records, comms, files)
+        return list(records.values())
+
+    def attach_children(self, records: list[dict[str, Any]]) -> None:
+        """Fill COMMUNICATIONS and FILES of records read with all(children=False), as stored now
+        (a separate read: an activity deleted in between gets none)."""
+        if not records:
+            return
+        with self._tx() as cur:
+            comms, files = self._children_rows(cur, [r["ID"] for r in records])
+        self._attach({r["ID"]: r for r in records}, comms, files)
+
+    @staticmethod
+    def _children_rows(cur: sqlite3.Cursor, ids: list[int] | None) -> tuple[list[Any], list[Any]]:
+        where = "" if ids is None else f" WHERE activity_id IN ({','.join('?' * len(ids))})"
+        args = () if ids is None else tuple(ids)
+        comms = cur.execute(f"SELECT activity_id, id, data FROM communication{where} ORDER BY id", args).fetchall()
+        files = cur.execute(f"SELECT activity_id, id, name, length(content) FROM file{where} ORDER BY id", args).fetchall()
+        return comms, files
+
+    @staticmethod
+    def _attach(records: dict[int, dict[str, Any]], comms: list[Any], files: list[Any]) -> None:
+        for record in records.values():
+            record["COMMUNICATIONS"], record["FILES"] = [], []
         for activity_id, cid, data in comms:
             if activity_id in records:
                 records[activity_id]["COMMUNICATIONS"].append({**_decoded(data), "ID": cid, "ACTIVITY_ID": activity_id})
         for activity_id, fid, name, size in files:
             if activity_id in records:
                 records[activity_id]["FILES"].append({"id": fid, "name": name, "size": size})
-        return list(records.values())
 
     def _full(self, cur: sqlite3.Cursor, row: tuple[int, str]) -> dict[str, Any]:
         activity_id, data = row

@@ -93,7 +93,7 @@ def get(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
 
 def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     state = ctx.state
-    records = state.store.all()
+    records = state.store.all(children=False)  # filter and order read base fields only
     if records and state.profile.has("store", "list_omits_new"):
         newest = max(r["ID"] for r in records)
         records = [r for r in records if r["ID"] != newest]
@@ -106,6 +106,8 @@ def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     ordered = listing.sort_rows(matches, params.get("order"), state.tz)
     items, total, next_start = listing.page(ordered, params.get("start"))
     select = readback.resolve_select(params.get("select"))
+    if "COMMUNICATIONS" in select or "FILES" in select:
+        state.store.attach_children([row.record for row in items])
     result = [state.profile.alter_record({k: row[k] for k in select if k in row}) for row in items]
     wrong_total = state.profile.fault("store", "wrong_total")
     if wrong_total and total is not None:

@@ -23,7 +23,7 @@ The bare run is a fair peer, and still plain schemathesis (no b24conform code in
   would stop that operation early and spend time shrinking, which the passing b24conform run never does.
 Target (b) compares the two at the same number of generated cases: the bare run is repeated with the
 max-examples that makes its count match the largest b24conform row, in --pairs interleaved (b24conform, bare)
-pairs (default 3); the verdict is on the median pair, since single runs on this shared machine vary by +-15 %.
+pairs (default 5); the verdict is on the median pair, since single runs on this shared machine vary by +-15 %.
 
 Results replace the `suite-speed` section of BENCHMARKS.md (not with --no-write).
 """
@@ -157,7 +157,7 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true", help="print the section, leave BENCHMARKS.md alone")
     ap.add_argument("--no-matched", action="store_true",
                     help="skip the bare schemathesis run at the largest row's case count (target b)")
-    ap.add_argument("--pairs", type=int, default=3,
+    ap.add_argument("--pairs", type=int, default=5,
                     help="interleaved (b24conform, bare) pairs at the same case count for target (b); the machine is "
                          "shared and noisy, so the verdict is on the median pair")
     args = ap.parse_args()

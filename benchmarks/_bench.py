@@ -101,6 +101,14 @@ def write_section(name: str, title: str, body: str) -> None:
     RESULTS.write_text(text)
 
 
+def publish(name: str, title: str, lines: list[str], *, write: bool) -> None:
+    """Print a benchmark's section and, unless told not to, make it section `name` of BENCHMARKS.md."""
+    text = "\n".join(lines)
+    print(text)
+    if write:
+        write_section(name, title, text)
+
+
 def command_line() -> str:
     rel = os.path.relpath(sys.argv[0], ROOT)
     return " ".join(shlex.quote(a) for a in [".venv/bin/python", rel, *sys.argv[1:]])

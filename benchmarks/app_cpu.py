@@ -153,10 +153,7 @@ def main() -> int:
         lines.append(f"| {piece} | {med[v]:.1f} | {med['portal'] - med[v]:.1f} | "
                      f"{', '.join(f'{x:.1f}' for x in runs[v])} |")
     lines += ["", _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("app-cpu", "CPU per call of the apps, without HTTP", text)
+    _bench.publish("app-cpu", "CPU per call of the apps, without HTTP", lines, write=not args.no_write)
     return 0
 
 

@@ -51,10 +51,7 @@ def main() -> int:
     lines += ["", f"Distinct ids handed out over all cycles: {len(seen)} (every acknowledged id verified after each "
                   "restart; a loss, change or reuse would have stopped the script with an AssertionError).", "",
               _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("durability", "Durability under kill -9", text)
+    _bench.publish("durability", "Durability under kill -9", lines, write=not args.no_write)
     return 0
 
 

@@ -110,10 +110,7 @@ def main() -> int:
     if problems:
         lines += ["Problems (first 20):", "", "```", *[p[:600] for p in problems[:20]], "```", ""]
     lines.append(_bench.facts_table())
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("fuzz-long", "Long fuzzing run", text)
+    _bench.publish("fuzz-long", "Long fuzzing run", lines, write=not args.no_write)
     return 0 if not problems else 1
 
 

@@ -57,10 +57,7 @@ def main() -> int:
              f"requests: {first.count(200)} admitted, {first.count(503)} refused. Then {args.offered:g}/s offered for "
              f"{elapsed:.1f} s (wall clock): {admitted} admitted, {refused} refused -> **{measured:.2f}/s admitted** "
              f"({100 * (measured - rate) / rate:+.1f} % from the documented rate).", "", _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section(f"limits-rate-{args.plan}", f"Leaky bucket on the wall clock ({args.plan})", text)
+    _bench.publish(f"limits-rate-{args.plan}", f"Leaky bucket on the wall clock ({args.plan})", lines, write=not args.no_write)
     return 0
 
 

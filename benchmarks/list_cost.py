@@ -73,10 +73,7 @@ def main() -> int:
              "| stored activities | ms per list, median | min | max |", "| ---: | ---: | ---: | ---: |"]
     lines += [f"| {size} | {r['median']:.1f} | {r['min']:.1f} | {r['max']:.1f} |" for size, r in rows]
     lines += ["", _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("list-cost", "crm.activity.list cost against the store's size", text)
+    _bench.publish("list-cost", "crm.activity.list cost against the store's size", lines, write=not args.no_write)
     return 0
 
 

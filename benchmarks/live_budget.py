@@ -93,10 +93,7 @@ def main() -> int:
              f"Clause counts of the run: {json.dumps((results or {}).get('run', {}).get('counts', {}).get('clauses'))}",
              "", f"Live-checkable clauses not passed: {', '.join(live_missing) or 'none'}", "",
              _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("live-budget", "Live-run budget", text)
+    _bench.publish("live-budget", "Live-run budget", lines, write=not args.no_write)
     return 0
 
 

@@ -204,10 +204,7 @@ def main() -> int:
     lines += ["", "Top 15 by self (leaf) samples:", "", "| % | function (file) |", "| ---: | --- |"]
     lines += [f"| {v * 100 / total:.1f} | `{k}` |" for k, v in leaf.most_common(15)]
     lines += ["", _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("portal-profile", "Portal profile (where the time goes)", text)
+    _bench.publish("portal-profile", "Portal profile (where the time goes)", lines, write=not args.no_write)
     return 0
 
 

@@ -207,10 +207,7 @@ def main() -> int:
     lines += targets(rows, matched)
     lines += ["", "Clause counts of each b24conform run: " + "; ".join(
         f"{s}: {json.dumps(o['clauses'])}" for s, o, _ in rows), "", _bench.facts_table()]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        _bench.write_section("suite-speed", "Suite speed", text)
+    _bench.publish("suite-speed", "Suite speed", lines, write=not args.no_write)
     return 0
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -80,3 +81,8 @@ class Enum:
 
     def ids(self) -> tuple[int, ...]:
         return tuple(int(v["ID"]) for v in self.values)
+
+    @cached_property
+    def id_set(self) -> frozenset[int]:
+        """ids() as a set, built once: the portal checks every add's TYPE_ID against it."""
+        return frozenset(self.ids())

@@ -170,25 +170,12 @@ def rule_fields(req: AddRequest) -> str | None:
     return None
 
 
-_TYPE_SETS: dict[int, tuple[Any, frozenset[int], frozenset[int]]] = {}
-
-
-def activity_types(contract: Any) -> tuple[frozenset[int], frozenset[int]]:
-    """(every TYPE_ID of the contract's enum, the creatable ones), computed once per contract
-    (keyed by identity: a Contract is not hashable; the entry holds it, so its id stays its own)."""
-    entry = _TYPE_SETS.get(id(contract))
-    if entry is None or entry[0] is not contract:
-        enum = contract.enums["activitytype"]
-        entry = _TYPE_SETS[id(contract)] = (contract, frozenset(enum.ids()), frozenset(enum.creatable))
-    return entry[1], entry[2]
-
-
 def rule_type_id(req: AddRequest) -> str | None:
-    known, creatable = activity_types(load_contract())
+    enum = load_contract().enums["activitytype"]
     type_id = req.type_id
-    if type_id is None or type_id not in known:
+    if type_id is None or type_id not in enum.id_set:
         return "ADD_TYPE_ID_INVALID"
-    if type_id not in creatable:
+    if type_id not in enum.creatable:
         return "ADD_CUSTOM_WITHOUT_PROVIDER"
     return None
 

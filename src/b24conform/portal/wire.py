@@ -94,11 +94,7 @@ def _is_index(key: Any) -> bool:
 def listify(value: Any) -> Any:
     """Turn every dict whose keys are exactly "0".."n-1" into a list, recursively."""
     if isinstance(value, dict):
-        converted = {k: listify(v) for k, v in value.items()}
-        keys = list(converted)
-        if keys and all(_is_index(k) for k in keys) and sorted(int(k) for k in keys) == list(range(len(keys))):
-            return [converted[str(i)] for i in range(len(keys))]
-        return converted
+        return _as_list({k: listify(v) for k, v in value.items()})
     if isinstance(value, list):
         return [listify(v) for v in value]
     return value

@@ -48,9 +48,9 @@ def measure(variant: str, calls: int, concurrency: int = 32) -> float:
     import uvloop
 
     from b24conform.portal.config import PortalConfig
-    from b24conform.portal.testing import seed_fields
+    from portal_throughput import SEED_BODY  # the throughput benchmark's body, so the two measure the same add
 
-    body = json.dumps({"fields": seed_fields(FILES=[{"fileData": ["example.jpg", "aGVsbG8gd29ybGQ="]}])}).encode()
+    body = json.dumps(SEED_BODY).encode()
     work = Path(tempfile.mkdtemp(prefix="b24appcpu-"))
     config = PortalConfig.for_conformance(db=str(work / "db.sqlite3"), tls=False)
     hook = config.roles["webhook"]

@@ -3,8 +3,9 @@
 Out:
 
 With the stdlib, encoding the stored row and the answer took ~20 of the ~120 us of CPU an add cost
-in-process; orjson does it in about a tenth of that. It differs from the stdlib in three ways, each caught here and handed to
-the stdlib instead, so the meaning of every answer and stored row stays what the stdlib gives:
+in-process; orjson does it in about a tenth of that. It differs from the stdlib in three ways, each
+caught here and handed to the stdlib instead, so the meaning of every answer and stored row stays
+what the stdlib gives:
 
 * it writes non-ASCII as UTF-8, where PHP (and the portal) escape it as \\uXXXX -> `isascii()`;
 * it writes NaN and +-Infinity as null -> any `null` in its output (a few bytes to scan; a value

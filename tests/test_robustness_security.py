@@ -59,6 +59,19 @@ def _methods() -> list[str]:
 
 # --------------------------------------------------------------------------- credentials
 
+def _one_char_off(secret: str) -> str:
+    """`secret` with its last character replaced by a different one. Secrets are random: a fixed
+    replacement letter equals the original last character once in 36 runs and the "wrong" secret is right."""
+    last = "y" if secret[-1] == "x" else "x"
+    return secret[:-1] + last
+
+
+def test_one_char_off_always_differs() -> None:
+    for secret in ("abcx", "abcy", "abc0", "x"):
+        altered = _one_char_off(secret)
+        assert altered != secret and len(altered) == len(secret) and altered[:-1] == secret[:-1]
+
+
 @pytest.mark.parametrize("method", _methods())
 def test_every_method_refuses_missing_and_wrong_credentials(portal, method: str) -> None:
     client, config = portal
@@ -69,10 +82,10 @@ def test_every_method_refuses_missing_and_wrong_credentials(portal, method: str)
         "no credentials": (f"/rest/{method}", {"json": body}),
         "no credentials, .json": (f"/rest/{method}.json", {"json": body}),
         "empty auth": (f"/rest/{method}", {"json": {**body, "auth": ""}}),
-        "wrong token in body": (f"/rest/{method}", {"json": {**body, "auth": token[:-1] + "x"}}),
+        "wrong token in body": (f"/rest/{method}", {"json": {**body, "auth": _one_char_off(token)}}),
         "wrong token in query": (f"/rest/{method}?auth=not-a-token", {"json": body}),
         "token of another kind (webhook code as token)": (f"/rest/{method}", {"json": {**body, "auth": hook.code}}),
-        "wrong webhook code": (f"/rest/{hook.user_id}/{hook.code[:-1]}x/{method}", {"json": body}),
+        "wrong webhook code": (f"/rest/{hook.user_id}/{_one_char_off(hook.code)}/{method}", {"json": body}),
         "webhook code, other user": (f"/rest/{hook.user_id + 1}/{hook.code}/{method}", {"json": body}),
         "webhook code, user 0": (f"/rest/0/{hook.code}/{method}", {"json": body}),
         "webhook code in upper case": (f"/rest/{hook.user_id}/{hook.code.upper()}/{method}", {"json": body}),

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24conform.portal.envelope import Timing, success_body, time_block
-from b24conform.portal.jsoncodec import _fast, dumps_bytes, dumps_text, loads_bytes
+from b24conform.portal.jsoncodec import _fast, dumps_bytes, dumps_text, has_long_digit_run, loads_bytes
 
 STDLIB = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
 
@@ -92,3 +93,16 @@ def test_the_cases_orjson_reads_differently_take_the_stdlib_path():
     assert loads_bytes(b'{"n":-9223372036854775809}', decoder) == {"n": -9223372036854775809}
     assert loads_bytes(b'{"x":1e400}', decoder) == {"x": float("inf")}
     assert loads_bytes(b'{"s":"\\ud800"}', decoder) == {"s": "\ud800"}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"0", b"9", b"5", b"a", b".", b"-", b"\xff", b"\x00", b"/", b":"]), max_size=60)
+       .map(b"".join) | st.binary(max_size=80))
+def test_the_digit_run_test_means_a_regex_of_nineteen_digits(raw):
+    assert has_long_digit_run(raw) == (re.search(rb"[0-9]{19}", raw) is not None)
+
+
+def test_the_digit_run_test_at_its_edges():
+    assert has_long_digit_run(b"1" * 19) and has_long_digit_run(b'{"n":-' + b"9" * 25 + b"}")
+    assert not has_long_digit_run(b"1" * 18) and not has_long_digit_run(b"1" * 18 + b"." + b"1" * 18)
+    assert not has_long_digit_run(b"/" * 30 + b":" * 30)  # the bytes either side of "0".."9"

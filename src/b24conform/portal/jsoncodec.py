@@ -21,7 +21,6 @@ or one orjson refuses, is read by the stdlib, which has the last word on what is
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -53,13 +52,21 @@ def dumps_text(value: Any) -> str:
     return out.decode("ascii") if out is not None else _STDLIB.encode(value)
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# Every digit becomes "0" and every other byte "x": a run of 19 digits is then a substring search. A
+# regex `[0-9]{19}` did the same at ~5 us per add body (~3 % of an add under load), this at ~0.7 us.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def has_long_digit_run(body: bytes) -> bool:
+    """True when `body` holds 19 or more ASCII digits in a row (a number orjson may read as a float)."""
+    return _LONG_RUN in body.translate(_DIGITS_AS_ZERO)
 
 
 def loads_bytes(body: bytes, decoder: json.JSONDecoder) -> Any:
     """decoder.decode(body as UTF-8), faster: raises ValueError (UnicodeDecodeError included) or
     RecursionError exactly when that would."""
-    if _LONG_DIGITS.search(body) is None:
+    if not has_long_digit_run(body):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

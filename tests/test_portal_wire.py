@@ -104,3 +104,8 @@ def test_append_after_a_replaced_node_starts_at_zero():
 
 def test_explicit_index_moves_the_next_append():
     assert decode_php_pairs([("s[5]", "a"), ("s[]", "b")]) == {"s": {"5": "a", "6": "b"}}
+
+
+def test_an_empty_query_is_no_parameters_and_a_lone_name_is_one() -> None:
+    assert parse_query(b"") == {} and parse_query("") == {}
+    assert parse_query(b"auth") == {"auth": ""}  # a name without "=" is still a parameter

@@ -151,6 +151,8 @@ def listify_values(params: dict[str, Any]) -> dict[str, Any]:
 
 def parse_query(query: bytes | str) -> dict[str, Any]:
     """A query string (or form body) with PHP keys."""
+    if not query:
+        return {}  # the usual JSON POST: parse_qsl's setup alone cost ~1.5 us of a ~90 us add
     if isinstance(query, bytes):
         try:
             query = query.decode("ascii")

@@ -59,6 +59,19 @@ def _exec(argv: list[str]) -> int:
     return subprocess.run(argv, cwd=ROOT).returncode
 
 
+def added_pytest_options(rest: list[str]) -> list[str]:
+    """What `test` adds to the caller's pytest arguments, unless the caller chose otherwise."""
+    options = []
+    # Two workers: CI machines have two cores and the portal tests spend time on sockets.
+    if not any(a.startswith("-n") for a in rest):
+        options += ["-n", "2"]
+    # One hypothesis seed, so a CI verdict is about the change and not about the draw; property tests
+    # still search hundreds of cases. `--hypothesis-seed=N` (another N) explores elsewhere.
+    if not any(a.startswith("--hypothesis-seed") for a in rest):
+        options.append("--hypothesis-seed=0")
+    return options
+
+
 def main(args: list[str]) -> int:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
@@ -74,9 +87,7 @@ def main(args: list[str]) -> int:
         return _exec([str(BIN / "b24conform"), "run", *rest])
     if command == "b24conform":
         return _exec([str(BIN / "b24conform"), *rest])
-    # Two workers by default: CI machines have two cores and the portal tests spend time on sockets.
-    workers = [] if any(a == "-n" or a.startswith("-n") for a in rest) else ["-n", "2"]
-    code = _exec([str(BIN / "python"), "-m", "pytest", "tests", *workers, *rest])
+    code = _exec([str(BIN / "python"), "-m", "pytest", "tests", *added_pytest_options(rest), *rest])
     if code == 5:
         # pytest's "no tests were collected": a green run that checked nothing must not pass.
         print("dev.py: pytest collected no tests; failing on purpose", file=sys.stderr)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,9 +34,11 @@ from b24conform.judge.checks.envelope import check_success
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.hypothesis_profiles import live_cap
 from b24conform.judge.safety import sends_mail
+from b24conform.judge.suites_dir import schemathesis_config
 
 CONTRACT = load_contract()
-CONFIG_FILE = spec_dir().parent / "schemathesis.toml"
+# Found beside this folder, in the checkout (suites/) and in the installed wheel (b24conform/_suites/) alike.
+CONFIG_FILE = schemathesis_config(Path(__file__).parent)
 ENUM_OPERATIONS = [op["post"]["operationId"] for path, op in CONTRACT.openapi["paths"].items()
                    if path.rsplit("/", 1)[-1].startswith("crm.enum.")]
 loaded = schemathesis.openapi.from_path(spec_dir() / "openapi.yaml", config=SchemathesisConfig.from_path(CONFIG_FILE))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,3 +108,105 @@ class InProcessClient:
     def close(self) -> None:
         self.loop.run_until_complete(self.client.aclose())
         self.loop.close()
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One HTTP request as the portal app received it (after TLS, before any parsing)."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: dict[str, str]
+    body: bytes
+
+
+class RecordingApp:
+    """Wraps an ASGI app and keeps every HTTP request passed to it, so an interop test can check the
+    bytes a real client put on the wire, not only what the portal made of them."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.requests: list[ReceivedRequest] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def tapped() -> Any:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+            return message
+
+        try:
+            await self.app(scope, tapped, send)
+        finally:
+            self.requests.append(ReceivedRequest(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b""),
+                headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+                body=b"".join(chunks),
+            ))
+
+
+def readback_mismatches(sent: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """Each field of the seed-shaped `sent` that crm.activity.get (`got`) does not give back, with why.
+
+    The reference portal's read-back: numbers as decimal strings, datetimes in the portal's offset
+    (compared as instants), DEADLINE = START_TIME for a call, files as {id, url} descriptors."""
+    from datetime import datetime
+
+    def scalar(value: Any) -> str:
+        return str(value)
+
+    problems: list[str] = []
+    for key, value in sent.items():
+        read = got.get(key)
+        if key in ("START_TIME", "END_TIME"):
+            ok = isinstance(read, str) and datetime.fromisoformat(read) == datetime.fromisoformat(value)
+        elif key == "COMMUNICATIONS":
+            ok = isinstance(read, list) and [
+                {k: c.get(k) for k in ("VALUE", "ENTITY_ID", "ENTITY_TYPE_ID")} for c in read
+            ] == [{k: scalar(v) for k, v in c.items()} for c in value]
+        elif key == "FILES":
+            ok = isinstance(read, list) and len(read) == len(value) and all(
+                isinstance(f.get("id"), int) and f["id"] > 0 for f in read
+            )
+        else:
+            ok = read == scalar(value)
+        if not ok:
+            problems.append(f"{key}: sent {value!r}, read back {read!r}")
+    if sent.get("TYPE_ID") in (1, 2) and got.get("DEADLINE") != got.get("START_TIME"):  # meeting, call
+        problems.append(f"DEADLINE {got.get('DEADLINE')!r} is not START_TIME {got.get('START_TIME')!r}")
+    return problems
+
+
+@contextmanager
+def start_recording_portal(config: Any) -> Iterator[tuple[Any, RecordingApp]]:
+    """start_portal() whose main listener serves the app through a RecordingApp.
+
+    server.build_app is swapped only while the portal starts, so portals started later (by other
+    tests in the same worker) are not wrapped."""
+    from b24conform.portal import server
+
+    made: list[RecordingApp] = []
+    real_build = server.build_app
+
+    def build(config: Any, state: Any = None) -> RecordingApp:
+        made.append(RecordingApp(real_build(config, state)))
+        return made[-1]
+
+    server.build_app = build
+    try:
+        running = server.start_portal(config)
+        portal = running.__enter__()
+    finally:
+        server.build_app = real_build
+    try:
+        yield portal, made[0]
+    finally:
+        running.__exit__(None, None, None)

@@ -39,7 +39,9 @@ def schemathesis_config(suites: Path) -> Path:
     The fallback serves a suites copy elsewhere ($B24CONFORM_SUITES_DIR) with the installed settings. A
     missing file is an error here, not schemathesis' defaults: those check a REST API, not this RPC one.
     """
-    candidates = [Path(suites).resolve().parent / SCHEMATHESIS_CONFIG, PACKAGE_DIR / SCHEMATHESIS_CONFIG]
+    # dict.fromkeys: in the wheel both are the same file, named once in the error.
+    candidates = list(dict.fromkeys([Path(suites).resolve().parent / SCHEMATHESIS_CONFIG,
+                                     PACKAGE_DIR / SCHEMATHESIS_CONFIG]))
     for path in candidates:
         if path.is_file():
             return path

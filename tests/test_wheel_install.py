@@ -1,0 +1,125 @@
+"""The built wheel, installed into a fresh virtualenv, checks everything from an empty folder.
+
+This is what a vendor gets from `pip install`: no checkout around, so spec, suites, their schemathesis
+settings and the package's data files must all come from the wheel. The editable install of .venv cannot
+show a missing file, because it reads them from the checkout.
+
+Slow (a wheel build, a virtualenv and the locked dependencies, from pip's cache when warm): one wheel and
+one virtualenv serve every test of this file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+# Generous bounds against a hung pip or run, not a speed requirement.
+INSTALL_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 300
+
+
+def _bin(env_dir: Path, name: str) -> Path:
+    return env_dir / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def _check(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    assert proc.returncode == 0, f"{cmd} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def clean_env() -> dict[str, str]:
+    """The caller's environment minus whatever could point the installed tool back at the checkout or
+    at a target: B24_* (target, mode, report dir), B24CONFORM_* (spec and suites overrides), PYTHONPATH,
+    the virtualenv of the test run, and pytest/xdist variables this test run itself set."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("B24_", "B24CONFORM_", "PYTEST_", "PYTHON")) and k != "VIRTUAL_ENV"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    _check([sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--no-deps",
+            "--no-build-isolation", "-q", "-w", str(out), str(ROOT)], env=clean_env(), timeout=INSTALL_TIMEOUT_S)
+    built = sorted(out.glob("b24conform-*.whl"))
+    assert len(built) == 1, built
+    return built[0]
+
+
+@pytest.fixture(scope="session")
+def installed(wheel, tmp_path_factory) -> Path:
+    """A fresh virtualenv with the locked dependencies and the wheel; returns its folder."""
+    env_dir = tmp_path_factory.mktemp("venv") / "v"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    pip = [str(_bin(env_dir, "python")), "-m", "pip", "--disable-pip-version-check", "-q"]
+    _check([*pip, "install", "--require-hashes", "-r", str(ROOT / "requirements.lock")],
+           env=clean_env(), timeout=INSTALL_TIMEOUT_S)
+    _check([*pip, "install", "--no-deps", str(wheel)], env=clean_env(), timeout=INSTALL_TIMEOUT_S)
+    return env_dir
+
+
+def _empty_dir(tmp_path: Path) -> Path:
+    cwd = tmp_path / "empty"
+    cwd.mkdir()
+    return cwd
+
+
+def test_wheel_carries_spec_suites_and_their_settings(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    tracked = _check(["git", "ls-files", "spec", "suites", "schemathesis.toml"], cwd=ROOT).stdout.split()
+    assert any(p.startswith("suites/test_") for p in tracked) and "spec/clauses.yaml" in tracked
+    where = {"spec/": "b24conform/_spec/", "suites/": "b24conform/_suites/",
+             "schemathesis.toml": "b24conform/schemathesis.toml"}
+    missing = []
+    for path in tracked:
+        prefix = next(p for p in where if path.startswith(p))
+        if where[prefix] + path[len(prefix):] not in names:
+            missing.append(path)
+    assert missing == []
+    # Data files read at run time from inside the package.
+    package_data = [p for p in _check(["git", "ls-files", "src/b24conform"], cwd=ROOT).stdout.split()
+                    if not p.endswith(".py")]
+    assert "src/b24conform/portal/seed_data.yaml" in package_data
+    assert [p for p in package_data if p.removeprefix("src/") not in names] == []
+
+
+def test_installed_wheel_runs_from_an_empty_folder(installed, tmp_path):
+    cwd = _empty_dir(tmp_path)
+    env = clean_env()
+    where = _check([str(_bin(installed, "python")), "-c", "import b24conform; print(b24conform.__file__)"],
+                   cwd=cwd, env=env).stdout.strip()
+    assert Path(where).is_relative_to(installed), where  # the wheel's copy, not the checkout's
+
+    proc = subprocess.run([str(_bin(installed, "b24conform")), "run", "--report-dir", "R"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-4000:]
+    results = json.loads((cwd / "R" / "results.json").read_text(encoding="utf-8"))
+    assert results["run"]["kind"] == "mock"
+    assert (cwd / "R" / "junit.xml").is_file()
+
+    clauses = yaml.safe_load((ROOT / "spec" / "clauses.yaml").read_text(encoding="utf-8"))["clauses"]
+    automated = {c["id"] for c in clauses if c.get("check", "automated") == "automated"}
+    assert len(automated) >= 78
+    status = {c["id"]: c["status"] for c in results["clauses"]}
+    assert {cid: status.get(cid) for cid in automated if status.get(cid) != "passed"} == {}
+
+
+def test_installed_wheel_reports_its_version(installed, tmp_path):
+    proc = subprocess.run([str(_bin(installed, "b24conform")), "--version"], cwd=_empty_dir(tmp_path),
+                          env=clean_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert version in proc.stdout

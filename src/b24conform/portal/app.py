@@ -45,7 +45,7 @@ log = logging.getLogger("b24conform.portal")
 # run on a worker thread so that they do not hold up other connections; every other call runs
 # right on the event loop: it costs ~0.1 ms, and the hop to a thread and back cost more than that
 # (BENCHMARKS.md, portal profile).
-OFFLOADED_METHODS = frozenset({"batch", "crm.activity.list"})
+OFFLOADED_METHODS = frozenset({"batch", "crm.activity.list", "crm.contact.list", "crm.deal.list", "crm.company.list"})
 INLINE_BODY_LIMIT = 64 * 1024
 
 

@@ -70,12 +70,26 @@ def authenticate(
     return Caller(item.user_id, item.scopes, item.app_context, _key("oauth", item.token))
 
 
+# Methods outside crm.* that need a scope: any one of these (api-reference/user/user-current.md,
+# user-get.md). `profile` needs none (api-reference/common/users/profile.md).
+USER_SCOPES = ("user", "user_brief", "user_basic")
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {"user.current": USER_SCOPES, "user.get": USER_SCOPES}
+
+
+def required_scopes(method: str) -> tuple[str, ...]:
+    """The scopes of which the caller needs one: crm.* methods the crm scope; batch, profile and
+    the rest none here."""
+    if method.startswith("crm."):
+        return ("crm",)
+    return METHOD_SCOPES.get(method, ())
+
+
 def required_scope(method: str) -> str | None:
-    """crm.* methods need the crm scope; batch and the rest need none here."""
-    return "crm" if method.startswith("crm.") else None
+    scopes = required_scopes(method)
+    return scopes[0] if scopes else None
 
 
 def check_scope(caller: Caller, method: str, accepts: frozenset[str] = frozenset()) -> None:
-    scope = required_scope(method)
-    if scope and not caller.has_scope(scope) and "scope" not in accepts:
+    scopes = required_scopes(method)
+    if scopes and not any(caller.has_scope(s) for s in scopes) and "scope" not in accepts:
         raise PortalError("INSUFFICIENT_SCOPE")

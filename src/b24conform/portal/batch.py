@@ -10,10 +10,9 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from b24conform.contract import load_contract
 from b24conform.portal import wire
 from b24conform.portal.envelope import Timing, time_block
-from b24conform.portal.errors import PortalError
+from b24conform.portal.errors import PortalError, catalogue
 from b24conform.portal.routing import normalise_method
 from b24conform.portal.state import CallContext, MethodResult
 
@@ -94,7 +93,6 @@ def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     totals: dict[str, Any] = {}
     nexts: dict[str, Any] = {}
     times: dict[str, Any] = {}
-    contract = load_contract()
     for key, command in commands.items():
         start = state.now()
         try:
@@ -102,7 +100,7 @@ def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
             if method == "batch":
                 raise PortalError("ERROR_BATCH_METHOD_NOT_ALLOWED")
         except PortalError as exc:
-            errors[key] = contract.error(exc.error_id).body()
+            errors[key] = catalogue(exc.error_id).body()
             finish = state.now()
             times[key] = time_block(Timing(start, finish, finish - start), state.tz, with_operating=False)
             if halt:
@@ -117,7 +115,7 @@ def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
             )
         )
         if outcome.error_id:
-            errors[key] = contract.error(outcome.error_id).body()
+            errors[key] = catalogue(outcome.error_id).body()
             if halt:
                 break
             continue

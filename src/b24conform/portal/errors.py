@@ -2,6 +2,7 @@
 
 Raising `PortalError("ADD_SUBJECT_MISSING")` anywhere in the pipeline ends the call with that
 catalogue entry's status, code and message; nothing in the portal spells those strings itself.
+Ids the contract does not know are looked up in methods/item_errors.py (the CRM item methods).
 """
 from __future__ import annotations
 
@@ -22,4 +23,8 @@ class PortalError(Exception):
 
 @lru_cache(maxsize=None)
 def catalogue(error_id: str) -> ErrorEntry:
+    from b24conform.portal.methods.item_errors import ENTRIES
+
+    if error_id in ENTRIES:
+        return ENTRIES[error_id]
     return load_contract().error(error_id)

@@ -30,10 +30,10 @@ def split_key(key: str) -> tuple[str, str]:
     return "=", key.upper()
 
 
-def _norm(name: str, value: Any, tz: timezone) -> Any:
+def _norm(name: str, value: Any, tz: timezone, datetimes: tuple[str, ...] = DATETIME_FIELDS) -> Any:
     if value is None or value == "":
         return None
-    if name in DATETIME_FIELDS:
+    if name in datetimes:
         return _instant(value, tz) if isinstance(value, str) else parse_datetime(value, tz)
     number = as_int(value)
     if number is not None:
@@ -72,45 +72,51 @@ def _compare(op: str, have: Any, want: Any) -> bool:
     return {">": have > want, ">=": have >= want, "<": have < want, "<=": have <= want}[op]
 
 
-def build_filter(raw: Any, tz: timezone) -> Callable[[dict[str, Any]], bool]:
-    """A predicate over read-back rows (values as strings)."""
+def build_filter(
+    raw: Any, tz: timezone, fields: tuple[str, ...] = BASE_FIELDS, datetimes: tuple[str, ...] = DATETIME_FIELDS
+) -> Callable[[dict[str, Any]], bool]:
+    """A predicate over read-back rows (values as strings). `fields` and `datetimes` name the
+    method's filterable and datetime fields (crm.activity.list's unless told)."""
     conditions = []
     if isinstance(raw, dict):
         for key, value in raw.items():
             op, name = split_key(str(key))
-            if name not in BASE_FIELDS:
+            if name not in fields:
                 continue
             if op in ("@", "!@"):
                 values = value if isinstance(value, list) else [value]
-                want: Any = [_norm(name, v, tz) for v in values]
+                want: Any = [_norm(name, v, tz, datetimes) for v in values]
             elif isinstance(value, list):  # a list under = means IN, as portals read it
-                op, want = ("@" if op == "=" else "!@" if op in ("!", "!=") else op), [_norm(name, v, tz) for v in value]
+                op, want = ("@" if op == "=" else "!@" if op in ("!", "!=") else op), [_norm(name, v, tz, datetimes) for v in value]
             else:
-                want = _norm(name, value, tz)
+                want = _norm(name, value, tz, datetimes)
             conditions.append((op, name, want))
 
     def predicate(row: dict[str, Any]) -> bool:
-        return all(_compare(op, _norm(name, row.get(name), tz), want) for op, name, want in conditions)
+        return all(_compare(op, _norm(name, row.get(name), tz, datetimes), want) for op, name, want in conditions)
 
     return predicate
 
 
-def sort_rows(rows: list[dict[str, Any]], order: Any, tz: timezone) -> list[dict[str, Any]]:
-    """`order` {FIELD: ASC|DESC}; default START_TIME ascending; ties by ID so pages are stable."""
+def sort_rows(
+    rows: list[dict[str, Any]], order: Any, tz: timezone, fields: tuple[str, ...] = BASE_FIELDS,
+    datetimes: tuple[str, ...] = DATETIME_FIELDS, default: str = "START_TIME",
+) -> list[dict[str, Any]]:
+    """`order` {FIELD: ASC|DESC}; default `default` ascending; ties by ID so pages are stable."""
     keys: list[tuple[str, bool]] = []
     if isinstance(order, dict):
         for name, direction in order.items():
-            if str(name).upper() in BASE_FIELDS:
+            if str(name).upper() in fields:
                 keys.append((str(name).upper(), str(direction).upper() == "DESC"))
     if not keys:
-        keys = [("START_TIME", False)]
+        keys = [(default, False)]
     if not any(name == "ID" for name, _ in keys):
         keys.append(("ID", False))
     result = list(rows)
     for name, desc in reversed(keys):
         # None sorts first ascending, like SQL NULLs in MySQL.
         def key(row, name=name):
-            value = _norm(name, row.get(name), tz)
+            value = _norm(name, row.get(name), tz, datetimes)
             return (value is not None, (0, value) if isinstance(value, (int, float)) else (1, str(value)))
         result.sort(key=key, reverse=desc)
     return result

@@ -1,24 +1,48 @@
 """The portal's fixed world: users with their rights and the CRM items activities bind to.
 
-Read from seed_data.yaml (or --seed-data FILE) once; read-only afterwards, so no locking.
+Read from seed_data.yaml (or --seed-data FILE) once. Users stay here, read-only; the CRM items are
+written into the store at start (`bind`), and from then on `item()` reads the store, so items created
+or deleted through crm.contact.* / crm.deal.* / crm.company.* count for bindings as the seed's do.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from b24conform.yamltext import load_yaml
+
+if TYPE_CHECKING:
+    from b24conform.portal.store import MultiValue, Store
 
 DEFAULT_SEED = Path(__file__).with_name("seed_data.yaml")
 
 # crm.enum.ownertype ids of the item lists the seed file holds.
 OWNER_TYPES = {"leads": 1, "deals": 2, "contacts": 3, "companies": 4}
+# The same lists as the store's item kinds (store.ITEM_TABLES).
+KINDS = {"leads": "lead", "deals": "deal", "contacts": "contact", "companies": "company"}
+KIND_OF_TYPE = {OWNER_TYPES[name]: kind for name, kind in KINDS.items()}
+# Seed items may give a multi-field as one string: it becomes one WORK value.
+MULTI_FIELDS = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
+
+
+def multi_values(item: dict[str, Any]) -> list["MultiValue"]:
+    """The multi-field values of a seed item: a string, or a list of strings / {VALUE, VALUE_TYPE}."""
+    values: list[MultiValue] = []
+    for type_id in MULTI_FIELDS:
+        raw = item.get(type_id)
+        for entry in raw if isinstance(raw, list) else [] if raw in (None, "") else [raw]:
+            if isinstance(entry, dict):
+                values.append((None, type_id, str(entry.get("VALUE_TYPE") or "WORK"), str(entry.get("VALUE") or "")))
+            else:
+                values.append((None, type_id, "WORK", str(entry)))
+    return values
 
 
 @dataclass(frozen=True)
 class World:
     data: dict[str, Any]
+    store: "Store | None" = field(default=None, compare=False)  # set by bind(): items are read there
 
     @classmethod
     def load(cls, path: Path | None = None) -> "World":
@@ -41,7 +65,20 @@ class World:
         user = self.user(user_id)
         return (user or {}).get("rights", {}).get(name, False)
 
+    def bind(self, store: "Store") -> "World":
+        """This world with its CRM items written into `store` and read from there from now on."""
+        for list_name, kind in KINDS.items():
+            rows = [
+                (int(item["ID"]), {k: v for k, v in item.items() if k != "ID" and k not in MULTI_FIELDS}, multi_values(item))
+                for item in self.data.get(list_name, []) or []
+            ]
+            store.seed_items(kind, rows)
+        return replace(self, store=store)
+
     def item(self, owner_type_id: int, item_id: int) -> dict[str, Any] | None:
+        if self.store is not None:
+            kind = KIND_OF_TYPE.get(owner_type_id)
+            return self.store.item_data(kind, item_id) if kind else None
         for list_name, type_id in OWNER_TYPES.items():
             if type_id == owner_type_id:
                 for item in self.data.get(list_name, []):

@@ -37,10 +37,11 @@ class PortalState:
         profile = load_profile(config.profile, config.profiles_file)
         if plan and profile.has("limits", "never_drains"):
             plan = (0.0, plan[1])
+        store = Store(config.db)
         return cls(
             config=config,
-            store=Store(config.db),
-            world=World.load(config.seed_data),
+            store=store,
+            world=World.load(config.seed_data).bind(store),
             profile=profile,
             tz=parse_offset(config.utc_offset),
             bucket=LeakyBucket(*plan) if plan else None,

@@ -17,6 +17,10 @@ call of it fails (GroupAborted), the same as when its COMMIT fails. Nothing part
 committed. (A SAVEPOINT per operation would confine such a failure to one call, at two more
 statements per operation: ~5 % of an add, BENCHMARKS.md.)
 The `outbox` table is where "sent" e-mails go; nothing is ever mailed.
+CRM items (leads, deals, contacts, companies) live in one table per type, so each type keeps its own
+AUTOINCREMENT sequence as on a real portal; the seed world is written into them at start (seed ids
+first, so API-created ids continue after the highest). Their PHONE / EMAIL / ... values live in
+`crm_multifield`, one row per value, whose id is the value's ID.
 """
 from __future__ import annotations
 
@@ -59,7 +63,26 @@ CREATE TABLE IF NOT EXISTS outbox (
     body TEXT NOT NULL,
     copy_to_sender INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS crm_lead (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_deal (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_contact (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_company (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_multifield (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    element_id INTEGER NOT NULL,
+    type_id TEXT NOT NULL,
+    value_type TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_multifield_element ON crm_multifield(entity, element_id);
 """
+
+# CRM item kind -> its table (a fixed map: table names never come from a request).
+ITEM_TABLES = {"lead": "crm_lead", "deal": "crm_deal", "contact": "crm_contact", "company": "crm_company"}
+
+# One multi-field value: (ID or None for a new value, TYPE_ID, VALUE_TYPE, VALUE).
+MultiValue = tuple["int | None", str, str, str]
 
 
 @lru_cache(maxsize=16384)
@@ -236,6 +259,84 @@ class Store:
             cur.execute("DELETE FROM communication WHERE activity_id = ?", (activity_id,))
             cur.execute("DELETE FROM file WHERE activity_id = ?", (activity_id,))
             return found
+
+    # ------------------------------------------------------------------ CRM items
+
+    def seed_items(self, kind: str, rows: list[tuple[int, dict[str, Any], list[MultiValue]]]) -> None:
+        """Write the seed world's items with their own ids (the world wins over an older copy of
+        the same id in a kept database file)."""
+        table = ITEM_TABLES[kind]
+        with self._tx() as cur:
+            for item_id, data, multi in rows:
+                cur.execute(f"INSERT OR REPLACE INTO {table} (id, data) VALUES (?, ?)", (item_id, dumps_text(data)))
+                self._put_multi(cur, kind, item_id, multi)
+
+    def add_item(self, kind: str, data: dict[str, Any], multi: list[MultiValue]) -> int:
+        text = dumps_text(data)
+        with self._tx() as cur:
+            cur.execute(f"INSERT INTO {ITEM_TABLES[kind]} (data) VALUES (?)", (text,))
+            item_id = int(cur.lastrowid)
+            self._put_multi(cur, kind, item_id, multi)
+            return item_id
+
+    def update_item(self, kind: str, item_id: int, data: dict[str, Any], multi: list[MultiValue] | None) -> bool:
+        """Replace the item's data, and its multi-field values when `multi` is given (values that
+        keep their ID keep it)."""
+        text = dumps_text(data)
+        with self._tx() as cur:
+            cur.execute(f"UPDATE {ITEM_TABLES[kind]} SET data = ? WHERE id = ?", (text, item_id))
+            if cur.rowcount == 0:
+                return False
+            if multi is not None:
+                self._put_multi(cur, kind, item_id, multi)
+            return True
+
+    def delete_item(self, kind: str, item_id: int) -> bool:
+        with self._tx() as cur:
+            cur.execute(f"DELETE FROM {ITEM_TABLES[kind]} WHERE id = ?", (item_id,))
+            found = cur.rowcount > 0
+            cur.execute("DELETE FROM crm_multifield WHERE entity = ? AND element_id = ?", (kind, item_id))
+            return found
+
+    def item_data(self, kind: str, item_id: int) -> dict[str, Any] | None:
+        """The stored fields of one item, without its multi-field values (binding checks)."""
+        with self._tx() as cur:
+            row = cur.execute(f"SELECT data FROM {ITEM_TABLES[kind]} WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            return None
+        return {**_row(row[0]), "ID": item_id}
+
+    def get_item(self, kind: str, item_id: int) -> dict[str, Any] | None:
+        found = self.items(kind, item_id)
+        return found[0] if found else None
+
+    def items(self, kind: str, item_id: int | None = None) -> list[dict[str, Any]]:
+        """Items of a kind (or the one with item_id), oldest first, each with its multi-field
+        values under their TYPE_ID as [{"ID", "VALUE_TYPE", "VALUE", "TYPE_ID"}]."""
+        where, args = ("", ()) if item_id is None else (" WHERE id = ?", (item_id,))
+        with self._tx() as cur:
+            rows = cur.execute(f"SELECT id, data FROM {ITEM_TABLES[kind]}{where} ORDER BY id", args).fetchall()
+            multi = cur.execute(
+                "SELECT element_id, id, type_id, value_type, value FROM crm_multifield WHERE entity = ?"
+                + ("" if item_id is None else " AND element_id = ?") + " ORDER BY id",
+                (kind,) if item_id is None else (kind, item_id),
+            ).fetchall()
+        records = {rid: {**_row(data), "ID": rid} for rid, data in rows}
+        for element_id, vid, type_id, value_type, value in multi:
+            if element_id in records:
+                records[element_id].setdefault(type_id, []).append(
+                    {"ID": vid, "VALUE_TYPE": value_type, "VALUE": value, "TYPE_ID": type_id}
+                )
+        return list(records.values())
+
+    @staticmethod
+    def _put_multi(cur: sqlite3.Cursor, kind: str, item_id: int, multi: list[MultiValue]) -> None:
+        cur.execute("DELETE FROM crm_multifield WHERE entity = ? AND element_id = ?", (kind, item_id))
+        for value_id, type_id, value_type, value in multi:
+            cur.execute(
+                "INSERT INTO crm_multifield (id, entity, element_id, type_id, value_type, value) VALUES (?, ?, ?, ?, ?, ?)",
+                (value_id, kind, item_id, type_id, value_type, value),
+            )
 
     # ------------------------------------------------------------------ reads
 

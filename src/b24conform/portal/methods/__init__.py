@@ -21,7 +21,7 @@ class Method:
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Method]:
     from b24conform.portal import batch
-    from b24conform.portal.methods import activity, enums, fields
+    from b24conform.portal.methods import activity, crm_items, enums, fields, users
 
     methods = [
         Method("crm.activity.add", activity.add),
@@ -33,5 +33,7 @@ def registry() -> dict[str, Method]:
         Method("crm.activity.communication.fields", fields.communication_fields),
         Method("batch", batch.batch, batch_allowed=False, counts_operating=False),
         *enums.methods(Method),
+        *crm_items.methods(Method),
+        *users.methods(Method),
     ]
     return {m.name: m for m in methods}

@@ -1,25 +1,52 @@
-"""CLI commands of the portal area: `b24conform serve`."""
+"""CLI commands of the portal area: `b24conform serve`.
+
+Every option is checked before the portal creates anything (database, TLS files, folders): a refused
+`serve` leaves the folder as it found it and prints one line naming the option (see cli.py).
+"""
 from __future__ import annotations
 
+import difflib
+import errno
+import os
+import re
 import signal
+import socket
+import ssl
 import sys
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
+from b24conform.cliparams import USAGE_ERROR, creatable_problem, one_line
 from b24conform.portal.config import ALL_SCOPES, OAuthToken, PortalConfig, Webhook, _code
 
 DEFAULT_DB = Path(".b24conform/portal.sqlite3")
 DEFAULT_TLS_DIR = Path(".b24conform/tls")
+TLS_FILES = ("ca.pem", "server.pem", "server.key")
+
+# A webhook code travels in the URL path: letters, digits, "_" and "-" keep it one path segment, unescaped.
+_CODE = re.compile(r"[A-Za-z0-9_-]+")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+SERVE_EPILOG = (
+    "Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the portal failed to start or to run; "
+    "2 bad input (a bad value, a port in use, a --db or --tls-dir that cannot be used, an unknown --profile, "
+    "a bad --seed-data), refused before any file is created, with one line on stderr."
+)
+
+
+def _user_id(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and int(text) >= 1 else None
 
 
 def parse_webhook(text: str) -> Webhook:
     """USER_ID:CODE"""
     user, sep, code = text.partition(":")
-    if not sep or not (user.isascii() and user.isdigit()) or not code:
-        raise typer.BadParameter(f"expected USER_ID:CODE, got {text!r}")
+    if not sep or _user_id(user) is None or not _CODE.fullmatch(code):
+        raise typer.BadParameter(
+            f"expected USER_ID:CODE (a user id from 1; a code of letters, digits, _ or -), got {text!r}")
     return Webhook(int(user), code)
 
 
@@ -29,15 +56,192 @@ def parse_scoped_webhook(text: str) -> Webhook:
     if not sep:
         raise typer.BadParameter(f"expected USER_ID:CODE=scope1,scope2, got {text!r}")
     base = parse_webhook(hook)
-    return Webhook(base.user_id, base.code, tuple(s.strip() for s in scopes.split(",") if s.strip()))
+    names = tuple(s.strip() for s in scopes.split(",") if s.strip())
+    unknown = [name for name in names if name not in ALL_SCOPES]
+    if unknown:
+        raise typer.BadParameter(f"unknown scope {unknown[0]!r} in {text!r}; known scopes: {', '.join(ALL_SCOPES)}")
+    return Webhook(base.user_id, base.code, names)
 
 
 def parse_token(text: str) -> OAuthToken:
     """TOKEN[:USER_ID]"""
     token, sep, user = text.rpartition(":") if ":" in text else (text, "", "")
-    if sep and not (user.isascii() and user.isdigit()):
-        raise typer.BadParameter(f"expected TOKEN[:USER_ID], got {text!r}")
+    if not token.strip() or (sep and _user_id(user) is None):
+        raise typer.BadParameter(f"expected TOKEN[:USER_ID] (a user id from 1), got {text!r}")
     return OAuthToken(token, int(user) if sep else 1)
+
+
+def _checked(parse):
+    """A typer parser that refuses what `parse` refuses and keeps the text (build_config parses it)."""
+
+    def parser(text: str) -> str:
+        parse(text)
+        return text
+
+    return parser
+
+
+def _expired_token(text: str) -> str:
+    if not text.strip():
+        raise typer.BadParameter("an empty token")
+    return text
+
+
+def _db_problem(path: Path, explicit: bool) -> str | None:
+    """Why the SQLite file `path` cannot be used. An explicit --db must be in an existing folder; the default
+    one's folder (.b24conform/) is created by serve."""
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            return f"{path} is not readable and writable"
+        with path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+        if head and head != _SQLITE_MAGIC:
+            return f"{path} is not a SQLite database"
+    folder = path.parent
+    if explicit or folder.exists():
+        if not folder.exists():
+            return f"folder {folder} does not exist (serve does not create it)"
+        if not folder.is_dir():
+            return f"{folder} is not a folder"
+        # SQLite in WAL mode writes -wal and -shm files next to the database.
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"folder {folder} is not writable"
+        return None
+    return creatable_problem(path)
+
+
+def _db_option(text: str) -> str:
+    if text != ":memory:":
+        problem = _db_problem(Path(text), explicit=True)
+        if problem:
+            raise typer.BadParameter(problem)
+    return text
+
+
+def _tls_problem(folder: Path, explicit: bool) -> str | None:
+    """Why `folder` cannot hold the CA and certificate: a complete set there must load; otherwise serve writes
+    a new set, so the folder (or, for an explicit --tls-dir, its existing parent) must be writable."""
+    if folder.exists():
+        if not folder.is_dir():
+            return f"{folder} is not a folder"
+        ca, cert, key = (folder / name for name in TLS_FILES)
+        if all(p.exists() for p in (ca, cert, key)):
+            try:
+                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(str(cert), str(key))
+                ssl.create_default_context(cafile=str(ca))
+            except (OSError, ssl.SSLError) as exc:
+                return f"the certificate files in {folder} do not load ({one_line(exc)}); remove them to get new ones"
+            return None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"folder {folder} is not writable"
+        return None
+    if explicit:
+        parent = Path(os.path.abspath(folder)).parent
+        if not parent.is_dir():
+            return f"folder {parent} does not exist (serve creates only {folder.name}/ in it)"
+        if not os.access(parent, os.W_OK | os.X_OK):
+            return f"folder {parent} is not writable"
+        return None
+    return creatable_problem(folder)
+
+
+def _tls_dir_option(value: Path | str) -> Path:
+    folder = Path(value)
+    problem = _tls_problem(folder, explicit=True)
+    if problem:
+        raise typer.BadParameter(problem)
+    return folder
+
+
+def _bind_problem(host: str, port: int) -> str | None:
+    """Why the portal could not listen on host:port, found by binding the way its listener does (then closing)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        if isinstance(exc, socket.gaierror):
+            return f"cannot listen on {host!r}: {exc.strerror} (an IPv4 address or host name)"
+        reason = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        return f"cannot listen on {host}:{port}: {reason}"
+    finally:
+        sock.close()
+    return None
+
+
+def _refuse(hint: str, message: str) -> None:
+    raise typer.BadParameter(message, param_hint=hint)
+
+
+def check_serve_options(
+    host: str, port: int, http_port: Optional[int], tls: bool, db: Optional[str], tls_dir: Optional[Path],
+    profile: Optional[str], profiles_file: Optional[Path], seed_data: Optional[Path],
+) -> None:
+    """The checks that need several options, the file contents or the network; raise typer.BadParameter."""
+    from b24conform.portal.profiles import ProfileError, available_profiles, profile_files
+
+    if profile is not None or profiles_file is not None:
+        try:
+            known = available_profiles(profiles_file)
+        except ProfileError as exc:
+            _refuse("--profiles-file" if profiles_file else "--profile", one_line(exc))
+        if profile is not None and profile not in known:
+            # The catalogue holds a hundred names: suggest the nearest instead of listing them all.
+            near = difflib.get_close_matches(profile, known, n=3, cutoff=0.5)
+            sources = ", ".join(str(p) for p in profile_files(profiles_file))
+            tail = f"did you mean {', '.join(near)}?" if near else f"{len(known)} profiles are defined in {sources}"
+            _refuse("--profile", f"unknown deviation profile {profile!r}; {tail}")
+    if seed_data is not None:
+        problem = _seed_problem(seed_data)
+        if problem:
+            _refuse("--seed-data", problem)
+    if db is None:
+        problem = _db_problem(DEFAULT_DB, explicit=False)
+        if problem:
+            _refuse("--db", f"the default {DEFAULT_DB}: {problem}")
+    if tls and tls_dir is None:
+        problem = _tls_problem(DEFAULT_TLS_DIR, explicit=False)
+        if problem:
+            _refuse("--tls-dir", f"the default {DEFAULT_TLS_DIR}: {problem}")
+    if http_port is not None and not tls:
+        _refuse("--http-port", "the plain-HTTP listener answers next to HTTPS; it needs --tls (drop --no-tls)")
+    if http_port and http_port == port:
+        _refuse("--http-port", f"{http_port} is also --port")
+    problem = _bind_problem(host, port)
+    if problem:
+        _refuse("--host" if "listen on '" in problem else "--port", problem)
+    if http_port is not None:
+        problem = _bind_problem(host, http_port)
+        if problem:
+            _refuse("--http-port", problem)
+
+
+def _seed_problem(path: Path) -> str | None:
+    """What is wrong with a seed-data file: what World.load refuses, and items the portal could not look up."""
+    import yaml
+
+    from b24conform.portal.seed import OWNER_TYPES, World
+
+    try:
+        world = World.load(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {path}: {one_line(exc)}"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        return f"{path} is not valid YAML{where}"
+    except ValueError as exc:
+        return one_line(exc)
+    for name in ("users", *OWNER_TYPES):
+        items = world.data.get(name, [])
+        if not isinstance(items, list):
+            return f"{path}: `{name}` must be a list"
+        for item in items:
+            if not isinstance(item, dict) or _user_id(str(item.get("ID", ""))) is None:
+                return f"{path}: every entry of `{name}` needs a numeric ID, got {item!r}"[:300]
+    return None
 
 
 def build_config(
@@ -71,35 +275,47 @@ def build_config(
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to bind."),
-    port: int = typer.Option(0, help="Port (0 = a free port)."),
-    webhook: list[str] = typer.Option([], "--webhook", help="USER_ID:CODE (repeatable; one is generated without it)."),
-    webhook_scope: list[str] = typer.Option([], "--webhook-scope", help="USER_ID:CODE=scope1,scope2: a webhook with only these scopes."),
-    oauth_token: list[str] = typer.Option([], "--oauth-token", help="TOKEN[:USER_ID] (repeatable)."),
-    expired_token: list[str] = typer.Option([], "--expired-token", help="An access token that is expired."),
-    app_token: list[str] = typer.Option([], "--app-token", help="TOKEN[:USER_ID]: an OAuth token with an application context (PROVIDER_ID REST_APP)."),
-    db: str = typer.Option(str(DEFAULT_DB), help='SQLite file (":memory:" allowed).'),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (IPv4)."),
+    port: int = typer.Option(0, min=0, max=65535, help="Port (0 = a free port)."),
+    webhook: list[str] = typer.Option([], "--webhook", parser=_checked(parse_webhook), metavar="USER_ID:CODE",
+                                      help="USER_ID:CODE (repeatable; one is generated without it)."),
+    webhook_scope: list[str] = typer.Option([], "--webhook-scope", parser=_checked(parse_scoped_webhook),
+                                            metavar="USER_ID:CODE=SCOPES",
+                                            help="USER_ID:CODE=scope1,scope2: a webhook with only these scopes."),
+    oauth_token: list[str] = typer.Option([], "--oauth-token", parser=_checked(parse_token), metavar="TOKEN[:USER_ID]",
+                                          help="TOKEN[:USER_ID] (repeatable)."),
+    expired_token: list[str] = typer.Option([], "--expired-token", parser=_expired_token, metavar="TOKEN",
+                                            help="An access token that is expired."),
+    app_token: list[str] = typer.Option([], "--app-token", parser=_checked(parse_token), metavar="TOKEN[:USER_ID]",
+                                        help="TOKEN[:USER_ID]: an OAuth token with an application context (PROVIDER_ID REST_APP)."),
+    db: Optional[str] = typer.Option(None, parser=_db_option, metavar="PATH", show_default=str(DEFAULT_DB),
+                                     help='SQLite file in an existing folder (":memory:" allowed).'),
     tls: bool = typer.Option(True, "--tls/--no-tls", help="Serve HTTPS with a local CA (default) or plain HTTP."),
-    tls_dir: Path = typer.Option(DEFAULT_TLS_DIR, help="Where the CA and server certificate live (reused when present)."),
-    http_port: Optional[int] = typer.Option(None, help="Also listen on plain HTTP here, answering INVALID_REQUEST (0 = a free port)."),
-    limits: str = typer.Option("off", help="Request limits: off | standard | enterprise."),
-    operating_budget: float = typer.Option(480.0, help="Per-method operating-time budget (seconds per 10 minutes)."),
+    tls_dir: Optional[Path] = typer.Option(None, parser=_tls_dir_option, metavar="DIR", show_default=str(DEFAULT_TLS_DIR),
+                                           help="Where the CA and server certificate live (reused when present)."),
+    http_port: Optional[int] = typer.Option(None, min=0, max=65535,
+                                            help="Also listen on plain HTTP here, answering INVALID_REQUEST (0 = a free port)."),
+    limits: Literal["off", "standard", "enterprise"] = typer.Option("off", help="Request limits."),
+    operating_budget: float = typer.Option(480.0, min=0, help="Per-method operating-time budget (seconds per 10 minutes)."),
     profile: Optional[str] = typer.Option(None, help="Deviation profile to run (spec/deviations.yaml)."),
-    profiles_file: Optional[Path] = typer.Option(None, help="Read deviation profiles from this file instead."),
-    seed_data: Optional[Path] = typer.Option(None, help="Seed data YAML replacing the packaged one."),
+    profiles_file: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, readable=True,
+                                                 help="Read deviation profiles from this file instead."),
+    seed_data: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, readable=True,
+                                             help="Seed data YAML replacing the packaged one."),
 ) -> None:
     """Run the reference portal until SIGINT / SIGTERM."""
     from b24conform.portal.profiles import ProfileError
-    from b24conform.portal.server import start_portal
+    from b24conform.portal.server import PortalStartError, start_portal
 
+    check_serve_options(host, port, http_port, tls, db, tls_dir, profile, profiles_file, seed_data)
     try:
         config = build_config(
-            host, port, webhook, webhook_scope, oauth_token, expired_token, app_token, db, tls, tls_dir, http_port,
-            limits, operating_budget, profile, profiles_file, seed_data,
+            host, port, webhook, webhook_scope, oauth_token, expired_token, app_token, db or str(DEFAULT_DB), tls,
+            tls_dir or DEFAULT_TLS_DIR, http_port, limits, operating_budget, profile, profiles_file, seed_data,
         )
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        typer.echo(f"error: {one_line(exc)}", err=True)
+        raise typer.Exit(USAGE_ERROR) from None
     stop = threading.Event()
 
     def on_signal(signum, frame) -> None:  # noqa: ARG001
@@ -124,11 +340,15 @@ def serve(
             while not stop.wait(0.5):
                 pass
     except ProfileError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        typer.echo(f"error: --profile: {one_line(exc)}", err=True)
+        raise typer.Exit(USAGE_ERROR) from None
+    except (OSError, PortalStartError) as exc:
+        # What the checks could not foresee: a port taken since, a disk gone full, a listener that died.
+        typer.echo(f"error: the portal could not run: {one_line(exc)}", err=True)
+        raise typer.Exit(1) from None
     print("stopped")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
-    app.command("serve")(serve)
+    app.command("serve", epilog=SERVE_EPILOG)(serve)

@@ -1,0 +1,56 @@
+"""Option parsers and checks shared by the CLI areas, so that every bad value is refused by the CLI layer,
+before a command creates anything, with one line that names the option.
+
+The parsers plug into typer's `parser=` hook and fail with typer.BadParameter; typer attaches the option
+to the exception and the entry point in cli.py prints it as `error: --option: message`, exit code 2.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+# The usage-error code of click (which typer vendors): every bad value or bad combination of options exits with it.
+USAGE_ERROR = 2
+
+
+def one_line(text: Any) -> str:
+    """`text` with every run of whitespace (newlines included) folded into one space."""
+    return " ".join(str(text).split())
+
+
+def nearest_existing(path: Path) -> Path:
+    """`path` itself or its closest ancestor that exists (where a mkdir(parents=True) would start)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def creatable_problem(path: Path) -> str | None:
+    """Why `path` (a file or folder that may not exist yet, nor its parents) cannot be created; None if it can."""
+    base = nearest_existing(path)
+    if base == Path(os.path.abspath(path)):
+        return None
+    if not base.is_dir():
+        return f"{base} is not a folder"
+    if not os.access(base, os.W_OK | os.X_OK):
+        return f"folder {base} is not writable"
+    return None
+
+
+def output_folder(value: Any) -> Path:
+    """typer parser: a folder the command writes into, existing and writable, or creatable (parents included)."""
+    path = Path(value)
+    if path.exists():
+        if not path.is_dir():
+            raise typer.BadParameter(f"{path} is not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise typer.BadParameter(f"folder {path} is not writable")
+        return path
+    problem = creatable_problem(path)
+    if problem:
+        raise typer.BadParameter(f"cannot create {path}: {problem}")
+    return path

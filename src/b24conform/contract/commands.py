@@ -8,11 +8,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from b24conform.cliparams import one_line, output_folder
 from b24conform.contract.paths import spec_dir
 
 spec_app = typer.Typer(no_args_is_help=True, help="Check and render the contract in spec/.")
 
 SPEC_DIR_HELP = "The spec/ folder to use (default: $B24CONFORM_SPEC_DIR or the checkout's spec/)."
+
+VALIDATE_EPILOG = ("Exit codes: 0 the spec is clean; 1 it has problems (listed on stdout); "
+                   "2 bad input (e.g. a --spec-dir that is not a spec folder), one line on stderr.")
+DOCS_EPILOG = ("Exit codes: 0 written; 1 the spec cannot be rendered or the files cannot be written, one line on stderr; "
+               "2 bad input (a --spec-dir that is not a spec folder, an --out that cannot be a folder), one line on stderr.")
+
+
+def _spec_folder(value: Path | str) -> Path:
+    """typer parser for --spec-dir: an existing folder holding the contract (its openapi.yaml)."""
+    path = Path(value)
+    if not path.is_dir():
+        raise typer.BadParameter(f"{path} does not exist" if not path.exists() else f"{path} is not a folder")
+    # openapi.yaml marks a spec folder: without it every check would fail and the report says nothing useful.
+    if not (path / "openapi.yaml").is_file():
+        raise typer.BadParameter(f"{path} is not a spec folder (no openapi.yaml)")
+    return path
 
 
 def register(app: typer.Typer) -> None:
@@ -38,9 +55,9 @@ def _counts_table(counts: dict[str, Any]) -> Table:
     return table
 
 
-@spec_app.command("validate")
+@spec_app.command("validate", epilog=VALIDATE_EPILOG)
 def validate_command(
-    spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", help=SPEC_DIR_HELP),
+    spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", parser=_spec_folder, metavar="DIR", help=SPEC_DIR_HELP),
 ) -> None:
     """Lint openapi.yaml and the schemas, resolve every $ref, cross-check clauses, errors and ambiguities."""
     from b24conform.contract.validate import summary, validate_spec
@@ -57,10 +74,11 @@ def validate_command(
     console.print(f"[bold green]spec is clean[/] ({root})")
 
 
-@spec_app.command("docs")
+@spec_app.command("docs", epilog=DOCS_EPILOG)
 def docs_command(
-    out: Path = typer.Option(Path("reports/spec"), "--out", help="Folder for spec.md and spec.html."),
-    spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", help=SPEC_DIR_HELP),
+    out: Path = typer.Option(Path("reports/spec"), "--out", parser=output_folder, metavar="DIR",
+                             help="Folder for spec.md and spec.html (created if missing)."),
+    spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", parser=_spec_folder, metavar="DIR", help=SPEC_DIR_HELP),
 ) -> None:
     """Render fields, errors, clauses and ambiguities as Markdown and HTML."""
     from b24conform.contract.docs import write_docs
@@ -70,7 +88,11 @@ def docs_command(
     try:
         written = write_docs(load_contract(root), out)
     except ContractError as exc:
-        Console(stderr=True).print(f"[bold red]cannot render:[/] {exc}", highlight=False)
+        # typer.echo, not a rich console: rich wraps a long path onto a second line.
+        typer.echo(f"error: cannot render {root}: {one_line(exc)}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"error: --out: cannot write {out}: {one_line(exc)}", err=True)
         raise typer.Exit(1) from None
     for path in written:
         print(path)

@@ -1,26 +1,44 @@
 """CLI of the self-test area: `b24conform selftest`."""
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
+
+from b24conform.cliparams import USAGE_ERROR, one_line, output_folder
+from b24conform.selftest.catalogue import FAMILIES
+
+SELFTEST_EPILOG = ("Exit codes: 0 every profile caught and no false alarm; 1 a false alarm or a miss; "
+                   "2 bad input (a bad value, an unknown --profile or --family, an unreadable spec/deviations.yaml), "
+                   "one line on stderr.")
+
+
+def _family(value: str) -> str:
+    # A parser, not a Literal: typer takes no list of Literal. An unknown family must be refused, since it would
+    # select no profile and so run them all.
+    if value not in FAMILIES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(FAMILIES)}")
+    return value
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
 
-    @app.command()
+    @app.command(epilog=SELFTEST_EPILOG)
     def selftest(
         jobs: int = typer.Option(max(2, (os.cpu_count() or 2)), "--jobs", "-j", min=1,
                                  help="pytest processes run in parallel"),
-        report_dir: Path = typer.Option(Path("reports"), "--report-dir", help="where detection.md/.json go"),
+        report_dir: Path = typer.Option(Path("reports"), "--report-dir", parser=output_folder, metavar="DIR",
+                                        help="where detection.md/.json go (created if missing)"),
         profile: Optional[list[str]] = typer.Option(None, "--profile", "-p",
                                                     help="only these profiles (repeatable; default: all)"),
-        family: Optional[list[str]] = typer.Option(None, "--family", help="only profiles of these families"),
-        mode: str = typer.Option("strict", "--mode", help="strict or lenient judging"),
-        timeout: float = typer.Option(900.0, "--timeout", help="seconds one pytest run may take"),
+        family: Optional[list[str]] = typer.Option(None, "--family", parser=_family, metavar="FAMILY",
+                                                   help=f"only profiles of these families: {', '.join(FAMILIES)}"),
+        mode: Literal["strict", "lenient"] = typer.Option("strict", "--mode", help="strict or lenient judging"),
+        timeout: float = typer.Option(900.0, "--timeout", min=1, help="seconds one pytest run may take"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-run progress lines"),
         mutation: bool = typer.Option(False, "--mutation",
                                       help="also run the vacuous-check mutants (mutation testing of the checks)"),
@@ -32,22 +50,26 @@ def register(app: typer.Typer) -> None:
         from b24conform.selftest.detection import selftest as run_selftest
         from b24conform.selftest.report import write_reports
 
-        if mode not in ("strict", "lenient"):
-            raise typer.BadParameter("strict or lenient", param_hint="--mode")
         try:
             catalogue = load_catalogue()
         except CatalogueError as exc:
-            typer.echo(f"deviations.yaml: {exc}", err=True)
-            raise typer.Exit(2) from None
+            typer.echo(f"error: deviations.yaml: {one_line(exc)}", err=True)
+            raise typer.Exit(USAGE_ERROR) from None
+        known = [p.id for p in catalogue.profiles]
+        for name in profile or []:
+            if name not in known:
+                near = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+                tail = f"did you mean {', '.join(near)}?" if near else f"{len(known)} profiles are in {catalogue.path}"
+                raise typer.BadParameter(f"unknown profile {name!r}; {tail}", param_hint="--profile")
         names = list(profile or [])
         if family:
             names += [p.id for p in catalogue.profiles if p.family in set(family)]
         try:
             det = run_selftest(jobs=jobs, profiles=names or None, mode=mode, timeout=timeout, catalogue=catalogue,
                                progress=None if quiet else (lambda line: typer.echo(line, err=True)))
-        except KeyError as exc:
-            typer.echo(f"unknown profile {exc}", err=True)
-            raise typer.Exit(2) from None
+        except KeyError as exc:  # checked above; kept for a catalogue that changed meanwhile
+            typer.echo(f"error: --profile: unknown profile {exc}", err=True)
+            raise typer.Exit(USAGE_ERROR) from None
         json_path, md_path = write_reports(det, report_dir)
         mutants_survived = 0
         if mutation:

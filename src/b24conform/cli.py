@@ -114,6 +114,24 @@ def _register() -> None:
     portal_commands.register(app)
     judge_commands.register(app)
     selftest_commands.register(app)
+    _default_epilogs()
+
+
+# Exit codes of the judge's cleanup and diff, for their --help. Kept here while the judge area does not state
+# them itself: a command that has an epilog of its own keeps it.
+JUDGE_EPILOGS = {
+    "cleanup": ("Exit codes: 0 every activity found was deleted; 1 some could not be deleted; "
+                "2 bad input (a missing or malformed --target)."),
+    "diff": ("Exit codes: 0 no clause regressed; 1 a clause that passed now fails; "
+             "2 bad input (a missing or unreadable results.json), one line on stderr."),
+}
+
+
+def _default_epilogs() -> None:
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else None)
+        if name in JUDGE_EPILOGS and not info.epilog:
+            info.epilog = JUDGE_EPILOGS[name]
 
 
 _register()

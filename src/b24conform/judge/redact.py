@@ -16,6 +16,9 @@ MASK = "***"
 
 # /rest/<user id>/<code>/ : the code is the credential. The user id is not secret.
 _WEBHOOK = re.compile(r"(/rest/\d+/)([^/\s\"'?#&<>]+)")
+# The placeholder of the examples in help and error texts (https://HOST/rest/1/CODE/). Bitrix24 issues codes of
+# lower-case letters and digits, so leaving this one upper-case word readable hides no real code.
+PLACEHOLDER_CODE = "CODE"
 # auth=... in a query string or a form body; also access/refresh tokens some clients add.
 _QUERY_AUTH = re.compile(r"(?i)((?:^|[?&\s\"'])(?:auth|access_token|refresh_token)=)([^&\s\"'<>#]+)")
 # "auth": "..." in a JSON body (also Python reprs with single quotes).
@@ -57,7 +60,7 @@ def redact(text: Any) -> str:
     for secret in sorted(known_secrets(), key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _WEBHOOK.sub(lambda m: m.group(1) + MASK, text)
+    text = _WEBHOOK.sub(lambda m: m.group(0) if m.group(2) == PLACEHOLDER_CODE else m.group(1) + MASK, text)
     text = _QUERY_AUTH.sub(lambda m: m.group(1) + MASK, text)
     text = _PHP_AUTH.sub(lambda m: m.group(1) + MASK, text)
     text = _JSON_AUTH.sub(lambda m: m.group(1) + MASK, text)

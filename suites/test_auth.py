@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import clause_error, judge, try_add
+from _support import add_ok, clause_error, judge, try_add
 
 from b24conform.judge.checks.errors import check_error
 
@@ -26,13 +26,11 @@ def test_bad_credentials_on_add(b24_target, b24_contract, b24_mode, b24_evidence
     judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, error_id), f"{clause_id} auth={auth}")
 
 
-def _companion_calls(contract):
-    """Every read/write companion and enum method with params that would otherwise be valid."""
+def _read_companions(contract):
+    """Every read-only companion and enum method, with params that would otherwise be valid."""
     calls = [
         ("crm.activity.get", {"id": 1}),
         ("crm.activity.list", {"filter": {"ID": 1}}),
-        ("crm.activity.update", {"id": 1, "fields": {"DESCRIPTION": "x"}}),
-        ("crm.activity.delete", {"id": 1}),
         ("crm.activity.fields", {}),
         ("batch", {"cmd": {"f": "crm.activity.fields"}}),
     ]
@@ -40,12 +38,29 @@ def _companion_calls(contract):
     return calls
 
 
+def _refused_everywhere(target, contract, mode, evidence, calls):
+    error_id = clause_error(contract, "AUTH-006")
+    problems, reply = [], None
+    for method, params in calls:
+        reply = target.call(method, params, auth="bad_code")
+        evidence.record(reply, note=method)
+        problems += [f"{method}: {p}" for p in check_error(reply, contract, mode, error_id)]
+    return reply, problems
+
+
 @pytest.mark.clause("AUTH-006")
-def test_companions_require_credentials(b24_target, b24_contract, b24_mode, b24_evidence):
-    error_id = clause_error(b24_contract, "AUTH-006")
-    problems = []
-    for method, params in _companion_calls(b24_contract):
-        reply = b24_target.call(method, params, auth="bad_code")
-        b24_evidence.record(reply, note=method)
-        problems += [f"{method}: {p}" for p in check_error(reply, b24_contract, b24_mode, error_id)]
-    judge(b24_evidence, reply, problems, "companions with a wrong webhook code")
+def test_read_companions_require_credentials(b24_target, b24_contract, b24_mode, b24_evidence):
+    reply, problems = _refused_everywhere(b24_target, b24_contract, b24_mode, b24_evidence, _read_companions(b24_contract))
+    judge(b24_evidence, reply, problems, "read companions with a wrong webhook code")
+
+
+@pytest.mark.clause("AUTH-006")
+def test_write_companions_require_credentials(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    """update and delete with a wrong code, aimed at an activity this run created (never a fixed
+    id: a portal that wrongly accepts the code must lose nothing but the judge's own record)."""
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(), envelope=False,
+                         note="an activity of this run to aim at")
+    calls = [("crm.activity.update", {"id": activity_id, "fields": {"DESCRIPTION": "x"}}),
+             ("crm.activity.delete", {"id": activity_id})]
+    reply, problems = _refused_everywhere(b24_target, b24_contract, b24_mode, b24_evidence, calls)
+    judge(b24_evidence, reply, problems, "update and delete with a wrong webhook code")

@@ -99,7 +99,8 @@ def test_cleanup_command_deletes_ledger_leftovers_in_one_batch(portal, tmp_path)
     portal.requests.clear()
     result = cleanup_portal(live(portal, tmp_path, run_id="cleanup"), tmp_path / "ledger", sweep=True)
     assert result.ok and len(result.deleted) == 5 and portal.activities == {}
-    assert methods(portal) == ["batch", "crm.activity.list"]  # ledger ids in one batch, then the sweep
+    # ledger ids in one batch, then the sweep of every entity the judge marks
+    assert methods(portal) == ["batch", "crm.activity.list", "crm.deal.list", "crm.contact.list", "crm.company.list"]
     assert list((tmp_path / "ledger").glob("*.jsonl")) == []
 
 

@@ -31,7 +31,7 @@ def test_a_clause_without_check_fails_the_session(pytester):
 
         @pytest.mark.clause("CALL-008")
         def test_one(b24_target):
-            assert b24_target.call("no.such.method").status == 404
+            assert b24_target.call("crm.activity.nosuchmethod").status == 404
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
@@ -79,7 +79,7 @@ def test_failures_skips_and_evidence_reach_results(pytester):
 
         @pytest.mark.clause("CALL-008", "ERR-003")
         def test_fails(b24_target, b24_evidence):
-            reply = b24_target.call("no.such.method")
+            reply = b24_target.call("crm.activity.nosuchmethod")
             b24_evidence.record(reply, note="the probe")
             assert reply.status == 200, "expected the impossible"
 
@@ -101,7 +101,7 @@ def test_failures_skips_and_evidence_reach_results(pytester):
     notes = [e["note"] for e in check["evidence"]]
     assert "the probe" in notes
     ev = check["evidence"][notes.index("the probe")]
-    assert ev["status"] == 404 and "no.such.method" in ev["request"]["url"] and ev["response_excerpt"]
+    assert ev["status"] == 404 and "crm.activity.nosuchmethod" in ev["request"]["url"] and ev["response_excerpt"]
     assert clauses["ERR-003"]["status"] == "failed"  # one failing check fails the clause
     assert clauses["CALL-009"]["status"] == "skipped" and "not today" in clauses["CALL-009"]["reason"]
 
@@ -179,7 +179,7 @@ def test_works_under_xdist(pytester):
             """
 @pytest.mark.clause("CALL-008")
 def test_probe(b24_target, b24_evidence):
-    b24_evidence.record(b24_target.call("no.such.method"), note="from a worker")
+    b24_evidence.record(b24_target.call("crm.activity.nosuchmethod"), note="from a worker")
 """
         )
     )

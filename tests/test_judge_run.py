@@ -61,7 +61,7 @@ TINY = (
     "import pytest\n\n"
     f"@pytest.mark.clause({', '.join(map(repr, AUTOMATED))})\n"
     "def test_all(b24_target):\n"
-    "    assert b24_target.call('no.such.method').status == 404\n"
+    "    assert b24_target.call('crm.activity.nosuchmethod').status == 404\n"
 )
 
 

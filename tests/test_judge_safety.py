@@ -148,7 +148,7 @@ def test_plugin_skips_writing_checks_on_a_live_target(pytester, portal):
 
         @pytest.mark.clause("CALL-008")
         def test_reads(b24_target):
-            assert b24_target.call("no.such.method").status == 404
+            assert b24_target.call("crm.activity.nosuchmethod").status == 404
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-rs", "-W", "ignore", "--b24-target", portal.webhook_url)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from b24conform.contract.model import Ambiguity, Clause, Enum, ErrorEntry, Variant
+from b24conform.contract.model import EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, MethodEffect, Variant
 from b24conform.contract.paths import ENV_VAR, spec_dir
 from b24conform.yamltext import load_yaml
 
@@ -110,6 +110,22 @@ def parse_enums(data: dict[str, Any]) -> dict[str, Enum]:
     }
 
 
+def parse_methods(data: dict[str, Any]) -> dict[str, MethodEffect]:
+    result: dict[str, MethodEffect] = {}
+    for name, raw in (data.get("methods") or {}).items():
+        key = str(name).lower()
+        entry = MethodEffect(method=key, effect=raw["effect"], entity=raw.get("entity"),
+                             mark=raw.get("mark"), source=raw.get("source", ""))
+        if entry.effect not in EFFECTS:
+            raise ContractError(f"methods.yaml: {name}: effect {entry.effect!r} is not one of {', '.join(EFFECTS)}")
+        if entry.effect in {"change", "delete", "create"} and not entry.entity:
+            raise ContractError(f"methods.yaml: {name}: a {entry.effect} method names its entity")
+        if key in result:
+            raise ContractError(f"methods.yaml: method {name} appears twice")
+        result[key] = entry
+    return result
+
+
 @dataclass
 class Contract:
     """The whole of spec/, parsed."""
@@ -131,6 +147,10 @@ class Contract:
     @cached_property
     def enums(self) -> dict[str, Enum]:
         return parse_enums(_read_yaml(self.root / "enums.yaml"))
+
+    @cached_property
+    def methods(self) -> dict[str, MethodEffect]:
+        return parse_methods(_read_yaml(self.root / "methods.yaml"))
 
     @cached_property
     def openapi(self) -> dict[str, Any]:

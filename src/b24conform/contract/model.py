@@ -86,3 +86,21 @@ class Enum:
     def id_set(self) -> frozenset[int]:
         """ids() as a set, built once: the portal checks every add's TYPE_ID against it."""
         return frozenset(self.ids())
+
+
+EFFECTS = ("read", "create", "change", "delete", "batch")
+
+
+@dataclass(frozen=True)
+class MethodEffect:
+    """What a REST method does to a portal's data (spec/methods.yaml)."""
+
+    method: str                 # lower-case, without .json
+    effect: str                 # one of EFFECTS
+    entity: str | None = None   # what `id` names (change/delete) or what a create adds
+    mark: str | None = None     # the text field a create prefixes with the run marker
+    source: str = ""
+
+    @property
+    def writes(self) -> bool:
+        return self.effect in {"create", "change", "delete"}

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from b24conform.judge.ledger import Ledger, ledger_files, read_events, replay
+from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, ledger_files, read_events, replay
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
 from b24conform.judge.target import Target, TargetError
-
 
 
 def _not_found_messages() -> tuple[str, ...]:
@@ -26,28 +25,52 @@ def _not_found_messages() -> tuple[str, ...]:
 
 @dataclass
 class CleanupResult:
-    deleted: list[int] = field(default_factory=list)
-    failed: dict[int, str] = field(default_factory=dict)
+    deleted: list[int] = field(default_factory=list)       # activities
+    failed: dict[int, str] = field(default_factory=dict)   # activities (0: a sweep that failed)
     ledgers_removed: list[str] = field(default_factory=list)
+    # The CRM items the judge brought (contacts, deals, companies), by entity.
+    deleted_items: dict[str, list[int]] = field(default_factory=dict)
+    failed_items: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not any(self.failed_items.values())
+
+    def record(self, entity: str, record_id: int, gone: bool, detail: str) -> None:
+        if entity == ACTIVITY:
+            (self.deleted.append(record_id) if gone else self.failed.__setitem__(record_id, detail))
+        elif gone:
+            self.deleted_items.setdefault(entity, []).append(record_id)
+        else:
+            self.failed_items.setdefault(entity, {})[record_id] = detail
+
+    def summary(self) -> str:
+        parts = [f"{len(self.deleted)} activities"]
+        parts += [f"{len(ids)} {entity}(s)" for entity, ids in self.deleted_items.items() if ids]
+        return "deleted " + ", ".join(parts)
 
 
-def delete_activity(target: Target, activity_id: int) -> tuple[bool, str]:
-    """(gone, detail). An activity that is already gone counts as deleted."""
+def _is_not_found(text: str) -> bool:
+    return any(h.lower() in text.lower() for h in _not_found_messages())
+
+
+def delete_record(target: Target, entity: str, record_id: int) -> tuple[bool, str]:
+    """(gone, detail). A record that is already gone counts as deleted."""
     try:
-        reply = target.call("crm.activity.delete", {"id": activity_id})
+        reply = target.call(f"crm.{entity}.delete", {"id": record_id})
     except TargetError as exc:
         return False, str(exc)
     data = reply.json if isinstance(reply.json, dict) else {}
     if reply.status == 200 and data.get("result") is True:
         return True, "deleted"
     text = f"{data.get('error', '')} {data.get('error_description', '')}"
-    if any(h.lower() in text.lower() for h in _not_found_messages()):
+    if _is_not_found(text):
         return True, "already gone"
     return False, f"HTTP {reply.status}: {text.strip() or reply.text[:200]}"
+
+
+def delete_activity(target: Target, activity_id: int) -> tuple[bool, str]:
+    return delete_record(target, ACTIVITY, activity_id)
 
 
 BATCH_SIZE = 50  # commands per `batch` call: the documented maximum (ERROR_BATCH_LENGTH_EXCEEDED above it)
@@ -59,29 +82,29 @@ def _as_map(value: Any) -> dict[str, Any]:
 
 
 def _verdict(answer: Any, error: Any) -> tuple[bool, str] | None:
-    """The verdict on one batched delete, as delete_activity would give it; None when the batch
+    """The verdict on one batched delete, as delete_record would give it; None when the batch
     answered nothing usable for that command (it is then deleted one by one)."""
     if answer is True:
         return True, "deleted"
     if isinstance(error, dict):
         text = f"{error.get('error', '')} {error.get('error_description', '')}"
-        if any(h.lower() in text.lower() for h in _not_found_messages()):
+        if _is_not_found(text):
             return True, "already gone"
         return False, f"in batch: {text.strip()}"
     return None
 
 
-def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, str]]:
-    """(gone, detail) for every id, deleting through `batch`, up to BATCH_SIZE crm.activity.delete
-    commands per call. Each id gets the verdict delete_activity would give it: deleted when its
-    command answered `true`, gone when it answered ACTIVITY_NOT_FOUND. An id the batch gives no
-    verdict for (the batch itself refused or failed, or its command has no answer) is deleted with
-    its own crm.activity.delete call."""
+def delete_records(target: Target, entity: str, ids: list[int]) -> dict[int, tuple[bool, str]]:
+    """(gone, detail) for every id, deleting through `batch`, up to BATCH_SIZE crm.<entity>.delete
+    commands per call. Each id gets the verdict delete_record would give it: deleted when its
+    command answered `true`, gone when it answered "not found". An id the batch gives no verdict
+    for (the batch itself refused or failed, or its command has no answer) is deleted with its own
+    call."""
     verdicts: dict[int, tuple[bool, str]] = {}
     unique = list(dict.fromkeys(int(i) for i in ids))
     for start in range(0, len(unique), BATCH_SIZE):
         chunk = unique[start:start + BATCH_SIZE]
-        cmd = {f"d{activity_id}": f"crm.activity.delete?id={activity_id}" for activity_id in chunk}
+        cmd = {f"d{record_id}": f"crm.{entity}.delete?id={record_id}" for record_id in chunk}
         try:
             reply = target.call("batch", {"halt": 0, "cmd": cmd})
         except TargetError:
@@ -89,22 +112,34 @@ def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, s
         data = reply.json if reply is not None and reply.status == 200 and isinstance(reply.json, dict) else {}
         inner = data.get("result") if isinstance(data.get("result"), dict) else {}
         answers, errors = _as_map(inner.get("result")), _as_map(inner.get("result_error"))
-        for activity_id in chunk:
-            key = f"d{activity_id}"
+        for record_id in chunk:
+            key = f"d{record_id}"
             verdict = _verdict(answers.get(key), errors.get(key))
-            verdicts[activity_id] = verdict if verdict is not None else delete_activity(target, activity_id)
+            verdicts[record_id] = verdict if verdict is not None else delete_record(target, entity, record_id)
     return verdicts
 
 
-def marked_ids(target: Target, *, page_limit: int = 200) -> list[int]:
-    """Ids of activities carrying the judge's marks, found with crm.activity.list."""
+def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, str]]:
+    return delete_records(target, ACTIVITY, ids)
+
+
+def _mark_fields() -> dict[str, str]:
+    """entity -> the text field its create marks (spec/methods.yaml)."""
+    from b24conform.contract import load_contract
+
+    return {m.entity: m.mark for m in load_contract().methods.values() if m.effect == "create" and m.entity and m.mark}
+
+
+def marked_ids(target: Target, entity: str = ACTIVITY, *, page_limit: int = 200) -> list[int]:
+    """Ids of records carrying both of the judge's marks, found with crm.<entity>.list."""
+    mark_field = _mark_fields().get(entity, "SUBJECT")
     found: list[int] = []
     start: int | None = 0
     pages = 0
     while start is not None and pages < page_limit:
-        reply = target.call("crm.activity.list", {
+        reply = target.call(f"crm.{entity}.list", {
             "filter": {"ORIGINATOR_ID": ORIGINATOR},
-            "select": ["ID", "SUBJECT", "ORIGINATOR_ID"],
+            "select": ["ID", mark_field, "ORIGINATOR_ID"],
             "order": {"ID": "ASC"},
             "start": start,
         })
@@ -112,7 +147,7 @@ def marked_ids(target: Target, *, page_limit: int = 200) -> list[int]:
         items = data.get("result") if isinstance(data.get("result"), list) else []
         for item in items:
             # Both marks must be there: ORIGINATOR_ID alone might be shared with some other tool.
-            if item.get("ORIGINATOR_ID") == ORIGINATOR and is_marked_subject(item.get("SUBJECT")):
+            if isinstance(item, dict) and item.get("ORIGINATOR_ID") == ORIGINATOR and is_marked_subject(item.get(mark_field)):
                 try:
                     found.append(int(item["ID"]))
                 except (KeyError, TypeError, ValueError):
@@ -123,20 +158,24 @@ def marked_ids(target: Target, *, page_limit: int = 200) -> list[int]:
     return found
 
 
+def _delete_into(result: CleanupResult, target: Target, entity: str, ids: list[int],
+                 ledger: Ledger | None = None) -> None:
+    for record_id, (gone, detail) in delete_records(target, entity, ids).items():
+        if gone and ledger is not None:
+            ledger.deleted(record_id, entity)
+        result.record(entity, record_id, gone, detail)
+
+
 def settle_run(target: Target) -> CleanupResult:
-    """Session end: delete this run's activities. On the mock nothing is deleted (its data dies
-    with it); the ledger is simply closed."""
+    """Session end: delete this run's records, activities first. On the mock nothing is deleted
+    (its data dies with it); the ledger is simply closed."""
     result = CleanupResult()
     ledger = target.ledger
     if target.kind == "mock":
         return result
     owed = ledger.outstanding()
-    for activity_id, (gone, detail) in delete_activities(target, owed.ids).items():
-        if gone:
-            ledger.deleted(activity_id)
-            result.deleted.append(activity_id)
-        else:
-            result.failed[activity_id] = detail
+    for entity, ids in owed.in_delete_order():
+        _delete_into(result, target, entity, ids, ledger)
     if owed.unknown and result.ok:
         result = _sweep(target, ledger, result)
     if ledger.discard_if_settled() and ledger.path is not None:
@@ -144,18 +183,19 @@ def settle_run(target: Target) -> CleanupResult:
     return result
 
 
+def _sweep_entities() -> list[str]:
+    return [e for e in DELETE_ORDER if e in _mark_fields()]
+
+
 def _sweep(target: Target, ledger: Ledger, result: CleanupResult) -> CleanupResult:
-    try:
-        ids = marked_ids(target)
-    except TargetError as exc:
-        result.failed[0] = f"sweep failed: {exc}"
-        return result
-    for activity_id, (gone, detail) in delete_activities(target, ids).items():
-        if gone:
-            ledger.deleted(activity_id)
-            result.deleted.append(activity_id)
-        else:
-            result.failed[activity_id] = detail
+    for entity in _sweep_entities():
+        try:
+            ids = marked_ids(target, entity)
+        except TargetError as exc:
+            result.failed[0] = f"sweep failed: {exc}"
+            return result
+        target.claim(entity, ids)
+        _delete_into(result, target, entity, ids, ledger)
     if result.ok:
         ledger.swept()
     return result
@@ -169,22 +209,24 @@ def cleanup_portal(target: Target, ledger_dir: Path, *, sweep: bool = True) -> C
         events = read_events(path)
         if events and all(e.get("portal") == target.base_url for e in events):
             mine.append((path, events))
-    owed = [activity_id for _, events in mine for activity_id in replay(events).ids]
-    for activity_id, (gone, detail) in delete_activities(target, owed).items():
-        if gone:
-            result.deleted.append(activity_id)
-        else:
-            result.failed[activity_id] = detail
+    owed: dict[str, list[int]] = {}
+    for _, events in mine:
+        for entity, ids in replay(events).records.items():
+            owed.setdefault(entity, []).extend(ids)
+    for entity in sorted(owed, key=lambda e: DELETE_ORDER.index(e) if e in DELETE_ORDER else len(DELETE_ORDER)):
+        # These ledgers are the judge's own record of what it created: they make the ids its own.
+        target.claim(entity, owed[entity])
+        _delete_into(result, target, entity, owed[entity])
     if sweep:
-        try:
-            found = [activity_id for activity_id in marked_ids(target) if activity_id not in result.deleted]
-            for activity_id, (gone, detail) in delete_activities(target, found).items():
-                if gone:
-                    result.deleted.append(activity_id)
-                else:
-                    result.failed[activity_id] = detail
-        except TargetError as exc:
-            result.failed[0] = f"sweep failed: {exc}"
+        for entity in _sweep_entities():
+            done = set(result.deleted if entity == ACTIVITY else result.deleted_items.get(entity, []))
+            try:
+                found = [i for i in marked_ids(target, entity) if i not in done]
+            except TargetError as exc:
+                result.failed[0] = f"sweep failed: {exc}"
+                break
+            target.claim(entity, found)
+            _delete_into(result, target, entity, found)
     if result.ok:
         for path, _ in mine:
             path.unlink(missing_ok=True)

@@ -190,9 +190,12 @@ def register(app: typer.Typer) -> None:
             result = cleanup_portal(tgt, ledger_dir, sweep=sweep)
         finally:
             tgt.close()
-        console.print(f"deleted {len(result.deleted)} activities; removed {len(result.ledgers_removed)} ledger file(s)")
+        console.print(f"{result.summary()}; removed {len(result.ledgers_removed)} ledger file(s)")
         for activity_id, detail in result.failed.items():
-            console.print(redact(f"could not delete {activity_id}: {detail}"), markup=False)
+            console.print(redact(f"could not delete activity {activity_id}: {detail}"), markup=False)
+        for entity, failures in result.failed_items.items():
+            for record_id, detail in failures.items():
+                console.print(redact(f"could not delete {entity} {record_id}: {detail}"), markup=False)
         raise typer.Exit(0 if result.ok else 1)
 
     @app.command()

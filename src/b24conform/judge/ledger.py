@@ -1,4 +1,7 @@
-"""The cleanup ledger: every activity the judge may have created, written down before it exists.
+"""The cleanup ledger: every record the judge may have created, written down before it exists.
+
+Records are activities and the CRM items the judge brings on a live portal (contacts, deals,
+companies); an event names its entity, and an event without one is an activity (older ledgers).
 
 An entry is appended (and fsync'd) BEFORE the add request is sent, and completed with the id
 afterwards, so that a crash at any point leaves enough on disk for `b24conform cleanup` to find
@@ -19,36 +22,62 @@ from typing import Any
 DEFAULT_DIR = Path(".b24conform") / "ledger"
 
 
+ACTIVITY = "activity"
+# Deleting in this order never leaves an activity pointing at a deleted deal, nor a deal at a
+# deleted contact, for the moment between two calls.
+DELETE_ORDER = ("activity", "deal", "contact", "company")
+
+
 @dataclass
 class Outstanding:
-    """What a ledger still owes: ids to delete and requests whose outcome is unknown."""
+    """What a ledger still owes: ids to delete, by entity, and requests whose outcome is unknown."""
 
-    ids: list[int] = field(default_factory=list)
+    records: dict[str, list[int]] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # entry keys sent without a known outcome
 
     @property
+    def ids(self) -> list[int]:
+        """The activities still owed."""
+        return self.records.get(ACTIVITY, [])
+
+    @property
     def empty(self) -> bool:
-        return not self.ids and not self.unknown
+        return not any(self.records.values()) and not self.unknown
+
+    def in_delete_order(self) -> list[tuple[str, list[int]]]:
+        ranked = sorted(self.records, key=lambda e: DELETE_ORDER.index(e) if e in DELETE_ORDER else len(DELETE_ORDER))
+        return [(entity, self.records[entity]) for entity in ranked if self.records[entity]]
 
 
 def replay(events: list[dict[str, Any]]) -> Outstanding:
     """Fold a ledger's events into what is still outstanding. Pure."""
-    pending: dict[str, None] = {}
-    created: dict[int, None] = {}
+    pending: dict[str, str] = {}
+    created: dict[tuple[str, int], None] = {}
     for event in events:
         kind = event.get("event")
+        entity = event.get("entity") or ACTIVITY
         if kind == "sending":
-            pending[event["key"]] = None
+            pending[event["key"]] = entity
         elif kind == "created":
-            pending.pop(event.get("key", ""), None)
-            created[int(event["id"])] = None
+            entity = pending.pop(event.get("key", ""), None) or entity
+            created[(entity, int(event["id"]))] = None
         elif kind == "not_created":
             pending.pop(event["key"], None)
         elif kind == "deleted":
-            created.pop(int(event["id"]), None)
+            created.pop((entity, int(event["id"])), None)
         elif kind == "swept":  # a list-based sweep resolved every unknown entry
             pending.clear()
-    return Outstanding(ids=list(created), unknown=list(pending))
+    records: dict[str, list[int]] = {}
+    for entity, record_id in created:
+        records.setdefault(entity, []).append(record_id)
+    return Outstanding(records=records, unknown=list(pending))
+
+
+def created_ids(events: list[dict[str, Any]], entity: str) -> set[int]:
+    """Every id of `entity` these events show created, deleted since or not. Pure."""
+    keys = {e["key"]: e.get("entity") or ACTIVITY for e in events if e.get("event") == "sending"}
+    return {int(e["id"]) for e in events
+            if e.get("event") == "created" and (keys.get(e.get("key", "")) or e.get("entity") or ACTIVITY) == entity}
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -94,19 +123,22 @@ class Ledger:
             finally:
                 os.close(fd)
 
-    def sending(self, subject: str | None) -> str:
+    def sending(self, subject: str | None, entity: str = ACTIVITY) -> str:
         key = uuid.uuid4().hex
-        self._append({"event": "sending", "key": key, "subject": subject})
+        self._append({"event": "sending", "key": key, "entity": entity, "subject": subject})
         return key
 
-    def created(self, key: str, activity_id: int) -> None:
-        self._append({"event": "created", "key": key, "id": int(activity_id)})
+    def created(self, key: str, record_id: int) -> None:
+        self._append({"event": "created", "key": key, "id": int(record_id)})
 
     def not_created(self, key: str) -> None:
         self._append({"event": "not_created", "key": key})
 
-    def deleted(self, activity_id: int) -> None:
-        self._append({"event": "deleted", "id": int(activity_id)})
+    def deleted(self, record_id: int, entity: str = ACTIVITY) -> None:
+        self._append({"event": "deleted", "entity": entity, "id": int(record_id)})
+
+    def created_ids(self, entity: str) -> set[int]:
+        return created_ids(self.events(), entity)
 
     def swept(self) -> None:
         self._append({"event": "swept"})

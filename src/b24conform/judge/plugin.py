@@ -293,13 +293,13 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
             yield target
         finally:
             result = settle_run(target)
-            if result.deleted:
-                state.cleanup_notes.append(f"deleted {len(result.deleted)} activities created by this run")
-            if result.failed:
+            if result.deleted or result.deleted_items:
+                state.cleanup_notes.append(f"{result.summary()} created by this run")
+            if not result.ok:
                 ledger = target.ledger.path
+                count = len(result.failed) + sum(len(f) for f in result.failed_items.values())
                 state.cleanup_notes.append(
-                    f"could not delete {len(result.failed)} activities; run `b24conform cleanup` "
-                    f"(ledger {ledger})")
+                    f"could not delete {count} record(s); run `b24conform cleanup` (ledger {ledger})")
 
 
 @pytest.fixture(scope="session")

@@ -49,18 +49,19 @@ def refuse_mail(fields: Any, kind: str) -> None:
         )
 
 
-def mark(fields: Any, run_id: str) -> Any:
-    """A copy of `fields` marked as the judge's: SUBJECT prefixed with the run marker (only when it
-    is a non-blank string, so checks of a missing or empty SUBJECT keep their meaning) and
-    ORIGINATOR_ID set, so `cleanup` can find the activity even when its id was never seen."""
+def mark(fields: Any, run_id: str, field: str = "SUBJECT") -> Any:
+    """A copy of `fields` marked as the judge's: `field` (SUBJECT of an activity, NAME or TITLE of a
+    CRM item: spec/methods.yaml `mark`) prefixed with the run marker (only when it is a non-blank
+    string, so checks of a missing or empty SUBJECT keep their meaning) and ORIGINATOR_ID set, so
+    `cleanup` can find the record even when its id was never seen."""
     if not isinstance(fields, dict):
         return fields
     marked = dict(fields)
     prefix = subject_prefix(run_id)
-    subject = marked.get("SUBJECT")
+    text = marked.get(field)
     # A blank SUBJECT stays blank: prefixing "   " would turn a "SUBJECT empty" check into a valid add.
-    if isinstance(subject, str) and subject.strip() and not subject.startswith(f"[{ORIGINATOR} "):
-        marked["SUBJECT"] = prefix + subject
+    if isinstance(text, str) and text.strip() and not text.startswith(f"[{ORIGINATOR} "):
+        marked[field] = prefix + text
     marked["ORIGINATOR_ID"] = ORIGINATOR
     return marked
 

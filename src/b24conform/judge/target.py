@@ -16,6 +16,8 @@ import httpx
 
 from b24conform.judge import redact as _redact
 from b24conform.judge.client import Endpoints, Webhook, encode_request, make_client, method_url
+from b24conform.judge.effects import Touch, normalise_method, request_touches
+from b24conform.judge.gate import refusal
 from b24conform.judge.ledger import Ledger
 from b24conform.judge.ratelimit import LeakyBucket
 from b24conform.judge.safety import (
@@ -36,7 +38,14 @@ __all__ = [
 
 
 class TargetError(RuntimeError):
-    """The request could not be sent or answered (connection, TLS, timeout). Message redacted."""
+    """The request could not be sent or answered (connection, TLS, timeout, a gateway's non-JSON
+    5xx). Message redacted. Never a verdict on the portal's conformance: the check is an error."""
+
+
+def _method_table() -> dict:
+    from b24conform.contract import load_contract
+
+    return load_contract().methods
 
 
 @dataclass
@@ -148,6 +157,11 @@ class Target:
         self._client = client or make_client(ca_bundle)
         self.observers: list[Callable[[Reply], None]] = []
         self._pass_time = pass_time
+        self._methods = _method_table()
+        # Records outside the ledger the gate lets this target change or delete: shown absent by a
+        # read, or shown to be the judge's own (an earlier run's ledger, the marks) by `cleanup`.
+        self._absent: set[tuple[str | None, int]] = set()
+        self._claimed: set[tuple[str | None, int]] = set()
         _redact.register_secret(*endpoints.secrets())
 
     # -- identity ---------------------------------------------------------------------------------
@@ -183,13 +197,38 @@ class Target:
 
     def add(self, fields: dict, **call_kwargs: Any) -> Reply:
         """crm.activity.add, write-guarded, marked, written to the ledger first, never retried."""
-        if not self.allow_writes:
-            raise WritesNotAllowed(
-                "this check creates data on a live portal; rerun with --b24-allow-writes to allow it"
-            )
         params = dict(call_kwargs.pop("params", None) or {})
         params["fields"] = fields
         return self.call("crm.activity.add", params, **call_kwargs)
+
+    # -- the gate ---------------------------------------------------------------------------------
+
+    def may_touch(self, entity: str | None, record_id: int) -> bool:
+        """Whether a change or delete of this record may be sent: this run created it, showed it
+        absent, or `claim`ed it as the judge's own."""
+        key = (entity, record_id)
+        return key in self._absent or key in self._claimed or (
+            entity is not None and record_id in self.ledger.created_ids(entity))
+
+    def claim(self, entity: str, ids: Any) -> None:
+        """Records shown to be the judge's own by other means than this run's ledger (an earlier
+        run's ledger, or both marks found by a sweep): `cleanup` may delete them."""
+        self._claimed.update((entity, int(i)) for i in ids)
+
+    def show_absent(self, entity: str, record_id: int) -> bool:
+        """Read the record; True (and from now on changeable, as a no-op) when the portal says it
+        does not exist. A read never changes anything, so it needs no permission."""
+        reply = self.call(f"crm.{entity}.get", {"id": record_id})
+        data = reply.json if isinstance(reply.json, dict) else {}
+        text = f"{data.get('error', '')} {data.get('error_description', '')}".lower()
+        absent = 400 <= reply.status < 500 and "result" not in data and "not found" in text
+        if absent:
+            self._absent.add((entity, int(record_id)))
+        return absent
+
+    def touches(self, method: str, params: dict | None = None, *, raw_body: bytes | None = None,
+                content_type: str | None = None) -> list[Touch]:
+        return request_touches(self._methods, method, params, raw_body, content_type)
 
     def call(
         self,
@@ -204,26 +243,32 @@ class Target:
         content_type: str | None = None,
     ) -> Reply:
         params = dict(params) if params is not None else None
-        if is_add_method(method) and not self.allow_writes:
-            # Even an add meant to be refused creates a record on a portal that wrongly accepts it,
-            # so a live target without --b24-allow-writes receives no add at all.
-            raise WritesNotAllowed(
-                "this check sends crm.activity.add, which a faulty portal could store; "
-                "rerun with --b24-allow-writes to allow it"
-            )
+        # The gate: whatever the credentials and the encoding, nothing that could create, change or
+        # delete data leaves the process unless the run may do it (gate.py, spec/methods.yaml).
+        touched = self.touches(method + suffix, params, raw_body=raw_body, content_type=content_type)
+        reason = refusal(touched, allow_writes=self.allow_writes, may_touch=self.may_touch)
+        if reason:
+            raise WritesNotAllowed(reason)
         ledger_keys: list[tuple[str, str | None]] = []  # (ledger key, batch command key or None)
-        if is_add_method(method) and params is not None and isinstance(params.get("fields"), dict):
-            refuse_mail(params["fields"], self.kind)
-            params["fields"] = self.mark(params["fields"])
-            ledger_keys.append((self.ledger.sending(params["fields"].get("SUBJECT")), None))
-        elif method.lower().removesuffix(".json") == "batch" and params is not None:
+        creates = [t for t in touched if t.effect == "create"]
+        name = normalise_method(method + suffix)
+        if raw_body is not None:
+            if self.kind != "mock" and is_add_method(name):
+                self._refuse_raw_mail(name, raw_body)
+            # A raw body cannot be marked by us, but it may still create records: ledger them.
+            ledger_keys += [(self.ledger.sending(None, t.entity or "unknown"), None) for t in creates]
+        elif name == "batch" and params is not None:
             params, batch_keys = self._prepare_batch(params)
             ledger_keys.extend(batch_keys)
-        if raw_body is not None and is_add_method(method):
-            if self.kind != "mock":
-                self._refuse_raw_mail(method, raw_body)
-            # A raw add cannot be marked by us, but it may still create an activity: ledger it.
-            ledger_keys.append((self.ledger.sending(None), None))
+        elif creates:
+            touch = creates[0]
+            fields = params.get("fields") if params is not None else None
+            if isinstance(fields, dict):
+                if touch.entity == "activity":
+                    refuse_mail(fields, self.kind)
+                params["fields"] = fields = mark(fields, self.run_id, touch.mark or "SUBJECT")
+            label = fields.get(touch.mark) if isinstance(fields, dict) and touch.mark else None
+            ledger_keys.append((self.ledger.sending(label, touch.entity or "unknown"), None))
 
         url, token = method_url(self.endpoints, method, auth=auth, suffix=suffix, http=http)
         wire = encode_request(url, params, encoding=encoding, token=token, auth=auth,
@@ -278,18 +323,19 @@ class Target:
                     self.ledger.not_created(key)
 
     def _prepare_batch(self, params: dict) -> tuple[dict, list[tuple[str, str | None]]]:
-        """Mark and ledger every crm.activity.add inside a batch's cmd map (string commands)."""
+        """Mark and ledger every create command inside a batch's cmd map (string commands). The gate
+        has already allowed every command."""
         cmd = params.get("cmd")
         items = cmd.items() if isinstance(cmd, dict) else enumerate(cmd) if isinstance(cmd, list) else ()
         keys: list[tuple[str, str | None]] = []
         new_cmd: dict | list = {} if isinstance(cmd, dict) else []
         changed = False
         for cmd_key, command in items:
-            if isinstance(command, str) and is_add_method(command.split("?", 1)[0]):
-                if not self.allow_writes:
-                    raise WritesNotAllowed("batch holds crm.activity.add; rerun with --b24-allow-writes")
-                command = self._mark_command(command)
-                keys.append((self.ledger.sending(None), str(cmd_key)))
+            creates = [t for t in self.touches(command.split("?", 1)[0])
+                       if t.effect == "create"] if isinstance(command, str) else []
+            if creates:
+                command = self._mark_command(command, creates[0])
+                keys.append((self.ledger.sending(None, creates[0].entity or "unknown"), str(cmd_key)))
                 changed = True
             if isinstance(new_cmd, dict):
                 new_cmd[cmd_key] = command
@@ -299,15 +345,17 @@ class Target:
             params = {**params, "cmd": new_cmd}
         return params, keys
 
-    def _mark_command(self, command: str) -> str:
+    def _mark_command(self, command: str, touch: Touch) -> str:
         method, _, query = command.partition("?")
         pairs = parse_qsl(query, keep_blank_values=True)
         fields = {k[len("fields["):-1].upper(): v for k, v in pairs if k.startswith("fields[") and k.count("[") == 1}
-        refuse_mail(fields, self.kind)
+        if touch.entity == "activity":
+            refuse_mail(fields, self.kind)
+        field = touch.mark or "SUBJECT"
         out = []
         for k, v in pairs:
-            if k == "fields[SUBJECT]":
-                v = self.mark({"SUBJECT": v})["SUBJECT"]
+            if k == f"fields[{field}]":
+                v = mark({field: v}, self.run_id, field)[field]
             if k == "fields[ORIGINATOR_ID]":
                 continue
             out.append((k, v))

@@ -68,6 +68,9 @@ class Reply:
     text: str
     json: Any | None         # None when the body is not JSON
     request: RequestRecord
+    # "mock" (the embedded reference portal) or "live": wording b24conform chose itself is demanded
+    # byte for byte from the mock only.
+    target_kind: str = "mock"
 
     def curl(self) -> str:
         """A command that repeats the request, secrets redacted (fill them in to replay)."""
@@ -294,6 +297,7 @@ class Target:
             text=text,
             json=_parse_json(text),
             request=record,
+            target_kind=self.kind,
         )
         self._settle_ledger(ledger_keys, reply)
         for observer in list(self.observers):

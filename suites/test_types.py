@@ -38,7 +38,10 @@ def test_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_
 @pytest.mark.parametrize("type_id", NON_CREATABLE)
 def test_known_but_not_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_id):
     reply = try_add(b24_target, seed_fields(TYPE_ID=type_id))
-    problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "REQ-003"))
+    # The seed gives this message for TYPE_ID 6 without a provider; for 3 and 5 the docs give none
+    # (AMB-TYPE-UNSUPPORTED-MESSAGE: "message not given"), so its wording is b24conform's choice here:
+    # exact on the reference portal only; elsewhere status, code and a non-empty description.
+    problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "REQ-003"), pinned=False)
     amb = b24_contract.ambiguities[b24_contract.clauses["REQ-003"].ambiguity]
     if problems and amb.accepts("b", b24_mode) and reply.status == 400:
         # Lenient reading b: any method error of the catalogue.

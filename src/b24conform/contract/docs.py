@@ -124,6 +124,8 @@ def errors_section(contract: Contract) -> Section:
     for err in contract.errors.values():
         message: list[str | Code] = [Code(err.message)]
         message += [f"also documented: {v.text!r} ({v.source})" for v in err.variants]
+        if not err.message_pinned:
+            message.append("not given by the docs: exact on the reference portal only")
         section.rows.append([err.id, err.kind, str(err.http_status), Code(err.code or '""'), message,
                              err.trigger or err.meaning])
         section.row_ids.append(f"error-{err.id}")

@@ -35,7 +35,20 @@ def _read_yaml(path: Path) -> Any:
 
 def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
     entries: dict[str, ErrorEntry] = {}
+    seen: set[Any] = set()
+    for raw in data["errors"]:  # ids first: a duplicate is reported as such, whatever else the entries lack
+        if raw.get("id") in seen:
+            raise ContractError(f"errors.yaml: error id {raw['id']} appears twice")
+        seen.add(raw.get("id"))
     for raw in data["errors"]:
+        # No default: whether a message is the docs' own text or b24conform's choice decides whether a
+        # live portal is held to it, so each entry must say so (see the header of errors.yaml).
+        pinned = raw.get("message_pinned")
+        if not isinstance(pinned, bool):
+            raise ContractError(
+                f"errors.yaml: {raw.get('id', '?')}: `message_pinned` must be true or false, got {pinned!r} "
+                "(true when the docs give the message, false when b24conform chose it or only observed it)"
+            )
         entry = ErrorEntry(
             id=raw["id"],
             kind=raw["kind"],
@@ -48,9 +61,8 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
             reachable=raw.get("reachable", ""),
             source=raw.get("source", ""),
             methods=tuple(raw.get("methods") or ()),
+            message_pinned=pinned,
         )
-        if entry.id in entries:
-            raise ContractError(f"errors.yaml: error id {entry.id} appears twice")
         entries[entry.id] = entry
     return entries
 

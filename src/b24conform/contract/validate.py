@@ -118,6 +118,9 @@ def error_problems(spec: SpecFiles) -> list[str]:
             problems.append(f"errors.yaml: {eid}: reachable {err.get('reachable')!r} not in {sorted(ERROR_REACHABLE)}")
         if not isinstance(err.get("http_status"), int):
             problems.append(f"errors.yaml: {eid}: http_status must be an integer")
+        if not isinstance(err.get("message_pinned"), bool):
+            # Decides whether live portals are held to the wording (judge/checks/errors.py): no default.
+            problems.append(f"errors.yaml: {eid}: message_pinned must be true or false, got {err.get('message_pinned')!r}")
         if not re.fullmatch(r"[A-Za-z0-9_]*", str(err.get("code", ""))):
             problems.append(f"errors.yaml: {eid}: code {err.get('code')!r} has characters outside [A-Za-z0-9_]")
     return problems

@@ -6,7 +6,7 @@ from typing import Any
 
 from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, short, status_of
 from b24conform.judge.checks.envelope import check_status_and_content_type
-from b24conform.judge.checks.errors import check_code, check_error, check_message
+from b24conform.judge.checks.errors import check_code, check_error, check_message, target_kind_of
 from b24conform.judge.checks.time_block import check_time_block
 
 PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
@@ -76,7 +76,9 @@ def check_batch_outcome(
             problems.append(f"batch: command {key!r} has no result_error entry (result: {short(results.get(key))})")
             continue
         problems += [f"batch[{key}]: {p}" for p in check_code(errors[key], contract, mode, error_id)]
-        problems += [f"batch[{key}]: {p}" for p in check_message(errors[key], contract, mode, error_id)]
+        # An item of result_error is a bare dict: its wording is judged by the target the batch came from.
+        problems += [f"batch[{key}]: {p}" for p in check_message(errors[key], contract, mode, error_id,
+                                                                 target_kind=target_kind_of(reply))]
         if key in results and results[key] not in (None, False):
             problems.append(f"batch: failed command {key!r} also has result {short(results[key])}")
     for key in not_run:

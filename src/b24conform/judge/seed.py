@@ -47,8 +47,14 @@ class SeedFields:
 
     OMIT = OMIT
 
-    def __init__(self, fixtures: TargetFixtures) -> None:
+    def __init__(self, fixtures: TargetFixtures, missing: dict[str, str] | None = None) -> None:
         self.fixtures = fixtures
+        self.missing = dict(missing or {})
 
     def __call__(self, **overrides: Any) -> dict[str, Any]:
+        if self.missing:
+            from b24conform.judge.safety import WritesNotAllowed
+
+            # Binding to a record that is not there would fail for the judge's sake, not the portal's.
+            raise WritesNotAllowed("no record to bind to: " + "; ".join(dict.fromkeys(self.missing.values())))
         return seed_fields(self.fixtures, **overrides)

@@ -79,6 +79,7 @@ class Settings:
     ledger_dir: Path = Path(".b24conform") / "ledger"
     run_id: str = ""
     fixtures: TargetFixtures = field(default_factory=TargetFixtures)
+    fixtures_given: frozenset[str] = frozenset()  # the TargetFixtures fields an option set
 
     @property
     def kind(self) -> str:
@@ -137,7 +138,7 @@ def resolve(getoption: Callable[[str], Any], environ: Mapping[str, str] | None =
                 fixture_values[name] = value
 
     if values.get("oauth_token") and not values.get("target"):
-        raise SettingsError("--b24-oauth-token needs --b24-target https://HOST/rest/")
+        raise SettingsError("an OAuth token needs a target: --target https://HOST/rest/ (pytest: --b24-target)")
     return Settings(
         **{k: v for k, v in values.items() if k not in {"report_dir", "ledger_dir", "run_id"}},
         mode=mode,
@@ -147,6 +148,7 @@ def resolve(getoption: Callable[[str], Any], environ: Mapping[str, str] | None =
         ledger_dir=Path(values["ledger_dir"]) if "ledger_dir" in values else Path(".b24conform") / "ledger",
         run_id=values.get("run_id") or new_run_id(),
         fixtures=TargetFixtures(**fixture_values),
+        fixtures_given=frozenset(fixture_values),
     )
 
 

@@ -19,6 +19,7 @@ class FakePortal:
         self.activities: dict[int, dict[str, Any]] = {}
         self.next_id = 1
         self.fail_adds = False   # answer adds with a 500 (the id never reaches the judge)
+        self.items: dict[str, dict[int, dict[str, Any]]] = {"contact": {}, "deal": {}}
         self.batch_enabled = True  # answer `batch` (only crm.activity.delete commands); else 404
         self.deny_deletes: set[int] = set()  # ids whose delete answers ACCESS_DENIED
         self._lock = threading.Lock()
@@ -94,6 +95,19 @@ class FakePortal:
                 return 200, {"result": new_id, "time": {}}
             if method == "crm.activity.delete":
                 return self._delete(int(params.get("id") or params.get("ID") or 0))
+            if method == "crm.activity.fields":  # the preflight probe of a live run
+                return 200, {"result": {"ID": {"type": "integer", "isReadOnly": True}}, "time": {}}
+            if method in {"profile", "user.current"}:
+                return 200, {"result": {"ID": "1", "ADMIN": True}, "time": {}}
+            entity = method.split(".")[1] if method.count(".") == 2 and method.startswith("crm.") else ""
+            if entity in self.items and method.endswith(".add"):  # the records a live run brings
+                new_id = 9000 + sum(len(v) for v in self.items.values()) + 1  # apart from activity ids
+                self.items[entity][new_id] = {"ID": str(new_id), **(params.get("fields") or {})}
+                return 200, {"result": new_id, "time": {}}
+            if entity in self.items and method.endswith(".delete"):
+                if self.items[entity].pop(int(params.get("id") or params.get("ID") or 0), None) is None:
+                    return 400, {"error": "", "error_description": "Not found"}
+                return 200, {"result": True}
             if method == "batch" and self.batch_enabled:
                 cmd = params.get("cmd") or {}
                 if len(cmd) > 50:
@@ -102,10 +116,15 @@ class FakePortal:
                 errors: dict[str, Any] = {}
                 for key, command in cmd.items():
                     name, _, query = str(command).partition("?")
-                    if name.lower() != "crm.activity.delete":
+                    record_id = int(dict(parse_qsl(query)).get("id") or 0)
+                    if name.lower() == "crm.activity.delete":
+                        status, payload = self._delete(record_id)
+                    elif name.lower() in {f"crm.{e}.delete" for e in self.items}:
+                        gone = self.items[name.lower().split(".")[1]].pop(record_id, None) is not None
+                        status, payload = (200, {"result": True}) if gone else (400, {"error": "", "error_description": "Not found"})
+                    else:
                         errors[key] = {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
                         continue
-                    status, payload = self._delete(int(dict(parse_qsl(query)).get("id") or 0))
                     (results if status == 200 else errors)[key] = payload["result"] if status == 200 else payload
                 return 200, {"result": {"result": results or [], "result_error": errors or [], "result_total": [],
                                         "result_next": [], "result_time": []}}

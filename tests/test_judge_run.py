@@ -36,14 +36,26 @@ def test_pytest_args_load_a_fixed_plugin_set(tmp_path):
             "xdist.plugin"} <= loaded  # xdist is a dependency: -n needs it
 
 
-def test_exit_code_needs_every_applicable_clause_passed():
+def test_exit_codes_tell_a_verdict_from_an_error():
     ok = {"run": {"partial_selection": False}, "clauses": [{"status": "passed"}, {"status": "skipped"},
                                                            {"status": "not_checkable"}]}
     assert run_exit_code(0, ok) == 0
-    assert run_exit_code(1, ok) == 1
-    assert run_exit_code(0, {**ok, "clauses": [{"status": "failed"}]}) == 1
-    assert run_exit_code(0, {**ok, "clauses": [{"status": "not_covered"}]}) == 1
-    assert run_exit_code(0, None) == 1
+    assert run_exit_code(1, ok) == 0  # a failing test that names no clause is not a clause verdict
+    assert run_exit_code(2, ok) == 5  # interrupted (collection errors): the run is not complete
+    assert run_exit_code(0, {**ok, "clauses": [{"status": "failed"}, {"status": "error"}]}) == 1
+    assert run_exit_code(0, {**ok, "clauses": [{"status": "passed"}, {"status": "error"}]}) == 3
+    assert run_exit_code(0, {**ok, "clauses": [{"status": "passed"}, {"status": "not_covered"}]}) == 5
+    assert run_exit_code(0, {**ok, "clauses": [{"status": "skipped"}, {"status": "not_checkable"}]}) == 5
+    assert run_exit_code(0, None) == 5
+    assert run_exit_code(3, None) == 3  # the plugin's preflight stopped the session
+
+
+def test_min_coverage_gates_on_the_share_of_checked_clauses():
+    half = {"run": {"partial_selection": False}, "clauses": [{"status": "passed"}, {"status": "skipped"},
+                                                             {"status": "not_checkable"}]}
+    assert run_exit_code(0, half, min_coverage=50) == 0
+    assert run_exit_code(0, half, min_coverage=51) == 4
+    assert run_exit_code(0, {**half, "clauses": [{"status": "failed"}, {"status": "skipped"}]}, min_coverage=90) == 1
 
 
 def run_cli(tmp_path: Path, suite: str, *extra: str) -> subprocess.CompletedProcess:
@@ -83,4 +95,5 @@ def test_run_fails_when_a_clause_fails(tmp_path):
 def test_run_shows_collection_errors_and_fails(tmp_path):
     proc = run_cli(tmp_path, TINY + "\nthis is [not] python\n")
     assert proc.returncode != 0
-    assert "collection error" in proc.stdout and "SyntaxError" in proc.stdout
+    assert proc.returncode == 5
+    assert "collection error" in proc.stderr and "SyntaxError" in proc.stderr

@@ -48,7 +48,7 @@ def test_bad_values_are_refused(env):
 
 
 def test_token_without_target_is_refused():
-    with pytest.raises(SettingsError, match="needs --b24-target"):
+    with pytest.raises(SettingsError, match="--target https://HOST/rest/ \\(pytest: --b24-target\\)"):
         resolve(opts(oauth_token="t"), {})
 
 

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("passed", "failed", "skipped", "not_checkable", "not_covered")
+# "error": a check could not get an answer it can judge (unreachable target, TLS failure, timeout,
+# a gateway's non-JSON 5xx). Never a verdict on conformance, never "failed".
+STATUSES = ("passed", "failed", "error", "skipped", "not_checkable", "not_covered")
 
 
 def skip_reason(clauses: Iterable[Any], capabilities: frozenset[str], *, kind: str, allow_writes: bool) -> str | None:
@@ -17,15 +19,15 @@ def skip_reason(clauses: Iterable[Any], capabilities: frozenset[str], *, kind: s
     if kind != "mock" and not allow_writes:
         writers = [c.id for c in clauses if c.writes]
         if writers:
-            return f"{', '.join(writers)} create(s) activities: not allowed on a live portal without --b24-allow-writes"
+            return f"{', '.join(writers)} create(s) activities: not allowed on a live portal without --allow-writes (pytest: --b24-allow-writes)"
     return None
 
 
 _WHERE_HINT = {
-    "oauth": "pass --b24-oauth-token",
+    "oauth": "pass --oauth-token (pytest: --b24-oauth-token)",
     "mock": "only the reference portal offers this set-up",
-    "https": "pass --b24-http-url",
-    "limits": "pass --b24-trip-limits on a portal that may be rate-limited",
+    "https": "set B24_HTTP_URL (pytest: --b24-http-url) to the plain-HTTP base",
+    "limits": "set B24_TRIP_LIMITS=1 (pytest: --b24-trip-limits) on a portal that may be rate-limited",
 }
 
 
@@ -49,6 +51,9 @@ def fold_phase(current: CheckOutcome, when: str, outcome: str, message: str, dur
     if outcome == "failed":
         if current.outcome != "failed":
             current.outcome, current.message = "failed", message
+    elif outcome == "error":
+        if current.outcome not in {"failed", "error"}:
+            current.outcome, current.message = "error", message
     elif outcome == "skipped" and current.outcome == "passed":
         current.outcome, current.message = "skipped", message
 
@@ -61,6 +66,8 @@ def clause_status(check: str, outcomes: list[CheckOutcome]) -> str:
     kinds = {o.outcome for o in outcomes}
     if "failed" in kinds:
         return "failed"
+    if "error" in kinds:  # part of the clause could not be judged: not a pass
+        return "error"
     if "passed" in kinds:
         return "passed"
     return "skipped"

@@ -30,10 +30,30 @@ def run_plugins() -> list[str]:
     return [*RUN_PLUGINS, *available]
 
 
+# Exit codes of `run`, documented in its --help and in the README.
+EXIT_PASSED = 0        # every clause that could be judged passed
+EXIT_NONCONFORMANT = 1  # at least one clause failed: the portal breaks the contract
+EXIT_USAGE = 2         # a bad option (click's own code)
+EXIT_TARGET = 3        # the target could not be reached, refused the credentials, or a check got no judgeable answer
+EXIT_COVERAGE = 4      # fewer clauses checked than --min-coverage asks
+EXIT_NOTHING = 5       # the suites could not be collected, or nothing was checked
+EXIT_CODES_HELP = (
+    "Exit codes: 0 every judged clause passed; 1 a clause failed (non-conformance); 2 bad option; "
+    "3 target unreachable, credentials refused, or a check got no judgeable answer (never a verdict); "
+    "4 fewer clauses checked than --min-coverage; 5 the suites could not be collected or nothing was checked."
+)
+FIXTURE_FLAGS = {  # run's option -> the plugin's
+    "owner_type_id": "--b24-fixture-owner-type", "owner_id": "--b24-fixture-owner",
+    "contact_type_id": "--b24-fixture-contact-type", "contact_id": "--b24-fixture-contact",
+    "responsible_id": "--b24-fixture-responsible", "missing_id": "--b24-fixture-missing-id",
+}
+
+
 def pytest_args(
     suites: Path, *, target: str | None, oauth_token: str | None, ca_bundle: str | None, allow_writes: bool,
     mode: str | None, report_dir: Path, keyword: str | None, hypothesis_profile: str, workers: int | None,
-    verbose: bool, extra: list[str] | None = None,
+    verbose: bool, extra: list[str] | None = None, fixtures: dict[str, int] | None = None,
+    preflight_done: bool = False,
 ) -> list[str]:
     """The pytest command line of a `run`. Pure, so it is tested without running pytest."""
     plugins = [arg for name in run_plugins() for arg in ("-p", name)]
@@ -51,6 +71,10 @@ def pytest_args(
         args += ["--b24-ca-bundle", ca_bundle]
     if allow_writes:
         args.append("--b24-allow-writes")
+    for name, value in (fixtures or {}).items():
+        args += [FIXTURE_FLAGS[name], str(value)]
+    if preflight_done:
+        args.append("--b24-no-preflight")
     if mode:
         args.append(f"--b24-{mode}")
     if keyword:
@@ -65,54 +89,148 @@ def pytest_args(
     return [*args, *(extra or [])]
 
 
+SUMMARY_COLUMNS = ("passed", "failed", "error", "skipped", "not_checkable", "not_covered")
+
+
+def coverage_line(results: dict) -> str:
+    from b24conform.reporting.results import coverage
+
+    checked, checkable = coverage(results)
+    share = 100.0 * checked / checkable if checkable else 0.0
+    return f"{checked} of {checkable} clauses checked ({share:.0f} %)"
+
+
 def summary_table(results: dict) -> Table:
     counts = results["run"]["counts"]["clauses"]
     table = Table(title=f"b24conform: {results['run']['target']} ({results['run']['kind']}, {results['run']['mode']})")
-    for name in ("passed", "failed", "skipped", "not_checkable", "not_covered"):
+    for name in SUMMARY_COLUMNS:
         table.add_column(name.replace("_", " "), justify="right")
-    table.add_row(*(str(counts.get(k, 0)) for k in ("passed", "failed", "skipped", "not_checkable", "not_covered")))
+    table.add_row(*(str(counts.get(k, 0)) for k in SUMMARY_COLUMNS))
     return table
 
 
 def failing_lines(results: dict, limit: int = 40) -> list[str]:
-    lines = []
-    shown = {"failed"} if results["run"].get("partial_selection") else {"failed", "not_covered"}
-    for clause in results["clauses"]:
-        if clause["status"] in shown:
-            lines.append(f"{clause['id']} {clause['status']}: {clause.get('reason') or ''}".strip())
-    lines.sort(key=lambda line: " not_covered:" in line)  # failures first, stable otherwise
+    """Failed clauses first, then errors, then clauses no check named."""
+    order = ["failed", "error"] + ([] if results["run"].get("partial_selection") else ["not_covered"])
+    lines = [f"{c['id']} {c['status']}: {c.get('reason') or ''}".strip()
+             for status in order for c in results["clauses"] if c["status"] == status]
     return lines[:limit]
 
 
-def run_exit_code(pytest_code: int, results: dict | None) -> int:
-    """0 only when pytest succeeded and every applicable clause passed."""
-    if results is None:
-        return int(pytest_code) or 1
-    from b24conform.reporting.results import applicable_passed
+def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
+    """Skipped clauses grouped by why: what a read-only or partial live run could not check."""
+    by_reason: dict[str, list[str]] = {}
+    for clause in results["clauses"]:
+        if clause["status"] == "skipped":
+            by_reason.setdefault(clause.get("reason") or "skipped", []).append(clause["id"])
+    groups = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+    return [f"not checked ({len(ids)}): {reason} [{', '.join(ids)}]" for reason, ids in groups[:limit]]
 
-    if int(pytest_code) not in (0,):
-        return int(pytest_code)
-    return 0 if applicable_passed(results) else 1
+
+def run_exit_code(pytest_code: int, results: dict | None, min_coverage: float = 0.0) -> int:
+    """The documented exit code (EXIT_*) of a run. Pure."""
+    from b24conform.reporting.results import coverage
+
+    if results is None:
+        return EXIT_TARGET if int(pytest_code) == EXIT_TARGET else EXIT_NOTHING
+    statuses = {c["status"] for c in results["clauses"]}
+    if "failed" in statuses:
+        return EXIT_NONCONFORMANT
+    if "error" in statuses:
+        return EXIT_TARGET
+    checked, checkable = coverage(results)
+    if checked == 0:
+        return EXIT_NOTHING
+    if "not_covered" in statuses and not results["run"].get("partial_selection"):
+        return EXIT_NOTHING
+    if int(pytest_code) not in (0, 1):  # interrupted, internal error, usage error inside pytest
+        return EXIT_NOTHING
+    if checkable and 100.0 * checked / checkable < min_coverage:
+        return EXIT_COVERAGE
+    return EXIT_PASSED
+
+
+def for_cli(text: str) -> str:
+    """A message shared with the pytest plugin, as `b24conform` prints it: its own options only."""
+    import re
+
+    return re.sub(r" ?\(pytest: [^)]*\)", "", text)
+
+
+def _check_target_url(target: str, oauth_token: str | None) -> None:
+    """A --target that cannot be used is bad input (exit 2), found before anything is sent."""
+    import warnings
+
+    from b24conform.judge.client import TargetURLError
+    from b24conform.judge.factory import live_endpoints
+    from b24conform.judge.redact import redact
+    from b24conform.judge.settings import Settings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            live_endpoints(Settings(target=target, oauth_token=oauth_token))
+    except TargetURLError as exc:
+        hint = "--oauth-token" if "OAuth token" in str(exc) else "--target"
+        raise typer.BadParameter(for_cli(redact(str(exc))), param_hint=hint) from None
+
+
+def _live_preflight(target: str, oauth_token: str | None, ca_bundle: Path | None) -> str | None:
+    """The read-only probe of judge/preflight.py, before any check; a bad --target is one line too."""
+    import warnings
+
+    from b24conform.judge.client import TargetURLError
+    from b24conform.judge.factory import live_endpoints
+    from b24conform.judge.preflight import preflight
+    from b24conform.judge.settings import Settings
+    from b24conform.judge.target import Target
+
+    settings = Settings(target=target, oauth_token=oauth_token, ca_bundle=str(ca_bundle) if ca_bundle else None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            endpoints = live_endpoints(settings)
+    except TargetURLError as exc:
+        return f"--target: {exc}"
+    probe = Target(endpoints, kind="live", run_id="preflight", ca_bundle=settings.ca_bundle)
+    try:
+        return preflight(probe)
+    finally:
+        probe.close()
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
 
-    @app.command()
+    @app.command(epilog=EXIT_CODES_HELP)
     def run(
         target: Optional[str] = typer.Option(None, "--target", envvar="B24_TARGET", show_envvar=True,
                                              help="webhook base https://HOST/rest/1/CODE/ or https://HOST/rest/ "
                                                   "(default: embedded mock portal)"),
         oauth_token: Optional[str] = typer.Option(None, "--oauth-token", envvar="B24_OAUTH_TOKEN", show_envvar=True),
-        ca_bundle: Optional[str] = typer.Option(None, "--ca-bundle", envvar="B24_CA_BUNDLE", show_envvar=True),
-        allow_writes: bool = typer.Option(False, "--allow-writes", help="allow creating (marked, cleaned-up) activities on a live portal"),
+        ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", envvar="B24_CA_BUNDLE", show_envvar=True,
+                                                 exists=True, dir_okay=False, readable=True,
+                                                 help="CA bundle (PEM) to verify the target's TLS"),
+        allow_writes: bool = typer.Option(False, "--allow-writes", envvar="B24_ALLOW_WRITES",
+                                          help="allow creating (marked, cleaned-up) activities, contacts and deals on a live portal"),
         strict: Optional[bool] = typer.Option(None, "--strict/--lenient", help="verdict for documented ambiguities (default strict)"),
-        report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR"),
+        report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR", file_okay=False),
         keyword: Optional[str] = typer.Option(None, "-k", help="only checks matching this pytest -k expression"),
         hypothesis_profile: Optional[str] = typer.Option(
             None, "--hypothesis-profile",
             help=f"one of {', '.join(PROFILES)} (default: live against a --target, ci on the embedded mock)"),
-        workers: Optional[int] = typer.Option(None, "-n", help="parallel workers (pytest-xdist)"),
+        workers: Optional[int] = typer.Option(None, "-n", min=1, max=64, help="parallel workers (pytest-xdist)"),
+        min_coverage: float = typer.Option(0.0, "--min-coverage", min=0.0, max=100.0, envvar="B24_MIN_COVERAGE",
+                                           help="fail (exit 4) when fewer than this percentage of the checkable clauses were checked"),
+        owner_type: Optional[int] = typer.Option(None, "--owner-type", min=1, help="live: owner type id of --owner (default 2, deal)"),
+        owner: Optional[int] = typer.Option(None, "--owner", min=1,
+                                            help="live: an existing CRM item to bind activities to (default: a deal the judge creates)"),
+        contact_type: Optional[int] = typer.Option(None, "--contact-type", min=1, help="live: entity type id of --contact (default 3)"),
+        contact: Optional[int] = typer.Option(None, "--contact", min=1,
+                                              help="live: an existing contact for COMMUNICATIONS (default: one the judge creates)"),
+        responsible: Optional[int] = typer.Option(None, "--responsible", min=1,
+                                                  help="live: the responsible user (default: the webhook's or token's own user)"),
+        missing_id: Optional[int] = typer.Option(None, "--missing-id", min=1, help="live: an id that exists nowhere (default 987654321)"),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
         """Run the conformance suites against a portal (default: the embedded mock) and write the reports."""
@@ -123,35 +241,63 @@ def register(app: typer.Typer) -> None:
         from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
 
         console = Console()
+        err = Console(stderr=True)
         hypothesis_profile = hypothesis_profile or default_profile(target)
         if hypothesis_profile not in PROFILES:
             raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--hypothesis-profile")
+        if report_dir.exists() and not report_dir.is_dir():
+            raise typer.BadParameter(f"{report_dir} exists and is not a folder", param_hint="--report-dir")
         try:
             suites = suites_dir()
         except SuitesNotFound as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2) from None
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_NOTHING) from None
+        if oauth_token and not target:
+            raise typer.BadParameter("an OAuth token needs --target https://HOST/rest/", param_hint="--oauth-token")
         register_secret(oauth_token)
+        fixtures = {name: value for name, value in {
+            "owner_type_id": owner_type, "owner_id": owner, "contact_type_id": contact_type,
+            "contact_id": contact, "responsible_id": responsible, "missing_id": missing_id}.items() if value is not None}
+        if target:
+            _check_target_url(target, oauth_token)
+        problem = _live_preflight(target, oauth_token, ca_bundle) if target else None
+        if problem:
+            err.print(for_cli(redact(f"error: {problem}")), markup=False, highlight=False)
+            raise typer.Exit(EXIT_TARGET)
         mode = None if strict is None else ("strict" if strict else "lenient")
         report_dir = report_dir.resolve()
         results_path = report_dir / "results.json"
         results_path.unlink(missing_ok=True)  # never summarise a previous run's file
-        args = pytest_args(suites, target=target, oauth_token=oauth_token, ca_bundle=ca_bundle,
+        args = pytest_args(suites, target=target, oauth_token=oauth_token,
+                           ca_bundle=str(ca_bundle) if ca_bundle else None,
                            allow_writes=allow_writes, mode=mode, report_dir=report_dir, keyword=keyword,
-                           hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose)
+                           hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose,
+                           fixtures=fixtures, preflight_done=bool(target))
         progress = None if verbose else ProgressPlugin(console)
         code = pytest.main(args, plugins=[progress] if progress else [])
         for error in progress.collect_errors if progress else ():
-            console.print("[red]collection error[/] " + escape(error), highlight=False)
+            err.print("collection error " + redact(error), markup=False, highlight=False)
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
+        exit_code = run_exit_code(int(code), results, min_coverage)
         if results is None:
-            console.print(f"[red]no results were written (pytest exit code {int(code)})[/]")
-        else:
-            console.print(summary_table(results))
-            for line in failing_lines(results):
-                console.print(redact(line), markup=False, highlight=False)
-            console.print(f"reports: {report_dir}")
-        raise typer.Exit(run_exit_code(int(code), results))
+            err.print(f"error: the suites ran no check and wrote no results (pytest exit code {int(code)})",
+                      markup=False, highlight=False)
+            raise typer.Exit(exit_code)
+        console.print(coverage_line(results), markup=False, highlight=False)
+        console.print(summary_table(results))
+        for line in [*failing_lines(results), *unchecked_lines(results)]:
+            console.print(for_cli(redact(line)), markup=False, highlight=False)
+        console.print(f"reports: {report_dir}")
+        verdict = {
+            EXIT_NONCONFORMANT: "non-conformant: at least one clause failed",
+            EXIT_TARGET: "error: the target gave no judgeable answer to some checks (see the clauses marked error); "
+                         "this is not a verdict on conformance",
+            EXIT_COVERAGE: f"coverage below --min-coverage {min_coverage:g} %",
+            EXIT_NOTHING: "error: the run checked nothing, or the suites could not be collected",
+        }.get(exit_code)
+        if verdict:
+            err.print(verdict, markup=False, highlight=False)
+        raise typer.Exit(exit_code)
 
     @app.command()
     def cleanup(
@@ -175,14 +321,11 @@ def register(app: typer.Typer) -> None:
 
         console = Console()
         register_secret(oauth_token)
+        _check_target_url(target, oauth_token)
         settings = Settings(target=target, oauth_token=oauth_token, ca_bundle=ca_bundle)
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", InsecureTargetWarning)
-                endpoints = live_endpoints(settings)
-        except TargetURLError as exc:
-            console.print(f"[red]error:[/] {redact(exc)}")
-            raise typer.Exit(2) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InsecureTargetWarning)
+            endpoints = live_endpoints(settings)
         for warning in caught:
             console.print(f"[yellow]warning:[/] {redact(warning.message)}")
         tgt = Target(endpoints, kind="live", run_id="cleanup", allow_writes=True, ca_bundle=ca_bundle)

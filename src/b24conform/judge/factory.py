@@ -52,7 +52,7 @@ def live_endpoints(settings: Settings) -> Endpoints:
     if webhook is None and not settings.oauth_token:
         from b24conform.judge.client import TargetURLError
 
-        raise TargetURLError("an OAuth target https://HOST/rest/ needs --b24-oauth-token")
+        raise TargetURLError("an OAuth target https://HOST/rest/ needs an OAuth token: --oauth-token (pytest: --b24-oauth-token)")
     if base.startswith("http://"):
         warnings.warn(f"plain-HTTP target {base}: accepted because the host is loopback",
                       InsecureTargetWarning, stacklevel=2)

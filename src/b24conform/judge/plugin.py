@@ -23,6 +23,7 @@ from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabili
 
 hypothesis_profiles.register()
 
+EXIT_TARGET = 3  # the exit code of a run whose target could not be reached or refused the credentials
 JUDGE_FIXTURES = {"b24_target", "b24_limits_target", "b24_evidence", "seed_fields", "b24_contract", "b24_mode"}
 STATE_KEY: pytest.StashKey["JudgeState"] = pytest.StashKey()
 
@@ -89,6 +90,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="judge documented ambiguities by their strict verdict (default) [env B24_MODE]")
     group.addoption("--b24-lenient", action="store_const", const="lenient", dest="b24_mode",
                     help="accept every reading an ambiguity's lenient verdict allows")
+    group.addoption("--b24-no-preflight", action="store_true", default=False, dest="b24_no_preflight",
+                    help="skip the read-only probe a live run starts with (`b24conform run` made it already)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -208,9 +211,19 @@ def _judged(item: pytest.Item) -> bool:
     return bool(clause_ids(item)) or bool(JUDGE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+def _target_error() -> type:
+    from b24conform.judge.target import TargetError  # not at import: foreign sessions never need it
+
+    return TargetError
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
     report: pytest.TestReport = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(_target_error()):
+        # The target did not answer in a way that can be judged: the check is an error, not a
+        # verdict (a plain attribute survives pytest-xdist's report serialisation).
+        report.b24_target_error = True  # type: ignore[attr-defined]
     if call.excinfo is not None and call.excinfo.errisinstance(WritesNotAllowed):
         # The Target refused to send something that could create data on a live portal: that is
         # the live-safety rule working, reported as a skip with its reason, not as a failure.
@@ -289,7 +302,15 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
             raise pytest.UsageError(f"b24conform: {redact(exc)}") from None
         target.observers.append(state.observe)
         state.target_display = target.display_url
+        if settings.kind == "live" and not pytestconfig.getoption("b24_no_preflight", False):
+            from b24conform.judge.preflight import preflight
+
+            problem = preflight(target)
+            if problem:
+                pytest.exit(redact(f"b24conform: {problem}"), returncode=EXIT_TARGET)
         try:
+            if settings.kind == "live":
+                _bring_world(target, settings)
             yield target
         finally:
             result = settle_run(target)
@@ -300,6 +321,15 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
                 count = len(result.failed) + sum(len(f) for f in result.failed_items.values())
                 state.cleanup_notes.append(
                     f"could not delete {count} record(s); run `b24conform cleanup` (ledger {ledger})")
+
+
+def _bring_world(target: Any, settings: Settings) -> None:
+    """On a live portal the checks bind to the judge's own records, never to the mock's seed ids."""
+    from b24conform.judge.world import establish, given_fixtures
+
+    world = establish(target, given_fixtures(settings.fixtures, settings.fixtures_given))
+    target.fixtures = world.fixtures
+    target.world_missing = world.missing  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -316,7 +346,7 @@ def b24_limits_target(pytestconfig: pytest.Config) -> Any:
             yield target
         return
     if not settings.trip_limits:
-        pytest.skip("the live target is not declared safe to trip its limits (--b24-trip-limits)")
+        pytest.skip("the live target is not declared safe to trip its limits (B24_TRIP_LIMITS=1, pytest: --b24-trip-limits)")
     target = factory.live_target(settings, rate_limited=False)
     target.observers.append(state.observe)
     try:
@@ -331,10 +361,10 @@ def b24_evidence(request: pytest.FixtureRequest) -> Evidence:
 
 
 @pytest.fixture
-def seed_fields(b24_settings: Settings) -> Any:
+def seed_fields(b24_target: Any) -> Any:
     from b24conform.judge.seed import SeedFields
 
-    return SeedFields(b24_settings.fixtures)
+    return SeedFields(b24_target.fixtures, missing=getattr(b24_target, "world_missing", None))
 
 
 # -- session end: accounting and reports ------------------------------------------------------------

@@ -53,7 +53,8 @@ class Recorder:
             return
         check = self.checks.setdefault(report.nodeid, CheckOutcome(report.nodeid, clauses))
         if report.when == "call" or report.outcome != "passed":
-            fold_phase(check, report.when, report.outcome, report_message(report),
+            outcome = "error" if getattr(report, "b24_target_error", False) else report.outcome
+            fold_phase(check, report.when, outcome, report_message(report),
                        float(getattr(report, "duration", 0.0) or 0.0),
                        wasxfail=getattr(report, "wasxfail", None) is not None)
         else:

@@ -11,7 +11,7 @@ ADD_METHODS = {"crm.activity.add"}
 
 
 class WritesNotAllowed(RuntimeError):
-    """A check tried to create data on a live target without --b24-allow-writes."""
+    """A check tried to create data on a live target without --allow-writes (pytest: --b24-allow-writes), or a write the gate refuses."""
 
 
 class UnsafeRequest(RuntimeError):

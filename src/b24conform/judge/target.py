@@ -302,6 +302,11 @@ class Target:
         self._settle_ledger(ledger_keys, reply)
         for observer in list(self.observers):
             observer(reply)
+        if reply.status >= 500 and reply.json is None:
+            # The portal's REST API answers in JSON, even its own 5xx; a bare 502/503/504 page comes
+            # from something in front of it. Nothing about the portal can be concluded from it.
+            raise TargetError(f"{record.http_method} {record.url}: HTTP {reply.status} with a body that is "
+                              "not JSON (a gateway or proxy answered, not the portal's REST API)")
         return reply
 
     # -- ledger and batch helpers -----------------------------------------------------------------

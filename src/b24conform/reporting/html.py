@@ -13,7 +13,7 @@ h1{font-size:1.3rem}table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
 tr.clause{cursor:pointer}tr.clause:hover{background:#f6f6f6}
 .st{font-weight:600;border-radius:3px;padding:0 .4rem}
-.passed{color:#176d2c}.failed{color:#b3261e}.skipped{color:#8a6d00}.not_checkable,.not_covered{color:#555}
+.passed{color:#176d2c}.failed{color:#b3261e}.error{color:#7a3e9d}.skipped{color:#8a6d00}.not_checkable,.not_covered{color:#555}
 tr.detail{display:none}tr.detail.open{display:table-row}
 pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.4rem;margin:.2rem 0;max-height:20rem;overflow:auto}
 .filters label{margin-right:1rem}.muted{color:#666}
@@ -76,6 +76,9 @@ def _detail(clause: dict[str, Any]) -> str:
 
 
 def render(results: dict[str, Any]) -> str:
+    from b24conform.reporting.results import coverage
+
+    checked, checkable = coverage(results)
     run = results["run"]
     counts = run["counts"]["clauses"]
     filters = "".join(
@@ -96,6 +99,7 @@ def render(results: dict[str, Any]) -> str:
         "<title>b24conform report</title>"
         f"<style>{CSS}</style></head><body>"
         "<h1>b24conform: crm.activity.add conformance</h1>"
+        f"<p class='coverage'><b>{checked} of {checkable} clauses checked</b></p>"
         f"<p>Target <code>{_e(run['target'])}</code> ({_e(run['kind'])}), mode <b>{_e(run['mode'])}</b>, "
         f"{_e(run['started'])} – {_e(run['finished'])} ({_e(run['duration_s'])} s), "
         f"b24conform {_e(run['b24conform_version'])}</p>"

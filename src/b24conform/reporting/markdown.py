@@ -4,7 +4,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-ICON = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped",
+ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "skipped": "⏭️ skipped",
         "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered"}
 
 
@@ -21,15 +21,21 @@ def _short(text: Any, limit: int = 160) -> str:
 
 
 def render(results: dict[str, Any]) -> str:
+    from b24conform.reporting.results import coverage
+
     run = results["run"]
     counts = run["counts"]["clauses"]
+    checked, checkable = coverage(results)
     lines = [
         "# b24conform: crm.activity.add conformance",
+        "",
+        f"**{checked} of {checkable} clauses checked**"
+        + (f" ({100 * checked / checkable:.0f} %)" if checkable else ""),
         "",
         f"Target: `{run['target']}` ({run['kind']}), mode **{run['mode']}**, "
         f"{run['started']} – {run['finished']} ({run['duration_s']} s), b24conform {run['b24conform_version']}",
         "",
-        "| " + " | ".join(ICON[k] for k in counts) + " |",
+        "| " + " | ".join(ICON.get(k, k) for k in counts) + " |",
         "|" + "---|" * len(counts),
         "| " + " | ".join(str(v) for v in counts.values()) + " |",
         "",

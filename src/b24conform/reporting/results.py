@@ -75,9 +75,9 @@ def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str |
     if status == "skipped":
         reasons = list(dict.fromkeys(c.message for c in checks if c.message))
         return "; ".join(reasons) or "skipped"
-    if status == "failed":
-        message = next((c.message for c in checks if c.outcome == "failed" and c.message), "")
-        return _shorten(message) or "failed"
+    if status in {"failed", "error"}:
+        message = next((c.message for c in checks if c.outcome == status and c.message), "")
+        return _shorten(message) or status
     return None
 
 
@@ -127,7 +127,16 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
 def applicable_passed(results: dict[str, Any]) -> bool:
     """Every clause that could be judged passed: none failed and none is left without a check."""
     statuses = {c["status"] for c in results.get("clauses", [])}
-    return "failed" not in statuses and ("not_covered" not in statuses or results["run"].get("partial_selection"))
+    return not statuses & {"failed", "error"} and (
+        "not_covered" not in statuses or results["run"].get("partial_selection"))
+
+
+def coverage(results: dict[str, Any]) -> tuple[int, int]:
+    """(clauses checked, clauses a client can check): a clause is checked when a check judged it,
+    passed or failed. Skipped, errors and not covered are not checked."""
+    clauses = results.get("clauses", [])
+    checkable = [c for c in clauses if c["status"] != "not_checkable"]
+    return sum(1 for c in checkable if c["status"] in {"passed", "failed"}), len(checkable)
 
 
 def write_json(results: dict[str, Any], path: Path) -> Path:

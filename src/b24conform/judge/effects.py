@@ -8,6 +8,7 @@ read counts as a write of an unknown record, so it is refused rather than guesse
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,9 @@ def normalise_method(name: str) -> str:
 
 
 def _base_key(key: Any) -> str:
-    """`cmd[a][b]` -> `cmd`; keys compared case-insensitively, as Bitrix reads crm parameters."""
-    return str(key).split("[", 1)[0].strip().lower()
+    """`cmd[a][b]` -> `cmd`; keys compared case-insensitively, as Bitrix reads crm parameters.
+    PHP also drops leading spaces of a name and cuts it at a NUL byte (`id%00=1` is its `id`)."""
+    return str(key).split("\x00", 1)[0].split("[", 1)[0].strip().lower()
 
 
 def _pairs_of(params: Any) -> list[tuple[str, Any]] | None:
@@ -76,30 +78,48 @@ def _json_pairs(raw: bytes) -> list[tuple[str, Any]] | None:
     # Pairs, not a dict: a body with `id` twice must be judged on both values, whichever one the
     # portal keeps.
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=list)
-    except (UnicodeDecodeError, ValueError):
+        # utf-8-sig: a portal with a lenient JSON reader takes a body that starts with a BOM.
+        data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=list)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return _pairs_of(data) if isinstance(data, list) and all(isinstance(p, tuple) for p in data) else None
 
 
-def _form_pairs(raw: bytes) -> list[tuple[str, Any]] | None:
+def query_pairs(text: str) -> list[tuple[str, str]]:
+    """A query string's pairs split at `&` (PHP) and, besides, at both `&` and `;` (servers that
+    split there too): every id or command either reading finds is judged."""
+    return [*parse_qsl(text, keep_blank_values=True), *parse_qsl(text.replace(";", "&"), keep_blank_values=True)]
+
+
+# A parameter name as a form names it: `name`, `name[key][]`... Anything else in a body that is not
+# a JSON object (JSON a lenient parser still reads, multipart parts, garbage) means the body is
+# something the form reading does not understand, so its keys say nothing about what it does.
+_FORM_NAME = re.compile(r"[\w .+\-]*(\[[^\[\]]*\])*", re.ASCII)
+
+
+def _form_pairs(raw: bytes) -> tuple[list[tuple[str, Any]] | None, bool]:
+    """The form reading of a body, and whether every name in it (split at `&`) is a clean one."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return None, False
     if not text.strip():
-        return []
-    pairs = parse_qsl(text, keep_blank_values=True)
-    return [(k, v) for k, v in pairs] if pairs else None
+        return [], True
+    clean = all(_FORM_NAME.fullmatch(k) for k, _ in parse_qsl(text, keep_blank_values=True))
+    return query_pairs(text) or None, clean
 
 
 def body_pairs(raw: bytes, content_type: str | None) -> list[tuple[str, Any]] | None:
     """The parameters of a raw body, read as JSON and as a form (a portal may do either, whatever
-    the Content-Type says); None when neither reading works."""
-    readings = [r for r in (_json_pairs(raw), _form_pairs(raw)) if r is not None]
-    if not readings:
+    the Content-Type says); None when the body cannot be read with confidence."""
+    if content_type and "multipart" in content_type.lower():
+        return None  # PHP reads multipart parts into the parameters; the judge does not parse them
+    as_json, (as_form, clean) = _json_pairs(raw), _form_pairs(raw)
+    if as_json is None and (as_form is None or not clean):
+        # Not JSON and not a clean form: the form reading's keys are fragments of something else
+        # (a BOM'd or trailing-comma JSON, a multipart body), which may hide `id` or `cmd`.
         return None
-    return [pair for reading in readings for pair in reading]
+    return [pair for reading in (as_json, as_form) if reading is not None for pair in reading]
 
 
 def _ids(pairs: list[tuple[str, Any]]) -> tuple[Any, ...]:
@@ -136,7 +156,7 @@ def touches(table: Mapping[str, MethodEffect], method: str, pairs: list[tuple[st
             found.append(Touch(name, "unknown", ids=None))
             continue
         inner, _, query = command.partition("?")
-        found.extend(touches(table, inner, parse_qsl(query, keep_blank_values=True), depth + 1))
+        found.extend(touches(table, inner, query_pairs(query), depth + 1))
     return found or [Touch(name, "read")]
 
 
@@ -148,11 +168,11 @@ def request_touches(table: Mapping[str, MethodEffect], method: str, params: Any 
 
 
 def as_id(value: Any) -> int | None:
-    """A record id only when a portal can read the value one way: an int or a string of digits."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    """A record id only when a portal can read the value one way: an int or a string of digits
+    (PHP's (int) reads "007" as 7 too). Exact types only: a subclass may put other text on the wire
+    (form encoding uses str()) than the number compared here; bool is not an id."""
+    if type(value) is int:
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if type(value) is str and value.isascii() and value.isdigit():
         return int(value)
     return None

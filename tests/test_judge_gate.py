@@ -612,3 +612,47 @@ def test_an_int_subclass_whose_text_differs_is_not_an_id():
     with pytest.raises(WritesNotAllowed):
         target.call("crm.activity.delete", {"id": Sneaky(OWN)}, encoding="form")
     assert wire.seen == []
+
+
+def test_a_create_that_cannot_be_addressed_leaves_no_ledger_entry():
+    """The credentials are resolved before the ledger is written: nothing owed for a request never sent."""
+    from b24conform.judge.client import Endpoints, TargetURLError, Webhook
+    from b24conform.judge.target import Target
+
+    sent: list[httpx.Request] = []
+    target = Target(Endpoints("https://portal.example", Webhook(1, "code")), kind="live", run_id="t",
+                    allow_writes=True, client=httpx.Client(transport=httpx.MockTransport(
+                        lambda r: sent.append(r) or httpx.Response(200, json={"result": 1}))))
+    with pytest.raises(TargetURLError):
+        target.call("crm.activity.add", {"fields": {"SUBJECT": "x"}}, auth="expired")
+    assert target.ledger.events() == [] and sent == []
+
+
+@pytest.mark.parametrize("params", [
+    {"CMD": {"a": "crm.activity.add?fields[SUBJECT]=x"}},
+    {"cmd": {"a": "batch?cmd[b]=crm.contact.add%3Ffields%5BNAME%5D%3Dx"}},
+])
+def test_a_batch_create_the_judge_cannot_mark_is_refused_even_with_writes(params):
+    from b24conform.judge.client import Endpoints, Webhook
+    from b24conform.judge.target import Target
+
+    sent: list[httpx.Request] = []
+    target = Target(Endpoints("https://portal.example", Webhook(1, "code")), kind="live", run_id="t",
+                    allow_writes=True, client=httpx.Client(transport=httpx.MockTransport(
+                        lambda r: sent.append(r) or httpx.Response(200, json={"result": {}}))))
+    with pytest.raises(WritesNotAllowed, match="cannot mark and ledger"):
+        target.call("batch", params)
+    assert sent == [] and target.ledger.events() == []
+
+
+def test_list_form_batch_creates_settle_by_position():
+    from b24conform.judge.client import Endpoints, Webhook
+    from b24conform.judge.target import Target
+
+    answer = {"result": {"result": [41, 42], "result_error": [], "result_total": [], "result_next": [],
+                         "result_time": []}}
+    target = Target(Endpoints("https://portal.example", Webhook(1, "code")), kind="live", run_id="t",
+                    allow_writes=True, client=httpx.Client(transport=httpx.MockTransport(
+                        lambda r: httpx.Response(200, json=answer))))
+    target.call("batch", {"cmd": ["crm.activity.add?fields[SUBJECT]=a", "crm.activity.add?fields[SUBJECT]=b"]})
+    assert target.ledger.created_ids("activity") == {41, 42}

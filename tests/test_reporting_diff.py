@@ -53,3 +53,21 @@ def test_cli_reports_unreadable_files_clearly(tmp_path):
     assert bad.exit_code == 2 and "not a b24conform results.json" in bad.output
     other = CliRunner().invoke(app, ["diff", good, write(tmp_path, "list.json", [1, 2])])
     assert other.exit_code == 2
+
+
+def test_an_error_is_listed_apart_and_is_not_a_regression(tmp_path):
+    base = write(tmp_path, "base.json", results(A_1="passed", A_2="passed"))
+    blip = write(tmp_path, "blip.json", results(A_1="error", A_2="passed"))
+    out = CliRunner().invoke(app, ["diff", base, blip])
+    assert out.exit_code == 3 and "errors, not verdicts (1)" in out.output and "! A-1" in out.output
+    assert "REGRESSIONS" not in out.output
+    both = write(tmp_path, "both.json", results(A_1="error", A_2="failed"))
+    worse = CliRunner().invoke(app, ["diff", base, both])
+    assert worse.exit_code == 1 and "- A-2" in worse.output and "! A-1" in worse.output
+
+
+def test_a_clause_no_check_names_any_more_fails_the_gate(tmp_path):
+    base = write(tmp_path, "base.json", results(A_1="passed"))
+    lost = write(tmp_path, "lost.json", results(A_1="not_covered"))
+    out = CliRunner().invoke(app, ["diff", base, lost])
+    assert out.exit_code == 1 and "NO LONGER CHECKED (1)" in out.output

@@ -119,10 +119,14 @@ def failing_lines(results: dict, limit: int = 40) -> list[str]:
 
 def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
     """Skipped clauses grouped by why: what a read-only or partial live run could not check."""
+    import re
+
     by_reason: dict[str, list[str]] = {}
     for clause in results["clauses"]:
         if clause["status"] == "skipped":
-            by_reason.setdefault(clause.get("reason") or "skipped", []).append(clause["id"])
+            # "AUTH-004 needs ..." and "AUTH-005 needs ..." are one reason.
+            reason = re.sub(r"^(?:[A-Z]+-\d+(?:, )?)+\s*", "", clause.get("reason") or "skipped")
+            by_reason.setdefault(reason, []).append(clause["id"])
     groups = sorted(by_reason.items(), key=lambda item: -len(item[1]))
     return [f"not checked ({len(ids)}): {reason} [{', '.join(ids)}]" for reason, ids in groups[:limit]]
 
@@ -241,7 +245,6 @@ def register(app: typer.Typer) -> None:
         from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
 
         console = Console()
-        err = Console(stderr=True)
         hypothesis_profile = hypothesis_profile or default_profile(target)
         if hypothesis_profile not in PROFILES:
             raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--hypothesis-profile")
@@ -250,7 +253,7 @@ def register(app: typer.Typer) -> None:
         try:
             suites = suites_dir()
         except SuitesNotFound as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_NOTHING) from None
         if oauth_token and not target:
             raise typer.BadParameter("an OAuth token needs --target https://HOST/rest/", param_hint="--oauth-token")
@@ -262,7 +265,7 @@ def register(app: typer.Typer) -> None:
             _check_target_url(target, oauth_token)
         problem = _live_preflight(target, oauth_token, ca_bundle) if target else None
         if problem:
-            err.print(for_cli(redact(f"error: {problem}")), markup=False, highlight=False)
+            typer.echo(for_cli(redact(f"error: {problem}")), err=True)
             raise typer.Exit(EXIT_TARGET)
         mode = None if strict is None else ("strict" if strict else "lenient")
         report_dir = report_dir.resolve()
@@ -276,12 +279,11 @@ def register(app: typer.Typer) -> None:
         progress = None if verbose else ProgressPlugin(console)
         code = pytest.main(args, plugins=[progress] if progress else [])
         for error in progress.collect_errors if progress else ():
-            err.print("collection error " + redact(error), markup=False, highlight=False)
+            typer.echo("collection error " + redact(error), err=True)
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
         exit_code = run_exit_code(int(code), results, min_coverage)
         if results is None:
-            err.print(f"error: the suites ran no check and wrote no results (pytest exit code {int(code)})",
-                      markup=False, highlight=False)
+            typer.echo(f"error: the suites ran no check and wrote no results (pytest exit code {int(code)})", err=True)
             raise typer.Exit(exit_code)
         console.print(coverage_line(results), markup=False, highlight=False)
         console.print(summary_table(results))
@@ -296,10 +298,11 @@ def register(app: typer.Typer) -> None:
             EXIT_NOTHING: "error: the run checked nothing, or the suites could not be collected",
         }.get(exit_code)
         if verdict:
-            err.print(verdict, markup=False, highlight=False)
+            typer.echo(verdict, err=True)
         raise typer.Exit(exit_code)
 
-    @app.command()
+    @app.command(epilog="Exit codes: 0 every record found was deleted; 1 some could not be deleted; "
+                        "2 bad input (a missing or malformed --target).")
     def cleanup(
         target: str = typer.Option(..., "--target", envvar="B24_TARGET", show_envvar=True,
                                    help="the portal: https://HOST/rest/1/CODE/ or https://HOST/rest/ with --oauth-token"),
@@ -341,12 +344,14 @@ def register(app: typer.Typer) -> None:
                 console.print(redact(f"could not delete {entity} {record_id}: {detail}"), markup=False)
         raise typer.Exit(0 if result.ok else 1)
 
-    @app.command()
+    @app.command(epilog="Exit codes: 0 no clause regressed; 1 a clause that passed now fails or is no longer "
+                        "checked; 2 bad input (a missing or unreadable results.json); 3 no regression, but some "
+                        "clauses are errors (the target gave no judgeable answer).")
     def diff(
         baseline: Path = typer.Argument(..., help="results.json of the baseline run"),
         current: Path = typer.Argument(..., help="results.json of this run"),
     ) -> None:
-        """Compare two results.json files; exit 1 only if a clause that passed now fails."""
+        """Compare two results.json files: regressions, errors (not verdicts), new passes, other changes."""
         from b24conform.reporting import diff as diffing
 
         try:

@@ -252,9 +252,14 @@ class Target:
         reason = refusal(touched, allow_writes=self.allow_writes, may_touch=self.may_touch)
         if reason:
             raise WritesNotAllowed(reason)
+        # Credentials first: a request that cannot be addressed must not leave a ledger entry behind.
+        url, token = method_url(self.endpoints, method, auth=auth, suffix=suffix, http=http)
         ledger_keys: list[tuple[str, str | None]] = []  # (ledger key, batch command key or None)
         creates = [t for t in touched if t.effect == "create"]
         name = normalise_method(method + suffix)
+        if creates and name == "batch" and not self._marks_every_create(params, raw_body, len(creates)):
+            raise WritesNotAllowed("this batch creates records the judge cannot mark and ledger (creates only as "
+                                   "top-level `cmd` strings of a JSON, form or query request)")
         if raw_body is not None:
             if self.kind != "mock" and is_add_method(name):
                 self._refuse_raw_mail(name, raw_body)
@@ -273,7 +278,6 @@ class Target:
             label = fields.get(touch.mark) if isinstance(fields, dict) and touch.mark else None
             ledger_keys.append((self.ledger.sending(label, touch.entity or "unknown"), None))
 
-        url, token = method_url(self.endpoints, method, auth=auth, suffix=suffix, http=http)
         wire = encode_request(url, params, encoding=encoding, token=token, auth=auth,
                               raw_body=raw_body, content_type=content_type)
         record = RequestRecord(
@@ -324,12 +328,28 @@ class Target:
             else:
                 results = (data or {}).get("result", {}) if isinstance(data, dict) else {}
                 inner = results.get("result") if isinstance(results, dict) else None
-                value = inner.get(cmd) if isinstance(inner, dict) else None
+                if isinstance(inner, dict):
+                    value = inner.get(cmd)
+                elif isinstance(inner, list) and cmd.isdigit() and int(cmd) < len(inner):
+                    value = inner[int(cmd)]  # a list-form cmd answers a list, in command order
+                else:
+                    value = None
                 new_id = _result_id({"result": value}) if value is not None else None
                 if new_id is not None:
                     self.ledger.created(key, new_id)
                 elif reply.status == 200 and isinstance(inner, (dict, list)):
                     self.ledger.not_created(key)
+
+    def _marks_every_create(self, params: dict | None, raw_body: bytes | None, creates: int) -> bool:
+        """Whether _prepare_batch will see every create of this batch: each one a top-level string
+        command under the exact key `cmd` (not `CMD`, not nested, not in a raw body)."""
+        if raw_body is not None or params is None:
+            return False
+        cmd = params.get("cmd")
+        commands = cmd.values() if isinstance(cmd, dict) else cmd if isinstance(cmd, list) else []
+        seen = sum(1 for c in commands if isinstance(c, str)
+                   for t in self.touches(c.split("?", 1)[0]) if t.effect == "create")
+        return seen == creates
 
     def _prepare_batch(self, params: dict) -> tuple[dict, list[tuple[str, str | None]]]:
         """Mark and ledger every create command inside a batch's cmd map (string commands). The gate

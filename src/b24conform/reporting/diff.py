@@ -1,7 +1,10 @@
 """Comparing two results.json files: regressions (a clause that passed now fails) and new passes.
 
-Only a regression makes `b24conform diff` exit 1; clauses that merely became skipped or appeared are
-listed, not failed, because they depend on the target's capabilities and options of the run.
+A regression (a clause that passed now fails, or is no longer checked by any check) makes
+`b24conform diff` exit 1. A clause that is now an "error" (the target gave no judgeable answer) is
+listed apart and exits 3 when there is no regression: a network blip is not a regression. Clauses
+that merely became skipped or appeared are listed, not failed, because they depend on the target's
+capabilities and options of the run.
 """
 from __future__ import annotations
 
@@ -21,10 +24,14 @@ class Diff:
     regressions: list[str] = field(default_factory=list)
     new_passes: list[str] = field(default_factory=list)
     other_changes: list[tuple[str, str, str]] = field(default_factory=list)  # (id, before, after)
+    errors: list[str] = field(default_factory=list)  # now "error": no verdict either way
+    lost: list[str] = field(default_factory=list)    # passed before, no check names them now
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.regressions else 0
+        if self.regressions or self.lost:
+            return 1
+        return 3 if self.errors else 0
 
 
 def statuses(results: dict[str, Any]) -> dict[str, str]:
@@ -36,9 +43,14 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> Diff:
     diff = Diff()
     for cid in sorted(set(before) | set(after)):
         old, new = before.get(cid, "absent"), after.get(cid, "absent")
+        if new == "error":
+            diff.errors.append(cid)
+            continue
         if old == new:
             continue
-        if old == "passed" and new == "failed":
+        if old == "passed" and new == "not_covered":
+            diff.lost.append(cid)
+        elif old == "passed" and new == "failed":
             diff.regressions.append(cid)
         elif new == "passed":
             diff.new_passes.append(cid)
@@ -63,6 +75,12 @@ def render(diff: Diff) -> str:
     if diff.regressions:
         lines.append(f"REGRESSIONS ({len(diff.regressions)}): passed before, fail now")
         lines += [f"  - {cid}" for cid in diff.regressions]
+    if diff.lost:
+        lines.append(f"NO LONGER CHECKED ({len(diff.lost)}): passed before, no check names them now")
+        lines += [f"  - {cid}" for cid in diff.lost]
+    if diff.errors:
+        lines.append(f"errors, not verdicts ({len(diff.errors)}): the target gave no judgeable answer")
+        lines += [f"  ! {cid}" for cid in diff.errors]
     if diff.new_passes:
         lines.append(f"new passes ({len(diff.new_passes)}):")
         lines += [f"  + {cid}" for cid in diff.new_passes]

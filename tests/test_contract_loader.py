@@ -23,7 +23,8 @@ def test_duplicate_error_id_is_refused():
 
 
 def test_duplicate_clause_id_is_refused():
-    raw = {"id": "A-1", "title": "t", "statement": "s", "level": "MUST", "source": "x", "where": "any"}
+    raw = {"id": "A-1", "title": "t", "statement": "s", "level": "MUST",
+           "source": [{"page": "p.md", "heading": "h"}], "where": "any"}
     with pytest.raises(ContractError, match="appears twice"):
         parse_clauses({"clauses": [raw, dict(raw)]})
 

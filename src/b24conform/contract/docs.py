@@ -14,6 +14,7 @@ from typing import Any, Union
 
 from b24conform.contract.loader import Contract
 from b24conform.contract.model import Clause
+from b24conform.contract.provenance import Citation
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,16 @@ class Code:
     text: str
 
 
-Cell = Union[str, Code, list[Union[str, Code]]]  # a list renders as separate lines
+@dataclass(frozen=True)
+class Link:
+    """A cell text that links somewhere (a citation of the docs at the pinned commit)."""
+
+    text: str
+    url: str
+
+
+Part = Union[str, Code, Link]
+Cell = Union[Part, list[Part]]  # a list renders as separate lines
 
 
 @dataclass
@@ -117,15 +127,22 @@ def shaping_ambiguities_section(contract: Contract) -> Section:
     return section
 
 
+def _sources(contract: Contract, citations: Iterable[Citation], label: str = "source") -> list[Part]:
+    """Each citation as a link to its page at the pinned commit."""
+    return [Link(f"{label}: {c.text()}", contract.provenance.link(c)) for c in citations]
+
+
 def errors_section(contract: Contract) -> Section:
     section = Section(anchor="errors", title="Errors",
                       intro="Every error a portal may answer, with the exact `error_description`.",
                       columns=["id", "kind", "HTTP", "error", "error_description", "when"])
     for err in contract.errors.values():
-        message: list[str | Code] = [Code(err.message)]
-        message += [f"also documented: {v.text!r} ({v.source})" for v in err.variants]
+        message: list[Part] = [Code(err.message)]
+        for v in err.variants:
+            message += [f"also documented: {v.text!r}", *_sources(contract, v.citations)]
         if not err.message_pinned:
             message.append("not given by the docs: exact on the reference portal only")
+        message += _sources(contract, err.citations)
         section.rows.append([err.id, err.kind, str(err.http_status), Code(err.code or '""'), message,
                              err.trigger or err.meaning])
         section.row_ids.append(f"error-{err.id}")
@@ -147,7 +164,7 @@ def clause_sections(contract: Contract) -> list[Section]:
         relies += [Code(s) for s in clause.schemas]
         relies += [f"ambiguity {clause.ambiguity}"] if clause.ambiguity else []
         check: list[str | Code] = [clause.check] + ([clause.reason] if clause.reason else [])
-        section.rows.append([clause.id, clause.level, [clause.title, clause.statement, f"source: {clause.source}"],
+        section.rows.append([clause.id, clause.level, [clause.title, clause.statement, *_sources(contract, clause.citations)],
                              relies, clause.where + (", writes" if clause.writes else ""), check])
         section.row_ids.append(clause.id)
     return list(sections.values())
@@ -161,10 +178,21 @@ def ambiguities_section(contract: Contract) -> Section:
                       columns=["id", "question", "readings", "strict", "lenient", "portal"])
     for amb in contract.ambiguities.values():
         readings = [f"{key}: {text}" for key, text in amb.readings.items()]
-        question: list[str | Code] = [amb.title, *(f"source: {s}" for s in amb.sources)]
+        question: list[Part] = [amb.title, *_sources(contract, amb.citations)]
         question += [f"note: {amb.note}"] if amb.note else []
         section.rows.append([amb.id, question, readings, ", ".join(amb.strict), ", ".join(amb.lenient), amb.portal])
         section.row_ids.append(amb.id)
+    return section
+
+
+def provenance_section(contract: Contract) -> Section:
+    docs = contract.provenance
+    section = Section(anchor="provenance", title="Sources",
+                      intro="Every source below cites this one snapshot of the official docs "
+                            f"({docs.repository}, MIT): a page and a heading, linked at the pinned commit.",
+                      columns=["repository", "commit", "date", "pages cited"])
+    section.rows.append([Link(docs.repository, docs.url), Link(docs.commit, f"{docs.url}/tree/{docs.commit}"),
+                         docs.date, str(len(docs.pages))])
     return section
 
 
@@ -173,7 +201,7 @@ def document(contract: Contract) -> list[Section]:
             properties_section(contract, "communication.json", "communication", "A COMMUNICATIONS item"),
             properties_section(contract, "file-data.json", "file-data", "A FILES item"),
             shaping_ambiguities_section(contract), errors_section(contract),
-            *clause_sections(contract), ambiguities_section(contract)]
+            *clause_sections(contract), ambiguities_section(contract), provenance_section(contract)]
 
 
 TITLE = "b24conform: the crm.activity.add contract"
@@ -194,10 +222,17 @@ def _md_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def _md_part(part: Part) -> str:
+    if isinstance(part, Code):
+        return _md_code(part.text)
+    if isinstance(part, Link):
+        return f"[{_md_text(part.text).replace('[', '&#91;').replace(']', '&#93;')}](<{part.url}>)"
+    return _md_text(part).replace("\n", " ")
+
+
 def _md_cell(cell: Cell) -> str:
     parts = cell if isinstance(cell, list) else [cell]
-    rendered = [_md_code(p.text) if isinstance(p, Code) else _md_text(p).replace("\n", " ") for p in parts]
-    return "<br>".join(rendered)
+    return "<br>".join(_md_part(p) for p in parts)
 
 
 def render_markdown(sections: Iterable[Section]) -> str:
@@ -234,10 +269,17 @@ def _html_inline(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
+def _html_part(part: Part) -> str:
+    if isinstance(part, Code):
+        return f"<code>{html.escape(part.text)}</code>"
+    if isinstance(part, Link):
+        return f'<a href="{html.escape(part.url)}">{html.escape(part.text)}</a>'
+    return _html_inline(part)
+
+
 def _html_cell(cell: Cell) -> str:
     parts = cell if isinstance(cell, list) else [cell]
-    return "<br>".join(f"<code>{html.escape(p.text)}</code>" if isinstance(p, Code) else _html_inline(p)
-                       for p in parts)
+    return "<br>".join(_html_part(p) for p in parts)
 
 
 def render_html(sections: Iterable[Section]) -> str:

@@ -17,6 +17,8 @@ import yaml
 
 from b24conform.contract.model import EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, MethodEffect, Variant
 from b24conform.contract.paths import ENV_VAR, spec_dir
+from b24conform.contract.provenance import (Citation, Provenance, citation_problems, parse_citations,
+                                            parse_provenance, source_text)
 from b24conform.yamltext import load_yaml
 
 
@@ -31,6 +33,22 @@ def _read_yaml(path: Path) -> Any:
         raise ContractError(f"missing spec file: {path}") from exc
     except yaml.YAMLError as exc:
         raise ContractError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _citations(raw: Any, where: str) -> tuple[Citation, ...]:
+    # A missing source is left to `spec validate` to report (entries built in code have none); a
+    # malformed one would render as nonsense, so it stops here.
+    if raw is None:
+        return ()
+    problems = citation_problems(raw, where)
+    if problems:
+        raise ContractError(problems[0])
+    return parse_citations(raw)
+
+
+def _variant(raw: dict[str, Any], where: str) -> Variant:
+    citations = _citations(raw.get("source"), where)
+    return Variant(raw["text"], source_text(citations), citations)
 
 
 def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
@@ -49,19 +67,21 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
                 f"errors.yaml: {raw.get('id', '?')}: `message_pinned` must be true or false, got {pinned!r} "
                 "(true when the docs give the message, false when b24conform chose it or only observed it)"
             )
+        cites = _citations(raw.get("source"), f"errors.yaml: {raw.get('id', '?')}")
         entry = ErrorEntry(
             id=raw["id"],
             kind=raw["kind"],
             http_status=int(raw["http_status"]),
             code=raw["code"],
             message=raw["message"],
-            variants=tuple(Variant(v["text"], v["source"]) for v in raw.get("variants") or ()),
+            variants=tuple(_variant(v, f"errors.yaml: {raw['id']}: variant") for v in raw.get("variants") or ()),
             meaning=raw.get("meaning", ""),
             trigger=raw.get("trigger", ""),
             reachable=raw.get("reachable", ""),
-            source=raw.get("source", ""),
+            source=source_text(cites),
             methods=tuple(raw.get("methods") or ()),
             message_pinned=pinned,
+            citations=cites,
         )
         entries[entry.id] = entry
     return entries
@@ -70,12 +90,13 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
 def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     for raw in data["clauses"]:
+        cites = _citations(raw.get("source"), f"clauses.yaml: {raw.get('id', '?')}")
         clause = Clause(
             id=raw["id"],
             title=raw["title"],
             statement=raw["statement"],
             level=raw["level"],
-            source=raw["source"],
+            source=source_text(cites),
             errors=tuple(raw.get("errors") or ()),
             schemas=tuple(raw.get("schemas") or ()),
             ambiguity=raw.get("ambiguity"),
@@ -83,6 +104,7 @@ def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
             writes=bool(raw.get("writes", False)),
             check=raw.get("check", "automated"),
             reason=raw.get("reason"),
+            citations=cites,
         )
         if clause.id in clauses:
             raise ContractError(f"clauses.yaml: clause id {clause.id} appears twice")
@@ -93,15 +115,17 @@ def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
 def parse_ambiguities(data: dict[str, Any]) -> dict[str, Ambiguity]:
     result: dict[str, Ambiguity] = {}
     for raw in data["ambiguities"]:
+        cites = _citations(raw.get("sources"), f"ambiguities.yaml: {raw.get('id', '?')}")
         amb = Ambiguity(
             id=raw["id"],
             title=raw["title"],
-            sources=tuple(raw.get("sources") or ()),
+            sources=tuple(c.text() for c in cites),
             readings=dict(raw["readings"]),
             strict=tuple(raw["strict"]),
             lenient=tuple(raw["lenient"]),
             portal=raw["portal"],
             note=raw.get("note"),
+            citations=cites,
         )
         if amb.id in result:
             raise ContractError(f"ambiguities.yaml: id {amb.id} appears twice")
@@ -117,6 +141,7 @@ def parse_enums(data: dict[str, Any]) -> dict[str, Enum]:
             field=raw["field"],
             values=tuple(raw["values"]),
             creatable=tuple(raw.get("creatable") or ()),
+            citations=_citations(raw.get("source"), f"enums.yaml: {name}"),
         )
         for name, raw in data["enums"].items()
     }
@@ -163,6 +188,13 @@ class Contract:
     @cached_property
     def methods(self) -> dict[str, MethodEffect]:
         return parse_methods(_read_yaml(self.root / "methods.yaml"))
+
+    @cached_property
+    def provenance(self) -> Provenance:
+        try:
+            return parse_provenance(_read_yaml(self.root / "provenance.yaml"))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ContractError(f"provenance.yaml: needs docs.repository, docs.url, docs.commit, docs.date: {exc}") from exc
 
     @cached_property
     def openapi(self) -> dict[str, Any]:

@@ -5,11 +5,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from b24conform.contract.provenance import Citation
+
 
 @dataclass(frozen=True)
 class Variant:
     text: str
     source: str
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class ErrorEntry:
     # chose the text or only saw it on portals, so only the embedded mock is held to it word for word.
     # Defaults to True for entries built in code (the portal's companion errors cite the docs page).
     message_pinned: bool = True
+    citations: tuple[Citation, ...] = ()  # `source` is their text
 
     def body(self) -> dict[str, str]:
         """The error envelope a portal sends for this error."""
@@ -56,6 +60,7 @@ class Clause:
     writes: bool
     check: str
     reason: str | None = None
+    citations: tuple[Citation, ...] = ()  # `source` is their text
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Ambiguity:
     lenient: tuple[str, ...]
     portal: str
     note: str | None = None
+    citations: tuple[Citation, ...] = ()  # `sources` holds their texts
 
     def accepts(self, reading: str, mode: str) -> bool:
         """Whether a server showing `reading` passes in `mode` ("strict" or "lenient")."""
@@ -82,6 +88,7 @@ class Enum:
     field: str
     values: tuple[dict[str, Any], ...]
     creatable: tuple[int, ...] = field(default_factory=tuple)
+    citations: tuple[Citation, ...] = ()
 
     def ids(self) -> tuple[int, ...]:
         return tuple(int(v["ID"]) for v in self.values)

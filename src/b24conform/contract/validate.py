@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import yaml
 from jsonschema import Draft202012Validator
 
+from b24conform.contract.provenance import COMMIT, citation_problems
 from b24conform.yamltext import load_yaml
 
 # Allowed values, as the header comments of clauses.yaml and errors.yaml define them.
@@ -50,6 +51,8 @@ class SpecFiles:
     enums: dict[str, Any] = field(default_factory=dict)
     openapi: dict[str, Any] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    methods: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -85,6 +88,10 @@ def read_spec(root: Path) -> SpecFiles:
     enums = _read(root / "enums.yaml", p)
     spec.enums = (enums or {}).get("enums") or {} if isinstance(enums, dict) else {}
     spec.openapi = _read(root / "openapi.yaml", p) or {}
+    provenance = _read(root / "provenance.yaml", p)
+    spec.provenance = provenance if isinstance(provenance, dict) else {}
+    methods = _read(root / "methods.yaml", p)
+    spec.methods = (methods or {}).get("methods") or {} if isinstance(methods, dict) else {}
     for path in sorted((root / "schemas").glob("*.json")):
         data = _read(path, p)
         if data is not None:
@@ -174,6 +181,49 @@ def ambiguity_problems(spec: SpecFiles) -> list[str]:
         missing = set(amb.get("strict") or []) - set(amb.get("lenient") or [])
         if missing:
             problems.append(f"{where}: lenient does not accept strict's reading(s) {sorted(missing)}")
+    return problems
+
+
+# ---------------------------------------------------------------- provenance
+
+def _cited(spec: SpecFiles) -> Iterator[tuple[str, Any]]:
+    """(where, raw source) of every entry that must cite the docs."""
+    for err in spec.errors:
+        yield f"errors.yaml: {err.get('id', '?')}", err.get("source")
+        for variant in err.get("variants") or ():
+            if isinstance(variant, dict):
+                yield f"errors.yaml: {err.get('id', '?')}: variant {variant.get('text')!r}", variant.get("source")
+    for clause in spec.clauses:
+        yield f"clauses.yaml: {clause.get('id', '?')}", clause.get("source")
+    for amb in spec.ambiguities:
+        yield f"ambiguities.yaml: {amb.get('id', '?')}", amb.get("sources")
+    for name, enum in spec.enums.items():
+        yield f"enums.yaml: {name}", (enum or {}).get("source") if isinstance(enum, dict) else None
+
+
+def provenance_problems(spec: SpecFiles) -> list[str]:
+    """The pinned snapshot is whole, and every source cites a page of it (no network needed)."""
+    docs = spec.provenance.get("docs")
+    if not isinstance(docs, dict):
+        return ["provenance.yaml: missing `docs` (repository, url, commit, date)"]
+    problems = [f"provenance.yaml: docs.{k} missing" for k in ("repository", "url", "commit", "date") if not docs.get(k)]
+    if docs.get("commit") and not COMMIT.match(str(docs["commit"])):
+        problems.append(f"provenance.yaml: docs.commit {docs['commit']!r} is not a 40-digit git commit")
+    pages = spec.provenance.get("pages")
+    if not isinstance(pages, dict) or not pages:
+        return problems + ["provenance.yaml: `pages` must map each cited page to its blob hash"]
+    problems += [f"provenance.yaml: page {path}: blob {blob!r} is not a 40-digit git hash"
+                 for path, blob in pages.items() if not COMMIT.match(str(blob))]
+    for where, raw in _cited(spec):
+        shape = citation_problems(raw, where)
+        problems += shape
+        if not shape:
+            problems += [f"{where}: page {c['page']} is not in the docs snapshot (provenance.yaml pages)"
+                         for c in raw if c["page"] not in pages]
+    for name, method in spec.methods.items():
+        source = str((method or {}).get("source", "")) if isinstance(method, dict) else ""
+        if not source.startswith("none:") and source not in pages:
+            problems.append(f"methods.yaml: {name}: page {source!r} is not in the docs snapshot (provenance.yaml pages)")
     return problems
 
 
@@ -375,7 +425,7 @@ def openapi_contract_problems(spec: SpecFiles) -> list[str]:
 # ---------------------------------------------------------------- all together
 
 CHECKS = (
-    duplicate_ids, error_problems, clause_problems, ambiguity_problems, schema_file_problems,
+    duplicate_ids, error_problems, clause_problems, ambiguity_problems, provenance_problems, schema_file_problems,
     enum_agreement_problems, ref_problems, openapi_lint_problems, openapi_contract_problems,
 )
 

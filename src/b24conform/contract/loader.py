@@ -190,6 +190,19 @@ class Contract:
         return parse_methods(_read_yaml(self.root / "methods.yaml"))
 
     @cached_property
+    def fields(self) -> dict[str, Any]:
+        """spec/fields.yaml: the descriptor tables ("activity", "communication") and the docs' required marks."""
+        data = _read_yaml(self.root / "fields.yaml")
+        for table in ("activity", "communication"):
+            if not isinstance((data or {}).get(table, {}).get("fields"), dict):
+                raise ContractError(f"fields.yaml: `{table}.fields` must map field names to descriptors")
+        return data
+
+    def field_descriptors(self, table: str) -> dict[str, dict[str, Any]]:
+        """A fresh copy of one descriptor table ("activity" or "communication"), in the docs' order."""
+        return copy.deepcopy(self.fields[table]["fields"])
+
+    @cached_property
     def provenance(self) -> Provenance:
         try:
             return parse_provenance(_read_yaml(self.root / "provenance.yaml"))

@@ -53,6 +53,7 @@ class SpecFiles:
     schemas: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     methods: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -90,6 +91,8 @@ def read_spec(root: Path) -> SpecFiles:
     spec.openapi = _read(root / "openapi.yaml", p) or {}
     provenance = _read(root / "provenance.yaml", p)
     spec.provenance = provenance if isinstance(provenance, dict) else {}
+    fields = _read(root / "fields.yaml", p)
+    spec.fields = fields if isinstance(fields, dict) else {}
     methods = _read(root / "methods.yaml", p)
     spec.methods = (methods or {}).get("methods") or {} if isinstance(methods, dict) else {}
     for path in sorted((root / "schemas").glob("*.json")):
@@ -199,6 +202,11 @@ def _cited(spec: SpecFiles) -> Iterator[tuple[str, Any]]:
         yield f"ambiguities.yaml: {amb.get('id', '?')}", amb.get("sources")
     for name, enum in spec.enums.items():
         yield f"enums.yaml: {name}", (enum or {}).get("source") if isinstance(enum, dict) else None
+    for table in ("activity", "communication"):
+        yield f"fields.yaml: {table}", (spec.fields.get(table) or {}).get("source")
+    marks = spec.fields.get("required_marks") or []
+    yield "fields.yaml: required_marks", [{"page": m.get("page"), "heading": m.get("heading")} for m in marks
+                                          if isinstance(m, dict)] or None
 
 
 def provenance_problems(spec: SpecFiles) -> list[str]:
@@ -224,6 +232,32 @@ def provenance_problems(spec: SpecFiles) -> list[str]:
         source = str((method or {}).get("source", "")) if isinstance(method, dict) else ""
         if not source.startswith("none:") and source not in pages:
             problems.append(f"methods.yaml: {name}: page {source!r} is not in the docs snapshot (provenance.yaml pages)")
+    return problems
+
+
+DESCRIPTOR_FLAGS = ("isRequired", "isReadOnly", "isImmutable", "isMultiple", "isDynamic")
+
+
+def fields_problems(spec: SpecFiles) -> list[str]:
+    """Each descriptor of fields.yaml has a type, the five flags as booleans, and a title."""
+    problems = []
+    for table in ("activity", "communication"):
+        entries = (spec.fields.get(table) or {}).get("fields")
+        if not isinstance(entries, dict) or not entries:
+            problems.append(f"fields.yaml: `{table}.fields` must map field names to descriptors")
+            continue
+        for name, desc in entries.items():
+            where = f"fields.yaml: {table}.{name}"
+            if not isinstance(desc, dict):
+                problems.append(f"{where}: not a mapping")
+                continue
+            if not isinstance(desc.get("type"), str) or not isinstance(desc.get("title"), str):
+                problems.append(f"{where}: needs a string `type` and `title`")
+            problems += [f"{where}: `{flag}` must be true or false" for flag in DESCRIPTOR_FLAGS
+                         if not isinstance(desc.get(flag), bool)]
+        for name in (spec.fields.get(table) or {}).get("not_in_example") or ():
+            if name not in entries:
+                problems.append(f"fields.yaml: {table}.not_in_example names {name}, which has no descriptor")
     return problems
 
 
@@ -425,7 +459,8 @@ def openapi_contract_problems(spec: SpecFiles) -> list[str]:
 # ---------------------------------------------------------------- all together
 
 CHECKS = (
-    duplicate_ids, error_problems, clause_problems, ambiguity_problems, provenance_problems, schema_file_problems,
+    duplicate_ids, error_problems, clause_problems, ambiguity_problems, provenance_problems, fields_problems,
+    schema_file_problems,
     enum_agreement_problems, ref_problems, openapi_lint_problems, openapi_contract_problems,
 )
 

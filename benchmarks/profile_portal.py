@@ -79,7 +79,7 @@ def in_process_cost(work: Path, n: int = 1024) -> tuple[dict[str, float], list[t
 
         def one() -> None:
             params = wire.merge_params({}, wire.parse_body(body, "application/json"))
-            caller = authenticate(target, params, cfg, state.profile.auth_accepts)
+            caller = state.authenticate(target, params)
             invoke(state, caller, "crm.activity.add", params, "http://x")
 
         if grouped:

@@ -184,3 +184,102 @@ def test_sample_profile_end_to_end():
         hook = config.roles["webhook"]
         r = c.post(f"/rest/1/{hook.code}/crm.activity.add", json={"fields": SEED_FIELDS}).json()
         assert r["result"] == "1" and r["time"]["finish"] < r["time"]["start"] and "operating_reset_at" not in r["time"]
+
+
+# ---------------------------------------------------------------- the vocabulary's newer operations
+
+
+def test_sub_rules_skip_only_the_requests_they_name(tmp_path):
+    with portal_with(tmp_path, {"skip_rule": "type_id.missing"}) as c:
+        assert add(c, TYPE_ID=None).status_code == 200
+        assert add(c, TYPE_ID=99).json() == CONTRACT.error("ADD_TYPE_ID_INVALID").body()
+    with portal_with(tmp_path, {"skip_rule": "type_id.unknown"}) as c:
+        assert add(c, TYPE_ID=99).status_code == 200
+        assert add(c, TYPE_ID=None).json() == CONTRACT.error("ADD_TYPE_ID_INVALID").body()
+    with portal_with(tmp_path, {"skip_rule": "responsible.unknown"}) as c:
+        assert add(c, RESPONSIBLE_ID=987654).status_code == 200
+        assert add(c, RESPONSIBLE_ID=None).json() == CONTRACT.error("ADD_RESPONSIBLE_INVALID").body()
+
+
+def test_reorder_rules_changes_which_error_answers(tmp_path):
+    with portal_with(tmp_path) as plain:
+        assert add(plain, SUBJECT=None, COMMUNICATIONS=None).json() == CONTRACT.error("ADD_COMMUNICATIONS_INVALID").body()
+    with portal_with(tmp_path, {"reorder_rules": ["subject", "communications"]}) as c:
+        assert add(c, SUBJECT=None, COMMUNICATIONS=None).json() == CONTRACT.error("ADD_SUBJECT_MISSING").body()
+        assert add(c, COMMUNICATIONS=None).json() == CONTRACT.error("ADD_COMMUNICATIONS_INVALID").body()
+
+
+def test_add_rule_refuses_matching_requests_only(tmp_path):
+    with portal_with(tmp_path, {"add_rule": {"if": {"TYPE_ID": 2}, "error": "ADD_TYPE_ID_INVALID"}}) as c:
+        assert add(c, TYPE_ID=2).json() == CONTRACT.error("ADD_TYPE_ID_INVALID").body()
+        assert add(c, TYPE_ID=1).status_code == 200
+
+
+def test_update_noop_answers_true_and_keeps_the_old_value(tmp_path):
+    with portal_with(tmp_path, {"store": "update_noop"}) as c:
+        new_id = add(c, SUBJECT="before").json()["result"]
+        assert call(c, "crm.activity.update", {"id": new_id, "fields": {"SUBJECT": "after"}}).json()["result"] is True
+        assert call(c, "crm.activity.get", {"id": new_id}).json()["result"]["SUBJECT"] == "before"
+
+
+def test_nested_batch_runs_and_results_merge(tmp_path):
+    with portal_with(tmp_path) as plain:
+        r = call(plain, "batch", {"cmd": {"a": "batch?cmd[0]=crm.enum.activitytype"}}).json()["result"]
+        assert r["result_error"]["a"] == CONTRACT.error("ERROR_BATCH_METHOD_NOT_ALLOWED").body()
+    with portal_with(tmp_path, {"batch": "nested_allowed"}) as c:
+        r = call(c, "batch", {"cmd": {"a": "batch?cmd[0]=crm.enum.activitytype", "b": "crm.activity.fields"}}).json()["result"]
+        assert r["result_error"] == [] and set(r["result"]) == {"a", "b"}
+        assert r["result"]["a"]["result"]  # the inner batch's own answer
+
+
+def test_never_drains_and_operating_decreases(tmp_path):
+    clock = FakeClock()
+    with portal_with(tmp_path, {"limits": "never_drains"}, limits="standard", clock=clock) as c:
+        assert [call(c, "crm.enum.activitytype").status_code for _ in range(51)][-1] == 503
+        clock.advance(600)
+        assert call(c, "crm.enum.activitytype").status_code == 503
+    with portal_with(tmp_path, {"time": "operating_decreases"}) as c:
+        first, second = (call(c, "crm.activity.fields").json()["time"]["operating"] for _ in range(2))
+        assert second < first
+
+
+@pytest.mark.parametrize(
+    "when, request_",
+    [
+        ({"suffix": ".json"}, lambda c: c.post(c.hook + "crm.activity.fields.json", json={})),
+        ({"method_case": "other"}, lambda c: c.post(c.hook + "crm.activity.Fields", json={})),
+        ({"encoding": "form"}, lambda c: c.post(c.hook + "crm.activity.fields", data={"x": "1"})),
+        ({"http_method": "GET"}, lambda c: c.get(c.hook + "crm.activity.fields")),
+    ],
+)
+def test_request_aware_conditions(tmp_path, when, request_):
+    rewrite = {"response": {"when": {**when, "method": "crm.activity.fields"}, "error": "ERROR_METHOD_NOT_FOUND"}}
+    with portal_with(tmp_path, rewrite) as c:
+        assert request_(c).status_code == 404
+        assert c.post(c.hook + "crm.activity.fields", json={}).status_code == 200  # the plain call is untouched
+
+
+def test_credential_condition_and_body_text(tmp_path):
+    rewrite = {"response": {"when": {"credential": "query"}, "status": 502, "body_text": "<html>bad gateway</html>",
+                            "content_type": "text/html"}}
+    with portal_with(tmp_path, rewrite) as c:
+        token = c.config.roles["oauth_token"].token
+        r = c.post("/rest/crm.activity.fields?auth=" + token)
+        assert (r.status_code, r.text) == (502, "<html>bad gateway</html>")
+        assert c.post("/rest/crm.activity.fields", json={"auth": token}).status_code == 200
+
+
+def test_auth_except_methods(tmp_path):
+    with portal_with(tmp_path, {"auth": {"fault": "wrong_code", "except_methods": ["crm.activity.add"]}}) as c:
+        assert c.post("/rest/1/nosuchcode/crm.activity.fields").status_code == 200
+        assert c.post("/rest/1/nosuchcode/crm.activity.add", json={"fields": SEED_FIELDS}).status_code == 401
+
+
+def test_faithful_portal_is_not_layered(tmp_path):
+    from b24conform.portal.faults.wire import WireFaults
+    from b24conform.portal.state import PortalState
+    from b24conform.portal.store import Store
+
+    config = PortalConfig.for_conformance()
+    state = PortalState.create(config)
+    assert isinstance(state.store, Store) and not isinstance(build_app(config, state), WireFaults)

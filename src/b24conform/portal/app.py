@@ -14,7 +14,9 @@ Pipeline of one request, in this order (each step may end it with a catalogue er
     limits      leaky bucket of the portal (limits.py)     -> QUERY_LIMIT_EXCEEDED
     call        scope, operating budget, method (calls.py) -> insufficient_scope, OPERATION_TIME_LIMIT,
                                                               ERROR_METHOD_NOT_FOUND, method errors
-    envelope    result + time, or error (envelope.py); deviation `response` rewrites last
+    envelope    result + time, or error (envelope.py)
+
+A deviation profile wraps this app and the state's parts (faults/); nothing here knows of it.
 
 Anything unexpected becomes the INTERNAL_SERVER_ERROR envelope: the portal never drops a
 connection or prints a stack trace to the client.
@@ -31,11 +33,11 @@ import anyio.to_thread
 from starlette.datastructures import URL, State
 
 from b24conform.portal import wire
-from b24conform.portal.auth import authenticate
 from b24conform.portal.calls import Outcome, invoke, limits_on
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.envelope import JSON_TYPE, Timing, encode, success_body, time_block
 from b24conform.portal.errors import PortalError, catalogue
+from b24conform.portal.faults import around_app
 from b24conform.portal.routing import parse_path
 from b24conform.portal.state import PortalState
 
@@ -115,7 +117,7 @@ async def handle(
     outcome: Outcome | None = None
     error_id: str | None = None
     try:
-        if not https and not state.profile.has("auth", "plain_http"):
+        if not https:
             # Read (and drop) the body first so the client gets the answer, not a reset.
             try:
                 await read_body(receive, state.config.max_body_bytes)
@@ -135,14 +137,10 @@ async def handle(
             )
         except wire.BodyError:
             raise PortalError("ERROR_BAD_BODY") from None
-        caller = authenticate(target, params, state.config, state.profile.auth_accepts, state.world.user_active)
+        caller = state.authenticate(target, params)
         params.pop("auth", None)
         method = target.method
-        if (
-            state.bucket is not None
-            and not state.profile.has("limits", "bucket_disabled")
-            and not state.bucket.admit(state.now())
-        ):
+        if state.bucket is not None and not state.bucket.admit(state.now()):
             raise PortalError("QUERY_LIMIT_EXCEEDED")
         if runs_inline(method, len(body)):
             outcome = await state.store.call_grouped(invoke, state, caller, method, params, base_url_of(scope))
@@ -167,18 +165,14 @@ def respond(state: PortalState, method: str, start: float, outcome: Outcome | No
         if error_id:
             entry = catalogue(error_id)
             status, body = entry.http_status, entry.body()
-            wrong = state.profile.fault("limits", "wrong_status")
-            if error_id == "QUERY_LIMIT_EXCEEDED" and wrong:
-                status = int(wrong.params.get("status", status))
         else:
             assert outcome is not None and outcome.result is not None
             finish = state.now()
             timing = Timing(start, finish, outcome.finish - outcome.start, outcome.operating, outcome.operating_reset_at)
-            block = state.profile.apply_time(time_block(timing, state.tz))
+            block = time_block(timing, state.tz)
             result = outcome.result
             status, body = 200, success_body(result.result, block, result.total, result.next_start)
-        status, body, content_type = state.profile.rewrite(method, status, body, JSON_TYPE, error_id)
-        return status, encode(body), content_type
+        return status, encode(body), JSON_TYPE
     except Exception:  # noqa: BLE001
         log.exception("unexpected error while answering %s", method or "<no method>")
         entry = catalogue("INTERNAL_SERVER_ERROR")
@@ -230,13 +224,14 @@ def build_app(config: PortalConfig, state: PortalState | None = None) -> PortalA
 
     Use it in-process with httpx.ASGITransport; start_portal() serves it over sockets.
     """
-    return PortalApp(state or PortalState.create(config), https=True)
+    state = state or PortalState.create(config)
+    return around_app(PortalApp(state, https=True), state)
 
 
 def build_http_app(state: PortalState) -> PortalApp:
     """The plain-HTTP listener of an HTTPS portal: every call gets INVALID_REQUEST "Https required"
-    (unless a deviation profile says `auth: plain_http`)."""
-    return PortalApp(state, https=False)
+    (a deviation profile may serve the API here: faults/transport.py)."""
+    return around_app(PortalApp(state, https=False), state)
 
 
 def portal_state(app: Any) -> PortalState:

@@ -85,9 +85,9 @@ def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         commands = {str(k): v for k, v in cmd.items()}
     else:
         commands = {}
-    if len(commands) > max_commands() and not state.profile.has("batch", "no_length_limit"):
+    if len(commands) > max_commands():
         raise PortalError("ERROR_BATCH_LENGTH_EXCEEDED")
-    halt = truthy(params.get("halt")) and not state.profile.has("batch", "halt_ignored")
+    halt = truthy(params.get("halt"))
     results: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     totals: dict[str, Any] = {}
@@ -107,12 +107,10 @@ def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
                 break
             continue
         outcome = invoke(state, ctx.caller, method, sub_params, ctx.base_url, in_batch=True)
-        times[key] = state.profile.apply_time(
-            time_block(
-                Timing(outcome.start, outcome.finish, outcome.finish - outcome.start),
-                state.tz,
-                with_operating=False,  # result_time carries the six timing keys (batch.md)
-            )
+        times[key] = time_block(
+            Timing(outcome.start, outcome.finish, outcome.finish - outcome.start),
+            state.tz,
+            with_operating=False,  # result_time carries the six timing keys (batch.md)
         )
         if outcome.error_id:
             errors[key] = catalogue(outcome.error_id).body()

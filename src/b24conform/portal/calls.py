@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from b24conform.portal.auth import Caller, check_scope
+from b24conform.portal.auth import Caller
 from b24conform.portal.errors import PortalError
-from b24conform.portal.methods import registry
 from b24conform.portal.state import CallContext, MethodResult, PortalState
 
 
@@ -29,17 +28,12 @@ def limits_on(state: PortalState) -> bool:
 
 def invoke(state: PortalState, caller: Caller, method: str, params: dict[str, Any], base_url: str, in_batch: bool = False) -> Outcome:
     start = state.now()
-    found = registry().get(method)
+    found = state.methods.get(method)
     try:
         if found is None:
             raise PortalError("ERROR_METHOD_NOT_FOUND")
-        check_scope(caller, method, state.profile.auth_accepts)
-        if (
-            found.counts_operating
-            and limits_on(state)
-            and not state.profile.has("limits", "operating_disabled")
-            and state.budget.blocked(caller.key, method, start)
-        ):
+        state.check_scope(caller, method)
+        if found.counts_operating and limits_on(state) and state.budget.blocked(caller.key, method, start):
             raise PortalError("OPERATION_TIME_LIMIT")
         ctx = CallContext(state, caller, base_url, in_batch)
         result, error_id = found.handler(ctx, params), None

@@ -17,45 +17,66 @@ File format::
 (a mapping `profiles: {name: {description, operations}}` is read too.)
 
 OPERATIONS VOCABULARY - each operation is a one-key mapping; the value is a fault name or a
-mapping with `fault:` plus parameters. Applied at these named points of the pipeline:
+mapping with `fault:` plus parameters. The faithful portal knows nothing of them: each kind is a
+layer of src/b24conform/portal/faults/ wrapped around one part of it (named in brackets).
 
-  skip_rule: <rule>              validation: the named rule of validation.RULES is skipped
-                                 (fields, type_id, provider, communications, count, binding,
-                                 responsible, subject, permissions, files, email)
-  auth: wrong_code               auth: an unknown webhook code / OAuth token is accepted (as user 1)
-  auth: wrong_user               auth: a known code under another user id is accepted
-  auth: expired_token            auth: an expired token is accepted
-  auth: no_auth                  auth: a call without any credentials is accepted (as user 1)
-  auth: scope                    auth: a credential without the crm scope may call crm.*
-  auth: plain_http               transport: the plain-HTTP listener serves the API instead of
-                                 INVALID_REQUEST
-  store: no_persist              store: add answers an id but nothing is kept
-  store: reuse_ids               store: ids are max(id)+1, so a deleted id comes back
-  store: delete_noop             store: delete answers true and keeps the row
-  store: list_omits_new          store: list never shows the newest activity
+  skip_rule: <rule>[.<sub>]      [faults/rules.py, the validation-rule list] the rule of
+                                 validation.RULES is skipped (fields, type_id, provider,
+                                 communications, count, binding, responsible, subject, permissions,
+                                 files, email); with a sub-rule only for the requests it names:
+                                 type_id.missing | type_id.unknown | type_id.not_creatable,
+                                 provider.custom | provider.configurable | provider.app_context,
+                                 communications.missing | communications.invalid |
+                                 communications.email_to | communications.email_address,
+                                 responsible.missing | responsible.unknown,
+                                 email.sender_invalid | email.sender_missing
+  reorder_rules: [r1, r2, ...]   [faults/rules.py] the named rules trade places so that they run in
+                                 the listed order (the other rules keep theirs)
+  add_rule: {if: {FIELD: V, ...}, error: ID}
+                                 [faults/rules.py] an extra rule, run last: an add whose fields
+                                 match every condition is refused with catalogue error ID. V is a
+                                 value (compared as text), null (absent or empty) or "*" (present)
+  auth: <fault> | {fault: F, except_methods: [m, ...]}
+                                 [faults/auth.py, the authenticator] wrong_code (an unknown webhook
+                                 code / OAuth token is accepted, as user 1), wrong_user (a known
+                                 code under another user id), expired_token, no_auth (no
+                                 credentials, as user 1), scope (no crm scope needed);
+                                 except_methods: the methods that still refuse
+  auth: plain_http               [faults/transport.py, the plain-HTTP listener] serves the API
+                                 instead of INVALID_REQUEST
+  store: no_persist | reuse_ids | delete_noop | update_noop | list_omits_new
+                                 [faults/store.py, the store] add answers an id but keeps nothing;
+                                 ids are max(id)+1; delete / update answer true and change nothing;
+                                 list never sees the newest row
   store: {fault: alter_field, field: F, value: V}
-                                 store: get/list read F back as V
+                                 [faults/readback.py, the get/list handlers] F reads back as V
   store: {fault: wrong_total, delta: N}
-                                 store: list's `total` is off by N
-  limits: bucket_disabled        limits: the leaky bucket never refuses
-  limits: never_drains           limits: the leaky bucket never drains (full once, refusing for good)
-  limits: operating_disabled     limits: the operating budget never refuses
+                                 [faults/readback.py] list's `total` is off by N
+  limits: bucket_disabled | never_drains | operating_disabled
+                                 [faults/limits.py, the bucket and the budget] the bucket never
+                                 refuses / never drains; the operating budget never refuses
   limits: {fault: wrong_status, status: S}
-                                 limits: QUERY_LIMIT_EXCEEDED answers with status S
-  time: finish_before_start      envelope: time.finish is earlier than time.start
-  time: bad_duration             envelope: time.duration is not finish - start
-  time: non_iso_date             envelope: date_start / date_finish are not ISO 8601
-  time: {fault: drop_key, key: K}
-                                 envelope: time.K is missing
-  batch: no_length_limit         batch: more than 50 commands are run
-  batch: halt_ignored            batch: halt is ignored
+                                 [faults/wire.py] QUERY_LIMIT_EXCEEDED answers with status S
+  time: finish_before_start | bad_duration | non_iso_date | operating_decreases | {fault: drop_key, key: K}
+                                 [faults/wire.py, the answers' time blocks, batch result_time too]
+                                 finish < start; duration != finish - start; dates not ISO 8601;
+                                 time.operating smaller on every answer; time.K missing
+  batch: no_length_limit | halt_ignored | nested_allowed
+                                 [faults/batch.py, the batch handler] more than 50 commands run;
+                                 halt is ignored; a command calling batch runs
   response: {when: {...}, <rewrites>}
-                                 response: rewrite the final answer. `when` (all optional):
-                                   method: name (lower-case) or "*"; outcome: success | error;
-                                   error: catalogue id; status: int.
+                                 [faults/wire.py, an ASGI layer] rewrite the final answer.
+                                 `when` (all optional) on the answer: method: name (lower-case),
+                                   "*" or a list; outcome: success | error; error: catalogue id;
+                                   status: int; and on the request: suffix: ".json" (the path
+                                   ends so) | none; method_case: lower | other (as sent in the
+                                   path); encoding: json | form | multipart | query (no body);
+                                   http_method: GET | POST | ...; credential: webhook | body |
+                                   query (where the OAuth token came from).
                                  rewrites (any of): drop: path | [paths]; set: {path: value};
                                    status: int; content_type: str; error_description: str;
-                                   error_code: str; error: catalogue id (body + status of it).
+                                   error_code: str; error: catalogue id (body + status of it);
+                                   body_text: str (the body, verbatim, not JSON).
                                  A path is dot-separated keys into the JSON body
                                  (e.g. "time.operating", "result").
 
@@ -63,9 +84,7 @@ An unknown operation or rule name, or an unknown profile name, raises ProfileErr
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +97,11 @@ from b24conform.yamltext import load_yaml
 SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
 AUTH_FAULTS = {"wrong_code", "wrong_user", "expired_token", "no_auth", "scope", "plain_http"}
-STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "list_omits_new", "alter_field", "wrong_total"}
+STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new", "alter_field", "wrong_total"}
 LIMITS_FAULTS = {"bucket_disabled", "never_drains", "operating_disabled", "wrong_status"}
-TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key"}
-BATCH_FAULTS = {"no_length_limit", "halt_ignored"}
-KINDS = {"skip_rule", "auth", "store", "limits", "time", "batch", "response"}
+TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key", "operating_decreases"}
+BATCH_FAULTS = {"no_length_limit", "halt_ignored", "nested_allowed"}
+KINDS = {"skip_rule", "reorder_rules", "add_rule", "auth", "store", "limits", "time", "batch", "response"}
 _FAULTS = {"auth": AUTH_FAULTS, "store": STORE_FAULTS, "limits": LIMITS_FAULTS, "time": TIME_FAULTS, "batch": BATCH_FAULTS}
 
 
@@ -97,6 +116,28 @@ class Op:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def _rule_names() -> tuple[str, ...]:
+    from b24conform.portal.validation import RULE_NAMES
+
+    return RULE_NAMES
+
+
+def _check_rule(name: Any, where: str) -> str:
+    from b24conform.portal.faults.rules import SUB_RULES
+
+    known = (*_rule_names(), *SUB_RULES)
+    if name not in known:
+        raise ProfileError(f"{where}: unknown rule {name!r} (known: {', '.join(known)})")
+    return str(name)
+
+
+def _check_error(error_id: Any, where: str) -> None:
+    try:
+        catalogue(str(error_id))  # unknown ids fail now, not mid-request
+    except Exception:
+        raise ProfileError(f"{where}: unknown error id {error_id!r}") from None
+
+
 def parse_op(raw: Any, where: str) -> Op:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ProfileError(f"{where}: an operation is a one-key mapping, got {raw!r}")
@@ -104,17 +145,27 @@ def parse_op(raw: Any, where: str) -> Op:
     if kind not in KINDS:
         raise ProfileError(f"{where}: unknown operation {kind!r} (known: {', '.join(sorted(KINDS))})")
     if kind == "skip_rule":
-        from b24conform.portal.validation import RULE_NAMES
-
-        if value not in RULE_NAMES:
-            raise ProfileError(f"{where}: unknown rule {value!r} (known: {', '.join(RULE_NAMES)})")
-        return Op(kind, str(value))
+        return Op(kind, _check_rule(value, where))
+    if kind == "reorder_rules":
+        if not isinstance(value, list) or len(value) < 2 or len(set(value)) != len(value):
+            raise ProfileError(f"{where}: reorder_rules needs a list of two or more distinct rules")
+        for name in value:
+            if name not in _rule_names():
+                raise ProfileError(f"{where}: unknown rule {name!r} (known: {', '.join(_rule_names())})")
+        return Op(kind, "reorder", {"order": list(value)})
+    if kind == "add_rule":
+        if not isinstance(value, dict) or not isinstance(value.get("if"), dict) or "error" not in value:
+            raise ProfileError(f"{where}: add_rule needs `if` (a mapping) and `error`")
+        _check_error(value["error"], where)
+        return Op(kind, "extra", dict(value))
     if kind == "response":
         if not isinstance(value, dict):
             raise ProfileError(f"{where}: response needs a mapping")
-        for error_key in ("error",):
-            if error_key in value:
-                catalogue(value[error_key])  # unknown ids fail now, not mid-request
+        if "error" in value:
+            _check_error(value["error"], where)
+        when = value.get("when") or {}
+        if "error" in when:
+            _check_error(when["error"], where)
         return Op(kind, "rewrite", dict(value))
     if isinstance(value, str):
         fault, params = value, {}
@@ -130,107 +181,21 @@ def parse_op(raw: Any, where: str) -> Op:
 
 @dataclass(frozen=True)
 class Profile:
+    """A named list of operations: data only. The layers of faults/ read it when the portal is built."""
+
     name: str | None = None
     description: str = ""
     ops: tuple[Op, ...] = ()
 
-    # -- queries used at the pipeline's named points
+    def of(self, *kinds: str) -> tuple[Op, ...]:
+        return tuple(op for op in self.ops if op.kind in kinds)
 
-    # Cached: read on every call, and a profile never changes (frozen, ops a tuple).
-    @cached_property
-    def skipped_rules(self) -> frozenset[str]:
-        return frozenset(op.fault for op in self.ops if op.kind == "skip_rule")
-
-    @cached_property
-    def auth_accepts(self) -> frozenset[str]:
-        return frozenset(op.fault for op in self.ops if op.kind == "auth")
-
-    def fault(self, kind: str, name: str) -> Op | None:
-        for op in self.ops:
-            if op.kind == kind and op.fault == name:
-                return op
-        return None
-
-    def has(self, kind: str, name: str) -> bool:
-        return self.fault(kind, name) is not None
-
-    def alter_record(self, item: dict[str, Any]) -> dict[str, Any]:
-        for op in self.ops:
-            if op.kind == "store" and op.fault == "alter_field" and op.params.get("field") in item:
-                item[op.params["field"]] = op.params.get("value")
-        return item
-
-    def apply_time(self, block: dict[str, Any]) -> dict[str, Any]:
-        for op in self.ops:
-            if op.kind != "time":
-                continue
-            if op.fault == "finish_before_start":
-                block["finish"] = block["start"] - 1.0
-            elif op.fault == "bad_duration":
-                block["duration"] = block["finish"] - block["start"] + 5.0
-            elif op.fault == "non_iso_date":
-                for key in ("date_start", "date_finish"):
-                    if block.get(key):
-                        block[key] = block[key].replace("T", " ")[:19].replace("-", "/")
-            elif op.fault == "drop_key":
-                block.pop(op.params.get("key"), None)
-        return block
-
-    def rewrite(self, method: str, status: int, body: Any, content_type: str, error_id: str | None) -> tuple[int, Any, str]:
-        for op in self.ops:
-            if op.kind != "response" or not _matches(op.params.get("when") or {}, method, status, error_id):
-                continue
-            spec = op.params
-            body = copy.deepcopy(body)
-            if "error" in spec:
-                entry = catalogue(spec["error"])
-                body, status = entry.body(), entry.http_status
-            drops = spec.get("drop") or []
-            for path in [drops] if isinstance(drops, str) else drops:
-                _drop(body, path)
-            for path, value in (spec.get("set") or {}).items():
-                _set(body, path, value)
-            if isinstance(body, dict) and "error_description" in spec:
-                body["error_description"] = spec["error_description"]
-            if isinstance(body, dict) and "error_code" in spec:
-                body["error"] = spec["error_code"]
-            status = int(spec.get("status", status))
-            content_type = spec.get("content_type", content_type)
-        return status, body, content_type
-
-
-def _matches(when: dict[str, Any], method: str, status: int, error_id: str | None) -> bool:
-    if when.get("method", "*") not in ("*", method):
-        return False
-    if "outcome" in when and when["outcome"] != ("error" if error_id else "success"):
-        return False
-    if "error" in when and when["error"] != error_id:
-        return False
-    if "status" in when and int(when["status"]) != status:
-        return False
-    return True
-
-
-def _walk(body: Any, path: str) -> tuple[Any, str] | None:
-    keys = str(path).split(".")
-    node = body
-    for key in keys[:-1]:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return (node, keys[-1]) if isinstance(node, dict) else None
-
-
-def _drop(body: Any, path: str) -> None:
-    found = _walk(body, path)
-    if found:
-        found[0].pop(found[1], None)
-
-
-def _set(body: Any, path: str, value: Any) -> None:
-    found = _walk(body, path)
-    if found:
-        found[0][found[1]] = value
+    def faults(self, kind: str) -> dict[str, Op]:
+        """fault name -> its operation (the first one, when a profile names a fault twice)."""
+        found: dict[str, Op] = {}
+        for op in self.of(kind):
+            found.setdefault(op.fault, op)
+        return found
 
 
 # ------------------------------------------------------------------------- loading

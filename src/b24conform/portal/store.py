@@ -196,19 +196,13 @@ class Store:
         communications: list[dict[str, Any]],
         files: list[tuple[str, bytes]],
         mail: dict[str, Any] | None = None,
-        reuse_ids: bool = False,
     ) -> int:
         data = dumps_text(record)
         children = self._child_rows(communications, files)
         recipients = dumps_text(mail["to"]) if mail is not None else None
         with self._tx() as cur:
-            if reuse_ids:  # deviation `store: reuse_ids`: hand out max(id)+1 like a table without AUTOINCREMENT
-                (top,) = cur.execute("SELECT COALESCE(MAX(id), 0) FROM activity").fetchone()
-                cur.execute("INSERT INTO activity (id, data) VALUES (?, ?)", (top + 1, data))
-                activity_id = top + 1
-            else:
-                cur.execute("INSERT INTO activity (data) VALUES (?)", (data,))
-                activity_id = int(cur.lastrowid)
+            cur.execute("INSERT INTO activity (data) VALUES (?)", (data,))
+            activity_id = int(cur.lastrowid)
             self._put_children(cur, activity_id, children)
             if mail is not None:
                 cur.execute(

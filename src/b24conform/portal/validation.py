@@ -26,13 +26,13 @@ THE ORDER (clause REQ-010 of spec/clauses.yaml; the first failing rule answers):
 
 Each rule takes an `AddRequest` and returns an error id of spec/errors.yaml or None. Rules do not
 change anything; records.py builds the stored activity once every rule has passed. Deviation
-profiles skip rules by the names in the left column (`skip_rule: subject`).
+profiles transform this list by the names in the left column (faults/rules.py: `skip_rule: subject`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from b24conform.contract import Enum, load_contract
 from b24conform.portal.coerce import as_int, as_text, decode_base64_lenient, is_email, parse_message_from
@@ -294,11 +294,9 @@ RULES: list[tuple[str, Rule]] = [
 RULE_NAMES = tuple(name for name, _ in RULES)
 
 
-def first_error(req: AddRequest, skip: frozenset[str] = frozenset()) -> str | None:
-    """The error id of the first failing rule, skipping the named ones (deviation profiles)."""
-    for name, rule in RULES:
-        if name in skip:
-            continue
+def first_error(req: AddRequest, rules: Sequence[tuple[str, Rule]] = RULES) -> str | None:
+    """The error id of the first failing rule of `rules` (the portal state's list)."""
+    for _name, rule in rules:
         error = rule(req)
         if error:
             return error

@@ -32,7 +32,7 @@ def _request(ctx: CallContext, fields: Any) -> AddRequest:
 def add(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     state = ctx.state
     req = _request(ctx, params.get("fields"))
-    error = first_error(req, state.profile.skipped_rules)
+    error = first_error(req, state.rules)
     if error:
         raise PortalError(error)
     record = build_record(req, state.now(), state.tz)
@@ -48,10 +48,7 @@ def add(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
             "body": record.get("DESCRIPTION") or "",
             "copy": (as_text(settings.get("DISABLE_SENDING_MESSAGE_COPY")) or "").upper() != "Y",
         }
-    new_id = state.store.add(record, communications, files, mail, reuse_ids=state.profile.has("store", "reuse_ids"))
-    if state.profile.has("store", "no_persist"):
-        state.store.delete(new_id)
-    return MethodResult(new_id)
+    return MethodResult(state.store.add(record, communications, files, mail))
 
 
 SQLITE_MAX_ID = 2**63 - 1
@@ -88,15 +85,12 @@ def _visible(ctx: CallContext, activity_id: int) -> dict[str, Any]:
 def get(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     record = _visible(ctx, _id(params))
     item = readback.activity(record, ctx.state.tz, ctx.base_url)
-    return MethodResult(ctx.state.profile.alter_record(item))
+    return MethodResult(item)
 
 
 def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     state = ctx.state
     records = state.store.all(children=False)  # filter and order read base fields only
-    if records and state.profile.has("store", "list_omits_new"):
-        newest = max(r["ID"] for r in records)
-        records = [r for r in records if r["ID"] != newest]
     records = [r for r in records if can_read(ctx, r)]
     # Filter and sort on the read-back (each field computed when first looked at); cut to `select`
     # only at the end.
@@ -108,10 +102,7 @@ def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     select = readback.resolve_select(params.get("select"))
     if "COMMUNICATIONS" in select or "FILES" in select:
         state.store.attach_children([row.record for row in items])
-    result = [state.profile.alter_record({k: row[k] for k in select if k in row}) for row in items]
-    wrong_total = state.profile.fault("store", "wrong_total")
-    if wrong_total and total is not None:
-        total += int(wrong_total.params.get("delta", 1))
+    result = [{k: row[k] for k in select if k in row} for row in items]
     return MethodResult(result, total=total, next_start=next_start)
 
 
@@ -155,6 +146,5 @@ def delete(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     _visible(ctx, activity_id)
     if not state.world.right(ctx.caller.user_id, "delete"):
         raise PortalError("ADD_ACCESS_DENIED")
-    if not state.profile.has("store", "delete_noop"):
-        state.store.delete(activity_id)
+    state.store.delete(activity_id)
     return MethodResult(True)

@@ -1,0 +1,168 @@
+"""Wire faults, the pure part: an answer (status, JSON body, content type) rewritten by the
+profile's `response`, `time` and `limits: wrong_status` operations, given what the request was.
+
+The faithful answer is recognised from the outside: its error id is the catalogue entry with that
+status and body (the pairs are unique), its method is the request path's.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from b24conform.portal.errors import catalogue
+from b24conform.portal.profiles import Op
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str          # lower-case, without .json (routing.parse_path)
+    suffix: str          # ".json" or "none"
+    method_case: str     # "lower" or "other": the method segment as sent
+    encoding: str        # json | form | multipart | none (by Content-Type)
+    http_method: str     # GET, POST, ...
+    credential: str      # webhook | query | body (where an OAuth token is looked for)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    content_type: str
+    error_id: str | None
+    text: str | None = None   # body_text: sent verbatim instead of the JSON body
+
+
+@lru_cache(maxsize=1)
+def _error_ids() -> dict[tuple[int, str, str], str]:
+    from b24conform.contract import load_contract
+    from b24conform.portal.methods.item_errors import ENTRIES
+
+    out: dict[tuple[int, str, str], str] = {}
+    for error_id in [*load_contract().errors, *ENTRIES]:
+        entry = catalogue(error_id)
+        body = entry.body()
+        out.setdefault((entry.http_status, str(body.get("error")), str(body.get("error_description"))), error_id)
+    return out
+
+
+def error_id_of(status: int, body: Any) -> str | None:
+    if not isinstance(body, dict) or "error" not in body:
+        return None
+    return _error_ids().get((status, str(body.get("error")), str(body.get("error_description"))))
+
+
+# ----------------------------------------------------------------------------- conditions
+
+
+def _one_of(expected: Any, actual: str) -> bool:
+    options = expected if isinstance(expected, list) else [expected]
+    return "*" in options or actual in [str(o) for o in options]
+
+
+def matches(when: dict[str, Any], request: Request, answer: Answer) -> bool:
+    checks = {
+        "method": lambda v: _one_of(v, request.method),
+        "outcome": lambda v: v == ("error" if answer.error_id else "success"),
+        "error": lambda v: _one_of(v, answer.error_id or ""),
+        "status": lambda v: int(v) == answer.status,
+        "suffix": lambda v: _one_of(v, request.suffix),
+        "method_case": lambda v: _one_of(v, request.method_case),
+        "encoding": lambda v: _one_of(v, request.encoding),
+        "http_method": lambda v: _one_of([str(x).upper() for x in (v if isinstance(v, list) else [v])], request.http_method),
+        "credential": lambda v: _one_of(v, request.credential),
+    }
+    return all(checks[k](v) for k, v in when.items() if k in checks)
+
+
+# ----------------------------------------------------------------------------- body paths
+
+
+def _walk(body: Any, path: str) -> tuple[Any, str] | None:
+    keys = str(path).split(".")
+    node = body
+    for key in keys[:-1]:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return (node, keys[-1]) if isinstance(node, dict) else None
+
+
+def _drop(body: Any, path: str) -> None:
+    found = _walk(body, path)
+    if found:
+        found[0].pop(found[1], None)
+
+
+def _set(body: Any, path: str, value: Any) -> None:
+    found = _walk(body, path)
+    if found:
+        found[0][found[1]] = value
+
+
+# ----------------------------------------------------------------------------- rewrites
+
+
+def rewrite(answer: Answer, spec: dict[str, Any]) -> Answer:
+    """One `response` operation applied to an answer it matched."""
+    status, body, content_type = answer.status, copy.deepcopy(answer.body), answer.content_type
+    if "error" in spec:
+        entry = catalogue(spec["error"])
+        body, status = entry.body(), entry.http_status
+    drops = spec.get("drop") or []
+    for path in [drops] if isinstance(drops, str) else drops:
+        _drop(body, path)
+    for path, value in (spec.get("set") or {}).items():
+        _set(body, path, value)
+    if isinstance(body, dict) and "error_description" in spec:
+        body["error_description"] = spec["error_description"]
+    if isinstance(body, dict) and "error_code" in spec:
+        body["error"] = spec["error_code"]
+    return Answer(int(spec.get("status", status)), body, spec.get("content_type", content_type), answer.error_id,
+                  spec.get("body_text", answer.text))
+
+
+def bend_time(block: dict[str, Any], op: Op, calls: int) -> None:
+    """One `time` fault applied to a time block in place. `calls`: answers so far (operating_decreases)."""
+    if op.fault == "finish_before_start":
+        block["finish"] = block["start"] - 1.0
+    elif op.fault == "bad_duration":
+        block["duration"] = block["finish"] - block["start"] + 5.0
+    elif op.fault == "non_iso_date":
+        for key in ("date_start", "date_finish"):
+            if block.get(key):
+                block[key] = block[key].replace("T", " ")[:19].replace("-", "/")
+    elif op.fault == "drop_key":
+        block.pop(op.params.get("key"), None)
+    elif op.fault == "operating_decreases" and "operating" in block:
+        block["operating"] = round(1.0 / max(1, calls), 6)
+
+
+def time_blocks(body: Any, method: str) -> list[dict[str, Any]]:
+    """The time blocks of a success answer: its own, and a batch's result_time items."""
+    if not isinstance(body, dict):
+        return []
+    blocks = [body["time"]] if isinstance(body.get("time"), dict) else []
+    if method == "batch" and isinstance(body.get("result"), dict):
+        times = body["result"].get("result_time")
+        items = times.values() if isinstance(times, dict) else times if isinstance(times, list) else []
+        blocks += [t for t in items if isinstance(t, dict) and "start" in t]
+    return blocks
+
+
+def deviant_answer(answer: Answer, request: Request, ops: tuple[Op, ...], calls: int) -> Answer:
+    time_ops = [op for op in ops if op.kind == "time"]
+    if time_ops and answer.error_id is None:
+        body = copy.deepcopy(answer.body)
+        for block in time_blocks(body, request.method):
+            for op in time_ops:
+                bend_time(block, op, calls)
+        answer = Answer(answer.status, body, answer.content_type, answer.error_id, answer.text)
+    for op in ops:
+        if op.kind == "limits" and op.fault == "wrong_status" and answer.error_id == "QUERY_LIMIT_EXCEEDED":
+            answer = Answer(int(op.params.get("status", answer.status)), answer.body, answer.content_type,
+                            answer.error_id, answer.text)
+        elif op.kind == "response" and matches(op.params.get("when") or {}, request, answer):
+            answer = rewrite(answer, op.params)
+    return answer

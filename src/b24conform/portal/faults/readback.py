@@ -1,0 +1,39 @@
+"""Read-back faults: what get and list print, altered after the faithful handler answered.
+
+Not a store wrapper: the altered value is the printed one (a JSON integer where the portal prints a
+string, a time in another offset), which the store's rows cannot express.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from b24conform.portal.state import CallContext, MethodResult
+
+Handler = Any
+
+
+def _alter(item: Any, values: dict[str, Any]) -> Any:
+    if isinstance(item, dict):
+        return {k: (values[k] if k in values else v) for k, v in item.items()}
+    return item
+
+
+def altering(handler: Handler, values: dict[str, Any]) -> Handler:
+    """get/list whose items read the given fields back as the given values (fields they print)."""
+
+    def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        out = handler(ctx, params)
+        result = [_alter(i, values) for i in out.result] if isinstance(out.result, list) else _alter(out.result, values)
+        return out._replace(result=result)
+
+    return deviant
+
+
+def miscounting(handler: Handler, delta: int) -> Handler:
+    """list whose `total` is off by `delta`."""
+
+    def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        out = handler(ctx, params)
+        return out if out.total is None else out._replace(total=out.total + delta)
+
+    return deviant

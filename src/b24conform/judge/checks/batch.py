@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, short, status_of
+from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, status_of
 from b24conform.judge.checks.envelope import check_status_and_content_type
 from b24conform.judge.checks.errors import check_code, check_error, check_message, target_kind_of
 from b24conform.judge.checks.time_block import check_time_block
+from b24conform.judge.problems import Problem
 
 PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
 MAX_COMMANDS = 50
@@ -24,23 +25,28 @@ def _part(inner: dict[str, Any], name: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def check_batch_envelope(reply: Any, contract: Any, mode: str) -> list[str]:
+def _cmd(key: str) -> str:
+    return f"batch command {key!r}"
+
+
+def check_batch_envelope(reply: Any, contract: Any, mode: str) -> list[Problem]:
     """200 JSON with result.{result, result_error, ...} maps and a time block."""
     problems = check_status_and_content_type(reply, contract, mode)
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
-        return problems + [f"batch: expected result to be an object, got {short(body)}"]
+        return problems + [Problem("batch-result-not-object", "result",
+                                   actual=body.get("result") if isinstance(body, dict) else body)]
     inner = body["result"]
     for name in ("result", "result_error"):
         if name not in inner:
-            problems.append(f"batch: result.{name} missing")
+            problems.append(Problem("batch-part-missing", name))
     for name in PARTS:
         if name in inner and _part(inner, name) is None:
-            problems.append(f"batch: result.{name} is {short(inner[name])}, not a map")
+            problems.append(Problem("batch-part-type", name, actual=inner[name]))
     if "time" in body:
         problems += check_time_block(body["time"], contract, mode)
     else:
-        problems.append("batch: no `time`")
+        problems.append(Problem("time-missing", "batch"))
     return problems
 
 
@@ -52,7 +58,7 @@ def check_batch_outcome(
     ok: Iterable[str] = (),
     failed: Mapping[str, str] | None = None,
     not_run: Iterable[str] = (),
-) -> list[str]:
+) -> list[Problem]:
     """Each key in `ok` holds a new id in result.result; each key of `failed` holds its catalogue error
     (code and message) in result_error; keys in `not_run` appear in neither (halt)."""
     problems = check_batch_envelope(reply, contract, mode)
@@ -64,30 +70,32 @@ def check_batch_outcome(
     ints_ok = accepts(contract, "AMB-RESULT-TYPE", "b", mode)
     for key in ok:
         if key not in results:
-            problems.append(f"batch: command {key!r} has no result (errors: {short(errors.get(key))})")
+            problems.append(Problem("batch-command-no-result", "result.result", actual=errors.get(key), context=_cmd(key)))
             continue
         value = results[key]
         if not ((is_int(value) and value > 0) or (ints_ok and is_decimal_string(value) and int(value) > 0)):
-            problems.append(f"batch: command {key!r} result {short(value)} is not a new id")
+            problems.append(Problem("result-not-id", "result", actual=value, context=_cmd(key)))
         if key in errors:
-            problems.append(f"batch: command {key!r} is both in result and result_error")
+            problems.append(Problem("batch-command-both", "result.result_error", actual=errors[key], context=_cmd(key)))
     for key, error_id in (failed or {}).items():
         if key not in errors:
-            problems.append(f"batch: command {key!r} has no result_error entry (result: {short(results.get(key))})")
+            problems.append(Problem("batch-command-no-error", "result.result_error", actual=results.get(key),
+                                    context=_cmd(key)))
             continue
-        problems += [f"batch[{key}]: {p}" for p in check_code(errors[key], contract, mode, error_id)]
+        problems += [p.within(_cmd(key)) for p in check_code(errors[key], contract, mode, error_id)]
         # An item of result_error is a bare dict: its wording is judged by the target the batch came from.
-        problems += [f"batch[{key}]: {p}" for p in check_message(errors[key], contract, mode, error_id,
-                                                                 target_kind=target_kind_of(reply))]
+        problems += [p.within(_cmd(key)) for p in check_message(errors[key], contract, mode, error_id,
+                                                                target_kind=target_kind_of(reply))]
         if key in results and results[key] not in (None, False):
-            problems.append(f"batch: failed command {key!r} also has result {short(results[key])}")
+            problems.append(Problem("batch-command-both", "result.result", actual=results[key], context=_cmd(key)))
     for key in not_run:
         if key in results or key in errors:
-            problems.append(f"batch: command {key!r} ran after halt (result {short(results.get(key))}, error {short(errors.get(key))})")
+            problems.append(Problem("batch-ran-after-halt", "result", actual={"result": results.get(key), "error": errors.get(key)},
+                                    context=_cmd(key)))
     return problems
 
 
-def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[str]) -> list[str]:
+def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[str]) -> list[Problem]:
     """BATCH-002: more than 50 commands: refused as a whole (strict, AMB-BATCH-LENGTH a), or the first
     50 run and the rest fail with ERROR_BATCH_LENGTH_EXCEEDED in result_error (lenient, reading b)."""
     keys = list(keys)

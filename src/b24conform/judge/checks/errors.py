@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from b24conform.judge.checks._common import accepts, header, json_of, short, status_of
+from b24conform.judge.problems import Problem
 
 # seed, Error Handling: "String error code. It may consist of digits, Latin letters, and underscores".
 CODE_ALPHABET = re.compile(r"^[A-Za-z0-9_]*$")
@@ -24,35 +25,35 @@ NON_EMPTY_CODE = re.compile(r"^[A-Za-z0-9_]+$")
 EMPTY_CODE_KINDS = ("method", "companion")
 
 
-def check_error_shape(reply: Any, contract: Any, mode: str) -> list[str]:
+def check_error_shape(reply: Any, contract: Any, mode: str) -> list[Problem]:
     """ERR-001 (shape) and ENV-007 (error side): a JSON object with string error/error_description, no result."""
     body = json_of(reply)
     if not isinstance(body, dict):
-        return [f"error reply is not a JSON object: HTTP {status_of(reply)} {short(getattr(reply, 'text', body))}"]
+        return [Problem("error-not-object", "body", actual=short(getattr(reply, "text", body), 80))]
     problems = []
     for key in ("error", "error_description"):
         if key not in body:
-            problems.append(f"error envelope without `{key}`: {short(body)}")
+            problems.append(Problem("error-key-missing", key, actual=sorted(body)))
         elif not isinstance(body[key], str):
-            problems.append(f"`{key}` is not a string: {short(body[key])}")
+            problems.append(Problem("error-key-type", key, actual=body[key]))
     if "result" in body:
-        problems.append(f"error envelope carries `result`: {short(body['result'])}")
+        problems.append(Problem("error-with-result", "result", actual=body["result"]))
     ctype = (header(reply, "content-type") or "application/json").split(";")[0].strip().lower()
     if getattr(reply, "headers", None) is not None and ctype != "application/json":
-        problems.append(f"error reply Content-Type {ctype!r}, expected application/json")
+        problems.append(Problem("content-type", "Content-Type", expected="application/json", actual=ctype))
     return problems
 
 
-def check_error_code_alphabet(reply: Any, contract: Any, mode: str) -> list[str]:
+def check_error_code_alphabet(reply: Any, contract: Any, mode: str) -> list[Problem]:
     """ERR-003: `error` consists only of digits, Latin letters and underscores."""
     body = json_of(reply)
     code = body.get("error") if isinstance(body, dict) else None
     if isinstance(code, str) and not CODE_ALPHABET.match(code):
-        return [f"error code {code!r} has characters outside [A-Za-z0-9_]"]
+        return [Problem("error-code-alphabet", "error", actual=code)]
     return []
 
 
-def check_status(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]:
+def check_status(reply: Any, contract: Any, mode: str, error_id: str) -> list[Problem]:
     entry = contract.error(error_id)
     got = status_of(reply)
     if got == entry.http_status:
@@ -60,10 +61,10 @@ def check_status(reply: Any, contract: Any, mode: str, error_id: str) -> list[st
     # "Access denied" with 403 is the lenient reading of AMB-ACCESS-DENIED-STATUS.
     if error_id == "ADD_ACCESS_DENIED" and got == 403 and accepts(contract, "AMB-ACCESS-DENIED-STATUS", "b", mode):
         return []
-    return [f"{error_id}: HTTP status {got}, catalogue says {entry.http_status}"]
+    return [Problem("error-status", "HTTP status", expected=entry.http_status, actual=got, error_id=error_id)]
 
 
-def check_code(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]:
+def check_code(reply: Any, contract: Any, mode: str, error_id: str) -> list[Problem]:
     """ERR-002 / ERR-005: the catalogue's code; for method errors "" (or, lenient, any code of the alphabet)."""
     entry = contract.error(error_id)
     body = json_of(reply)
@@ -78,7 +79,7 @@ def check_code(reply: Any, contract: Any, mode: str, error_id: str) -> list[str]
         and accepts(contract, "AMB-ERROR-CODE-EMPTY", "b", mode)
     ):
         return []
-    return [f"{error_id}: error code {short(code)}, catalogue says {entry.code!r}"]
+    return [Problem("error-code", "error", expected=entry.code, actual=code, error_id=error_id)]
 
 
 def target_kind_of(reply: Any) -> str:
@@ -106,7 +107,7 @@ def message_matches(message: Any, entry: Any, contract: Any, mode: str) -> bool:
 
 
 def check_message(reply: Any, contract: Any, mode: str, error_id: str, *,
-                  target_kind: str | None = None, pinned: bool | None = None) -> list[str]:
+                  target_kind: str | None = None, pinned: bool | None = None) -> list[Problem]:
     """ERR-004: error_description is the catalogue's message where the docs pin it (or on the mock);
     elsewhere a non-empty string. `target_kind` defaults to the reply's own (pass the outer reply's for
     a batch item, a bare dict); `pinned` overrides the catalogue where a clause provokes an error whose
@@ -118,14 +119,13 @@ def check_message(reply: Any, contract: Any, mode: str, error_id: str, *,
     if not wording_demanded(entry, kind, pinned):
         if isinstance(message, str) and message.strip():
             return []
-        return [f"{error_id}: error_description {short(message)}: the docs give no wording for it, "
-                "but it must be a non-empty string"]
+        return [Problem("message-empty", "error_description", actual=message, error_id=error_id)]
     if message_matches(message, entry, contract, mode):
         return []
-    return [f"{error_id}: error_description {short(message)}, catalogue says {entry.message!r}"]
+    return [Problem("message-mismatch", "error_description", expected=entry.message, actual=message, error_id=error_id)]
 
 
-def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: bool | None = None) -> list[str]:
+def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: bool | None = None) -> list[Problem]:
     """The reply is the catalogue error `error_id`: envelope shape, status, code and message
     (the message exactly only where wording_demanded; see the module docstring)."""
     shape = check_error_shape(reply, contract, mode)
@@ -140,11 +140,11 @@ def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: 
     )
 
 
-def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable[str]) -> list[str]:
+def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable[str]) -> list[Problem]:
     """The reply is one of several catalogue errors (used where the docs leave the choice open)."""
     ids = list(error_ids)
     if not ids:
-        return ["no expected error ids given"]
+        raise ValueError("check_error_one_of needs at least one expected error id")
     attempts = {error_id: check_error(reply, contract, mode, error_id) for error_id in ids}
     if any(not problems for problems in attempts.values()):
         return []
@@ -155,7 +155,7 @@ def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable
         entry = contract.error(error_id)
         if isinstance(body, dict) and message_matches(body.get("error_description"), entry, contract, mode):
             return problems
-    return [f"HTTP {status_of(reply)} {short(got)} is none of the expected errors {ids}"]
+    return [Problem("error-unexpected", "reply", expected=ids, actual=f"HTTP {status_of(reply)} {short(got, 120)}")]
 
 
 def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> str | None:
@@ -179,15 +179,14 @@ def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None =
     return None
 
 
-def check_catalogue_error(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> list[str]:
+def check_catalogue_error(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> list[Problem]:
     """The reply is some error of the catalogue (any id), conformant in status, code and message."""
     shape = check_error_shape(reply, contract, mode)
     if shape:
         return shape
     if identify(reply, contract, mode, kinds) is None:
         body = json_of(reply)
-        return [
-            f"HTTP {status_of(reply)} error {short(body.get('error'))} / {short(body.get('error_description'))} "
-            "is not an error of the catalogue"
-        ]
+        return [Problem("error-not-in-catalogue", "reply",
+                        actual={"status": status_of(reply), "error": body.get("error"),
+                                "error_description": body.get("error_description")})]
     return []

@@ -16,8 +16,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of, short
+from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
+from b24conform.judge.problems import Problem
 
 DATE_FIELDS = ("START_TIME", "END_TIME", "DEADLINE", "CREATED", "LAST_UPDATED")
 # Integer-typed fields of the get example that are not enums (docs-contract.md section 1).
@@ -105,21 +106,21 @@ def _activity(value: Any) -> Any:
     return body
 
 
-def check_readback_id(value: Any, contract: Any, mode: str, *, activity_id: int) -> list[str]:
+def check_readback_id(value: Any, contract: Any, mode: str, *, activity_id: int) -> list[Problem]:
     """RT-001: get answers the activity asked for."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"get: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "get", actual=act)]
     if str(act.get("ID")) != str(activity_id):
-        return [f"get: ID {short(act.get('ID'))}, expected {activity_id}"]
+        return [Problem("readback-wrong-id", "ID", expected=activity_id, actual=act.get("ID"))]
     return []
 
 
-def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[str]:
+def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-001 / RT-013: every sent field reads back equal after normalisation."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"read-back: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "read-back", actual=act)]
     problems = []
     for field, sent_value in sent.items():
         if field in NOT_COMPARED:
@@ -127,7 +128,7 @@ def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str
         if _empty(sent_value) or _undefined_enum(contract, field, sent_value):
             continue  # sent empty = not set: null, empty or the portal's default all conform
         if field not in act:
-            problems.append(f"read-back: {field} missing (sent {short(sent_value)})")
+            problems.append(Problem("readback-field-missing", field, expected=sent_value))
             continue
         read_value = act[field]
         if field in MARKED and isinstance(sent_value, str) and isinstance(read_value, str):
@@ -135,15 +136,15 @@ def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str
             if sent_value in read_value:
                 continue
         if not same_value(sent_value, read_value, field):
-            problems.append(f"read-back: {field} is {short(read_value)}, sent {short(sent_value)}")
+            problems.append(Problem("readback-mismatch", field, expected=sent_value, actual=read_value))
     return problems
 
 
-def check_readback_numbers(value: Any, contract: Any, mode: str) -> list[str]:
+def check_readback_numbers(value: Any, contract: Any, mode: str) -> list[Problem]:
     """RT-002: ids and numbers read back as decimal strings (JSON integers only in lenient mode)."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"read-back: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "read-back", actual=act)]
     ints_ok = accepts(contract, "AMB-NUMBERS-AS-STRINGS", "b", mode)
     problems = []
     for field in integer_fields(contract):
@@ -154,34 +155,35 @@ def check_readback_numbers(value: Any, contract: Any, mode: str) -> list[str]:
             continue
         if is_int(v):
             if not ints_ok:
-                problems.append(f"read-back: {field} is the JSON integer {v}; {mode} mode wants a decimal string (AMB-NUMBERS-AS-STRINGS)")
+                problems.append(Problem("readback-number-as-int", "numbers", actual=v, context=field,
+                                        ambiguity="AMB-NUMBERS-AS-STRINGS", mode=mode))
             continue
-        problems.append(f"read-back: {field} is {short(v)}, not a decimal number")
+        problems.append(Problem("readback-number-type", field, actual=v))
     return problems
 
 
-def check_readback_dates(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[str]:
+def check_readback_dates(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-003: START_TIME / END_TIME are ISO 8601 with an offset and the instant that was sent."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"read-back: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "read-back", actual=act)]
     problems = []
     for field in ("START_TIME", "END_TIME"):
         if field not in sent:
             continue
         read_value = act.get(field)
         if not isinstance(read_value, str) or not ISO_WITH_OFFSET.match(read_value):
-            problems.append(f"read-back: {field} {short(read_value)} is not ISO 8601 with an offset")
+            problems.append(Problem("readback-date-format", field, actual=read_value))
         elif not same_instant(sent[field], read_value):
-            problems.append(f"read-back: {field} {read_value!r} is not the instant sent, {sent[field]!r}")
+            problems.append(Problem("readback-date-shifted", field, expected=sent[field], actual=read_value))
     return problems
 
 
-def check_deadline(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[str]:
+def check_deadline(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-009: for calls and meetings DEADLINE reads back as START_TIME (AMB-DEADLINE-DERIVED)."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"read-back: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "read-back", actual=act)]
     if str(sent.get("TYPE_ID")) not in ("1", "2") or "START_TIME" not in sent:
         return []
     deadline = act.get("DEADLINE")
@@ -191,14 +193,15 @@ def check_deadline(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]
         contract, "AMB-DEADLINE-DERIVED", "b", mode
     ):
         return []
-    return [f"read-back: DEADLINE {short(deadline)} is not START_TIME {sent['START_TIME']!r} (AMB-DEADLINE-DERIVED, {mode})"]
+    return [Problem("readback-deadline", "DEADLINE", expected=sent["START_TIME"], actual=deadline,
+                    ambiguity="AMB-DEADLINE-DERIVED", mode=mode)]
 
 
-def check_completed(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[str]:
+def check_completed(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-010 / EMAIL-006: COMPLETED reads back as sent (any Y/N in lenient mode, AMB-COMPLETED-FIELD b)."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"read-back: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "read-back", actual=act)]
     if "COMPLETED" not in sent:
         return []
     read_value = act.get("COMPLETED")
@@ -206,20 +209,21 @@ def check_completed(value: Any, contract: Any, mode: str, *, sent: dict[str, Any
         return []
     if read_value in ("Y", "N") and accepts(contract, "AMB-COMPLETED-FIELD", "b", mode):
         return []
-    return [f"read-back: COMPLETED {short(read_value)}, sent {sent['COMPLETED']!r} (AMB-COMPLETED-FIELD, {mode})"]
+    return [Problem("readback-completed", "COMPLETED", expected=sent["COMPLETED"], actual=read_value,
+                    ambiguity="AMB-COMPLETED-FIELD", mode=mode)]
 
 
-def check_communications(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[str]:
+def check_communications(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """COMM-004: the list item's COMMUNICATIONS hold what was sent plus a TYPE the portal filled in."""
     act = _activity(value)
     if not isinstance(act, dict):
-        return [f"read-back: expected an activity object, got {short(act)}"]
+        return [Problem("readback-not-activity", "read-back", actual=act)]
     comms = act.get("COMMUNICATIONS")
     sent_comms = sent.get("COMMUNICATIONS") or []
     if not isinstance(comms, list):
-        return [f"read-back: COMMUNICATIONS {short(comms)} is not a list"]
+        return [Problem("readback-communications", "COMMUNICATIONS", expects="a list", actual=comms)]
     if len(comms) != len(sent_comms):
-        return [f"read-back: {len(comms)} communications, sent {len(sent_comms)}"]
+        return [Problem("readback-communications", "count", expected=len(sent_comms), actual=len(comms))]
     problems = []
     ints_ok = accepts(contract, "AMB-NUMBERS-AS-STRINGS", "b", mode)
     try:
@@ -229,57 +233,62 @@ def check_communications(value: Any, contract: Any, mode: str, *, sent: dict[str
     for sent_item in sent_comms:
         match = next((c for c in comms if isinstance(c, dict) and c.get("VALUE") == sent_item.get("VALUE")), None)
         if match is None:
-            problems.append(f"read-back: no communication with VALUE {sent_item.get('VALUE')!r}")
+            problems.append(Problem("readback-communications", "VALUE", expected=sent_item.get("VALUE"),
+                                    actual=[c.get("VALUE") if isinstance(c, dict) else c for c in comms]))
             continue
         for key in ("ENTITY_ID", "ENTITY_TYPE_ID"):
             if key not in sent_item:
                 continue
             if not same_value(sent_item[key], match.get(key), key):
-                problems.append(f"read-back: communication {key} {short(match.get(key))}, sent {sent_item[key]!r}")
+                problems.append(Problem("readback-communications", key, expected=sent_item[key], actual=match.get(key)))
             elif is_int(match.get(key)) and not ints_ok:
-                problems.append(f"read-back: communication {key} is a JSON integer; {mode} mode wants a string")
+                problems.append(Problem("readback-number-as-int", "numbers", actual=match.get(key),
+                                        context=f"communication {key}", ambiguity="AMB-NUMBERS-AS-STRINGS", mode=mode))
         want_type = sent_item.get("TYPE") or FILLED_COMM_TYPE.get(type_id)
         if want_type and match.get("TYPE") != want_type:
-            problems.append(f"read-back: communication TYPE {short(match.get('TYPE'))}, expected {want_type!r}")
+            problems.append(Problem("readback-communications", "TYPE", expected=want_type, actual=match.get("TYPE")))
     return problems
 
 
-def check_list_finds(reply: Any, contract: Any, mode: str, *, activity_id: int) -> list[str]:
+def check_list_finds(reply: Any, contract: Any, mode: str, *, activity_id: int) -> list[Problem]:
     """RT-004: list filtered by ID returns exactly that activity, total 1."""
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
-        return [f"list: expected result to be a list, got {short(body)}"]
+        return [Problem("list-not-list", "result", actual=body.get("result") if isinstance(body, dict) else body)]
     items = body["result"]
     problems = []
     if len(items) != 1 or not isinstance(items[0], dict) or str(items[0].get("ID")) != str(activity_id):
-        problems.append(f"list: expected exactly activity {activity_id}, got IDs {[i.get('ID') if isinstance(i, dict) else i for i in items]}")
+        problems.append(Problem("list-wrong-items", "result", expected=activity_id,
+                                actual=[i.get("ID") if isinstance(i, dict) else i for i in items]))
     if str(body.get("total")) != "1" or not is_int(body.get("total")):
-        problems.append(f"list: total {short(body.get('total'))}, expected 1")
+        problems.append(Problem("list-total", "total", expected=1, actual=body.get("total")))
     if "next" in body:
-        problems.append(f"list: `next` {short(body['next'])} on a single-item result")
+        problems.append(Problem("list-next", "next", expects="no `next` on a single-item result", actual=body["next"]))
     return problems
 
 
-def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> list[str]:
+def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> list[Problem]:
     """RT-005: at most 50 items, total is the full count, next = start + page only while more follow."""
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
-        return [f"list: expected result to be a list, got {short(body)}"]
+        return [Problem("list-not-list", "result", actual=body.get("result") if isinstance(body, dict) else body)]
     items, total = body["result"], body.get("total")
     problems = []
     if len(items) > PAGE_SIZE:
-        problems.append(f"list: {len(items)} items in one page, at most {PAGE_SIZE} allowed")
+        problems.append(Problem("list-page-size", "items in one page", expects=f"at most {PAGE_SIZE}", actual=len(items)))
     if not is_int(total) or total < 0:
-        problems.append(f"list: total {short(total)} is not a count")
+        problems.append(Problem("list-total", "total", expects="a count", actual=total))
         return problems
     if start + len(items) > total:
-        problems.append(f"list: start {start} + {len(items)} items exceeds total {total}")
+        problems.append(Problem("list-total", "total", expects=f">= start {start} + {len(items)} items", actual=total))
     more = start + len(items) < total
     if more:
         if body.get("next") != start + len(items):
-            problems.append(f"list: next {short(body.get('next'))}, expected {start + len(items)} (total {total})")
+            problems.append(Problem("list-next", "next", expected=start + len(items), actual=body.get("next"),
+                                    context=f"total {total}"))
         if len(items) != PAGE_SIZE:
-            problems.append(f"list: a non-final page holds {len(items)} items, not {PAGE_SIZE}")
+            problems.append(Problem("list-page-size", "items in a non-final page", expected=PAGE_SIZE, actual=len(items)))
     elif "next" in body:
-        problems.append(f"list: `next` {short(body['next'])} on the last page (total {total})")
+        problems.append(Problem("list-next", "next", expects="no `next` on the last page", actual=body["next"],
+                                context=f"total {total}"))
     return problems

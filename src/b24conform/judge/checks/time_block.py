@@ -5,7 +5,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, is_number, json_of, short
+from b24conform.judge.checks._common import accepts, is_number, json_of
+from b24conform.judge.problems import Problem
 
 TIMING_KEYS = ("start", "finish", "duration", "processing", "date_start", "date_finish")
 OPERATING_KEYS = ("operating_reset_at", "operating")
@@ -26,66 +27,66 @@ def _time_of(value: Any) -> Any:
     return body
 
 
-def check_time_keys(value: Any, contract: Any, mode: str) -> list[str]:
+def check_time_keys(value: Any, contract: Any, mode: str) -> list[Problem]:
     """ENV-003: the eight keys (strict) or at least the six timing keys (lenient, AMB-TIME-KEYS b)."""
     time = _time_of(value)
     if not isinstance(time, dict):
-        return [f"time: expected an object, got {short(time)}"]
+        return [Problem("time-not-object", "time", actual=time)]
     missing_timing = [k for k in TIMING_KEYS if k not in time]
     missing_operating = [k for k in OPERATING_KEYS if k not in time]
     problems = []
     if missing_timing:
-        problems.append(f"time: missing keys {missing_timing}")
+        problems.append(Problem("time-keys-missing", "time", expected=list(TIMING_KEYS), actual=missing_timing))
     if missing_operating and not accepts(contract, "AMB-TIME-KEYS", "b", mode):
-        problems.append(f"time: missing keys {missing_operating} (AMB-TIME-KEYS: {mode} wants all eight)")
+        problems.append(Problem("time-keys-missing", "time", expected=list(ALL_KEYS), actual=missing_operating,
+                                ambiguity="AMB-TIME-KEYS", mode=mode))
     return problems
 
 
-def check_time_types(value: Any, contract: Any, mode: str) -> list[str]:
+def check_time_types(value: Any, contract: Any, mode: str) -> list[Problem]:
     """ENV-004: numbers are numbers, dates are strings, operating_reset_at a Unix timestamp."""
     time = _time_of(value)
     if not isinstance(time, dict):
-        return [f"time: expected an object, got {short(time)}"]
+        return [Problem("time-not-object", "time", actual=time)]
     problems = []
     for key in ("start", "finish", "duration", "processing", "operating"):
         if key in time and not is_number(time[key]):
-            problems.append(f"time.{key}: expected a number, got {short(time[key])}")
+            problems.append(Problem("time-type", f"time.{key}", expects="a number", actual=time[key]))
     for key in ("date_start", "date_finish"):
         if key in time and not isinstance(time[key], str):
-            problems.append(f"time.{key}: expected a string, got {short(time[key])}")
+            problems.append(Problem("time-type", f"time.{key}", expects="a string", actual=time[key]))
     if "operating_reset_at" in time:
         reset = time["operating_reset_at"]
         if is_number(reset):
             if reset < 0:
-                problems.append(f"time.operating_reset_at: negative timestamp {reset}")
+                problems.append(Problem("time-negative", "time.operating_reset_at", actual=reset))
         elif isinstance(reset, str) and ISO_WITH_OFFSET.match(reset):
             if not accepts(contract, "AMB-OPERATING-RESET-TYPE", "b", mode):
-                problems.append(
-                    f"time.operating_reset_at: ISO string {reset!r} where {mode} mode wants a Unix timestamp "
-                    "(AMB-OPERATING-RESET-TYPE)"
-                )
+                problems.append(Problem("time-reset-iso", "time.operating_reset_at", actual=reset,
+                                        ambiguity="AMB-OPERATING-RESET-TYPE", mode=mode))
         else:
-            problems.append(f"time.operating_reset_at: expected a Unix timestamp, got {short(reset)}")
+            problems.append(Problem("time-type", "time.operating_reset_at", expects="a Unix timestamp", actual=reset))
     return problems
 
 
-def check_time_arithmetic(value: Any, contract: Any, mode: str) -> list[str]:
+def check_time_arithmetic(value: Any, contract: Any, mode: str) -> list[Problem]:
     """ENV-005: finish >= start, duration == finish - start within 1 ms, processing >= 0."""
     time = _time_of(value)
     if not isinstance(time, dict):
-        return [f"time: expected an object, got {short(time)}"]
+        return [Problem("time-not-object", "time", actual=time)]
     start, finish, duration = time.get("start"), time.get("finish"), time.get("duration")
     problems = []
     if is_number(start) and is_number(finish):
         if finish < start:
-            problems.append(f"time: finish {finish} is before start {start}")
+            problems.append(Problem("time-arithmetic", "finish", expects=f">= start {start}", actual=finish))
         if is_number(duration) and abs(duration - (finish - start)) > DURATION_TOLERANCE:
-            problems.append(f"time: duration {duration} differs from finish - start = {finish - start:.6f} by more than 1 ms")
+            problems.append(Problem("time-arithmetic", "duration", expects=f"finish - start = {finish - start:.6f} (within 1 ms)",
+                                    actual=duration))
     processing = time.get("processing")
     if is_number(processing) and processing < 0:
-        problems.append(f"time: processing {processing} is negative")
+        problems.append(Problem("time-negative", "time.processing", actual=processing))
     if is_number(duration) and duration < 0:
-        problems.append(f"time: duration {duration} is negative")
+        problems.append(Problem("time-negative", "time.duration", actual=duration))
     return problems
 
 
@@ -96,51 +97,52 @@ def parse_iso(text: str) -> datetime | None:
         return None
 
 
-def check_time_dates(value: Any, contract: Any, mode: str) -> list[str]:
+def check_time_dates(value: Any, contract: Any, mode: str) -> list[Problem]:
     """ENV-006: date_start/date_finish are ISO 8601 with an offset and name the same second as start/finish."""
     time = _time_of(value)
     if not isinstance(time, dict):
-        return [f"time: expected an object, got {short(time)}"]
+        return [Problem("time-not-object", "time", actual=time)]
     problems = []
     for date_key, ts_key in (("date_start", "start"), ("date_finish", "finish")):
         text = time.get(date_key)
         if text is None:
             continue
         if not isinstance(text, str) or not ISO_WITH_OFFSET.match(text):
-            problems.append(f"time.{date_key}: {short(text)} is not YYYY-MM-DDThh:mm:ss+hh:mm")
+            problems.append(Problem("time-date-format", f"time.{date_key}", actual=text))
             continue
         parsed = parse_iso(text)
         if parsed is None:
-            problems.append(f"time.{date_key}: {text!r} is not a valid date")
+            problems.append(Problem("time-date-format", f"time.{date_key}", actual=text))
             continue
         ts = time.get(ts_key)
         if is_number(ts) and int(parsed.timestamp()) != int(ts):
-            problems.append(f"time.{date_key} {text!r} is not the same second as time.{ts_key} {ts}")
+            problems.append(Problem("time-date-mismatch", f"time.{date_key}", expects=f"time.{ts_key} {ts}", actual=text))
     return problems
 
 
-def check_time_block(value: Any, contract: Any, mode: str) -> list[str]:
+def check_time_block(value: Any, contract: Any, mode: str) -> list[Problem]:
     """ENV-003..ENV-006 together."""
     problems = check_time_keys(value, contract, mode)
-    if problems and isinstance(problems[0], str) and problems[0].startswith("time: expected an object"):
+    if any(p.kind == "time-not-object" for p in problems):
         return problems
     for check in (check_time_types, check_time_arithmetic, check_time_dates):
         problems += check(value, contract, mode)
     return problems
 
 
-def check_operating_grows(values: tuple[Any, Any], contract: Any, mode: str) -> list[str]:
+def check_operating_grows(values: tuple[Any, Any], contract: Any, mode: str) -> list[Problem]:
     """LIMIT-004: time.operating of the same method does not decrease between two calls a moment apart."""
     first, second = (_time_of(v) for v in values)
     if not isinstance(first, dict) or not isinstance(second, dict):
-        return ["time: expected two time objects"]
+        return [Problem("time-not-object", "time", actual=[first, second])]
     a, b = first.get("operating"), second.get("operating")
     if a is None or b is None:
         if accepts(contract, "AMB-TIME-KEYS", "b", mode):
             return []
-        return ["time.operating: missing, cannot compare (AMB-TIME-KEYS)"]
+        return [Problem("time-keys-missing", "time", expected=["operating"], actual=["operating"],
+                        ambiguity="AMB-TIME-KEYS", mode=mode)]
     if not (is_number(a) and is_number(b)):
-        return [f"time.operating: not numbers ({short(a)}, {short(b)})"]
+        return [Problem("time-type", "time.operating", expects="a number", actual=[a, b])]
     if b < a:
-        return [f"time.operating decreased from {a} to {b} between two calls"]
+        return [Problem("time-operating-decreased", "time.operating", expected=a, actual=b)]
     return []

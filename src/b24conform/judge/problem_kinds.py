@@ -1,0 +1,159 @@
+"""The catalogue of problem kinds a check can report.
+
+A kind is a stable id (never renamed or reused: baselines, `diff` and other tools compare by it),
+a title for people, what a conformant reply has (`expects`, shown where a problem carries no
+concrete expected value) and the sentence a problem of this kind is rendered as.
+
+`by_value` says what makes two problems of the kind the same problem. True: the kind, the subject
+and the expected and actual values (a 200 where the catalogue says 400 is one problem, whichever
+error was provoked). False: the kind and the subject only, for values that differ from reply to
+reply by nature (timestamps, generated field values), which would otherwise split one fault into as
+many problems as there were requests.
+
+Templates are `str.format` strings over a problem's fields; `{expected}` and `{actual}` are the
+values' short reprs, `{expected}` the expected value as JSON or its description, `{actual_text}` the actual value's plain text, `{subject}` the
+item looked at.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    title: str
+    template: str
+    expects: str = ""
+    by_value: bool = True
+
+
+KINDS: dict[str, Kind] = {
+    # --- the HTTP layer ---------------------------------------------------------------------------
+    "http-status": Kind("unexpected HTTP status", "HTTP status {actual}, expected {expected}"),
+    "content-type": Kind("not served as JSON", "Content-Type {actual}, expected {expected}"),
+    "body-not-json": Kind("body is not JSON", "body is not JSON: {actual}", "a JSON body"),
+    "body-not-object": Kind("body is not a JSON object", "{subject}: expected a JSON object, got {actual}",
+                            "a JSON object"),
+    # --- success envelope -------------------------------------------------------------------------
+    "success-without-result": Kind("success envelope without `result`", "success envelope without `result`",
+                                   "a `result` key"),
+    "success-with-error-key": Kind("success envelope carries an error key",
+                                   "success envelope carries `{subject}`: {actual}", "no `error` / `error_description`"),
+    "result-not-id": Kind("`result` is not the new id", "{subject} {actual} is not a positive integer id",
+                          "a positive integer: the new activity's id"),
+    "result-numeric-string": Kind("`result` is a numeric string", "{subject} {actual} is a numeric string, not a JSON integer",
+                                  "a JSON integer"),
+    "result-not-true": Kind("`result` is not true", "expected result true, got {actual}", "true"),
+    # --- the time block ---------------------------------------------------------------------------
+    "time-missing": Kind("no `time` block", "{subject}: no `time` block", "a `time` object"),
+    "time-not-object": Kind("`time` is not an object", "time: expected an object, got {actual}", "a JSON object"),
+    "time-keys-missing": Kind("`time` lacks keys", "time: missing keys {actual}", "all eight keys"),
+    "time-type": Kind("a `time` value has the wrong type", "{subject}: expected {expected}, got {actual}",
+                      by_value=False),
+    "time-reset-iso": Kind("operating_reset_at is an ISO string", "{subject}: ISO string {actual}, not a Unix timestamp",
+                           "a Unix timestamp (integer)", by_value=False),
+    "time-negative": Kind("a `time` value is negative", "{subject} {actual} is negative", "a value >= 0", by_value=False),
+    "time-arithmetic": Kind("`time` arithmetic does not add up", "time: {subject} {actual}, expected {expected}",
+                            by_value=False),
+    "time-date-format": Kind("a `time` date is not ISO 8601 with an offset",
+                             "{subject}: {actual} is not YYYY-MM-DDThh:mm:ss+hh:mm", "YYYY-MM-DDThh:mm:ss+hh:mm",
+                             by_value=False),
+    "time-date-mismatch": Kind("a `time` date names another second than its timestamp",
+                               "{subject} {actual} is not the same second as {expected}", by_value=False),
+    "time-operating-decreased": Kind("time.operating decreased", "time.operating decreased from {expected} to {actual}",
+                                     "a value that does not decrease", by_value=False),
+    # --- error envelope ---------------------------------------------------------------------------
+    "error-not-object": Kind("error reply is not a JSON object", "error reply is not a JSON object: {actual}",
+                             "a JSON object with error and error_description"),
+    "error-key-missing": Kind("error envelope lacks a key", "error envelope without `{subject}`: {actual}",
+                              "`error` and `error_description`"),
+    "error-key-type": Kind("error envelope key is not a string", "`{subject}` is not a string: {actual}", "a string"),
+    "error-with-result": Kind("error envelope carries `result`", "error envelope carries `result`: {actual}",
+                              "no `result` key"),
+    "error-code-alphabet": Kind("error code outside [A-Za-z0-9_]", "error code {actual} has characters outside [A-Za-z0-9_]",
+                                "digits, Latin letters and underscores"),
+    "error-status": Kind("error with the wrong HTTP status", "{error_id}: HTTP status {actual}, catalogue says {expected}"),
+    "error-code": Kind("error with the wrong code", "{error_id}: error code {actual}, catalogue says {expected}"),
+    "message-mismatch": Kind("error_description differs from the catalogue",
+                             "{error_id}: error_description {actual}, catalogue says {expected}"),
+    "message-empty": Kind("error_description is empty",
+                          "{error_id}: error_description {actual}: the docs give no wording for it, "
+                          "but it must be a non-empty string", "a non-empty string"),
+    "error-unexpected": Kind("not the error the docs prescribe", "{actual} is none of the expected errors {expected}"),
+    "error-not-in-catalogue": Kind("an error the catalogue does not know", "{actual} is not an error of the catalogue",
+                                   "an error of spec/errors.yaml"),
+    "accepted-invalid": Kind("invalid input accepted", "{subject}: HTTP {actual}, a refusal was expected ({expected})",
+                             "a 4xx refusal"),
+    # --- batch ------------------------------------------------------------------------------------
+    "batch-result-not-object": Kind("batch `result` is not an object", "batch: expected result to be an object, got {actual}",
+                                    "an object of result, result_error, result_total, result_next, result_time"),
+    "batch-part-missing": Kind("batch result lacks a part", "batch: result.{subject} missing", "result and result_error"),
+    "batch-part-type": Kind("batch result part is not a map", "batch: result.{subject} is {actual}, not a map", "a map"),
+    "batch-command-no-result": Kind("batch command without result", "batch: command has no result (errors: {actual})",
+                                    "an entry in result.result", by_value=False),
+    "batch-command-no-error": Kind("failed batch command without result_error",
+                                   "batch: command has no result_error entry (result: {actual})",
+                                   "an entry in result.result_error", by_value=False),
+    "batch-command-both": Kind("batch command both succeeded and failed",
+                               "batch: command is both in result and result_error ({actual})", "one of the two",
+                               by_value=False),
+    "batch-ran-after-halt": Kind("batch command ran after halt", "batch: command ran after halt ({actual})",
+                                 "no entry: halt stops the batch", by_value=False),
+    "batch-ids-repeat": Kind("batch adds returned repeated ids", "batch adds returned repeated ids: {actual}",
+                             "distinct ids", by_value=False),
+    "batch-skipped-command": Kind("batch skipped a command", "{subject}: the command did not run", "it runs",
+                                  by_value=False),
+    # --- read-back (get / list) -------------------------------------------------------------------
+    "readback-not-activity": Kind("read-back is not an activity", "{subject}: expected an activity object, got {actual}",
+                                  "an activity object"),
+    "readback-wrong-id": Kind("get answers another activity", "get: ID {actual}, expected {expected}", by_value=False),
+    "readback-field-missing": Kind("a sent field does not read back", "read-back: {subject} missing (sent {expected})",
+                                   by_value=False),
+    "readback-mismatch": Kind("a field reads back changed", "read-back: {subject} is {actual}, sent {expected}",
+                              by_value=False),
+    "readback-number-as-int": Kind("numbers read back as JSON integers",
+                                   "read-back: the JSON integer {actual}, not a decimal string",
+                                   "decimal strings", by_value=False),
+    "readback-number-type": Kind("a number reads back as no number", "read-back: {subject} is {actual}, not a decimal number",
+                                 "a decimal string", by_value=False),
+    "readback-date-format": Kind("a date reads back without an offset",
+                                 "read-back: {subject} {actual} is not ISO 8601 with an offset", "ISO 8601 with an offset",
+                                 by_value=False),
+    "readback-date-shifted": Kind("a date reads back as another instant",
+                                  "read-back: {subject} {actual} is not the instant sent, {expected}", by_value=False),
+    "readback-deadline": Kind("DEADLINE is not derived from START_TIME",
+                              "read-back: DEADLINE {actual} is not START_TIME {expected}", by_value=False),
+    "readback-completed": Kind("COMPLETED does not read back as sent", "read-back: COMPLETED {actual}, sent {expected}"),
+    "readback-communications": Kind("COMMUNICATIONS do not read back as sent",
+                                    "read-back: communications {subject}: {actual}, expected {expected}", by_value=False),
+    "list-not-list": Kind("list `result` is not a list", "list: expected result to be a list, got {actual}", "a JSON list"),
+    "list-wrong-items": Kind("list filtered by ID returns other items",
+                             "list: expected exactly activity {expected}, got IDs {actual}", by_value=False),
+    "list-total": Kind("list `total` is wrong", "list: total {actual}, expected {expected}", by_value=False),
+    "list-next": Kind("list `next` is wrong", "list: next {actual}, expected {expected}", by_value=False),
+    "list-page-size": Kind("list page has the wrong size", "list: {subject} {actual}, expected {expected}", by_value=False),
+    "ids-reused": Kind("ids are reused", "ids repeat: {actual}", "a new id for every add", by_value=False),
+    # --- descriptors and enumerations --------------------------------------------------------------
+    "schema-violation": Kind("does not match the documented schema", "{subject}: {actual}", "the JSON Schema of spec/schemas/",
+                             by_value=False),
+    "descriptor-missing": Kind("a field descriptor is missing", "crm.activity.fields has no descriptor for {subject}",
+                               "a descriptor"),
+    "enum-values": Kind("an enumeration lists other ids", "{subject}: ids {actual}, documented {expected}"),
+    # --- rate limits ------------------------------------------------------------------------------
+    "limit-admitted": Kind("the limit admits another number of requests", "{subject}: {actual}, expected {expected}",
+                           by_value=False),
+    # --- schemathesis' own checks, in the suite that runs them ---------------------------------------
+    "schemathesis": Kind("a schemathesis check failed", "{subject}: {actual_text}", by_value=False),
+    # --- anything a suite states in its own words --------------------------------------------------
+    "other": Kind("other problem", "{actual_text}"),
+    # A failed check that recorded no problem (an exception in the check itself): its headline, as is.
+    "check-failed": Kind("the check failed without naming a problem", "{actual_text}", "the check to pass"),
+}
+
+
+def kind(name: str) -> Kind:
+    """The catalogue entry; an unknown name is a programming error, reported loudly."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise KeyError(f"unknown problem kind {name!r}: add it to b24conform.judge.problem_kinds.KINDS") from None

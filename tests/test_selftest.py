@@ -24,7 +24,8 @@ from b24conform.selftest.report import render_markdown, write_reports
 
 pytest_plugins = ["pytester"]
 
-REQUIRED_FAMILIES = {"envelope", "status", "messages", "validation", "auth", "state", "time", "limits", "batch"}
+REQUIRED_FAMILIES = {"envelope", "status", "messages", "validation", "auth", "state", "time", "limits", "batch",
+                     "calling"}
 
 # One or two profiles per family, chosen among the cheap ones; the full set runs in `b24conform selftest`.
 REPRESENTATIVE = [
@@ -41,7 +42,9 @@ REPRESENTATIVE = [
     "time-duration-inconsistent",
     "limits-no-query-limit",
     "batch-over-50-accepted",
+    "batch-nested-allowed",
     "calling-unknown-method-success",
+    "calling-method-case-sensitive",
 ]
 
 
@@ -85,6 +88,44 @@ def test_every_clause_named_by_a_profile_has_a_check_in_the_suites() -> None:
         ids.update(c for c in named if f'"{c}"' in text or f"'{c}'" in text)
     missing = [c for c in named if c not in ids]
     assert not missing, f"clauses named by profiles but never tagged in suites/: {missing}"
+
+
+
+def test_every_automated_clause_is_named_by_a_profile() -> None:
+    # The static half of "every clause killable"; the self-test's killer table is the dynamic half.
+    from b24conform.selftest.catalogue import automated_clauses
+
+    named = {c for p in load_catalogue().profiles for c in p.breaks}
+    assert [c for c in automated_clauses() if c not in named] == []
+
+
+def test_profiles_are_distinct_deviations(tmp_path: Path) -> None:
+    from b24conform.selftest.catalogue import CatalogueError
+
+    data = yaml.safe_load(deviations_path().read_text(encoding="utf-8"))
+    twin = dict(data["profiles"][0], name="twin-of-the-first")
+    data["profiles"].append(twin)
+    path = tmp_path / "deviations.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CatalogueError, match="twin-of-the-first: same operations as"):
+        load_catalogue(path)
+
+
+def test_clause_killers_and_unkillable_clauses() -> None:
+    from b24conform.selftest.detection import clause_killers
+
+    killed = judge_profile(PROFILE, _run(("t1", ["X-1"], "failed")), {})
+    missed = judge_profile(Profile("q", "state", "b", ("Y-2",)), _run(("t1", ["Y-2"], "passed")), {})
+    killers = clause_killers([killed, missed], ["X-1", "Y-2"])
+    assert killers == {"X-1": ["p"], "Y-2": []}
+    det = Detection(mode="strict", profiles_total=2, killed=1, misses=[missed], verdicts=[killed, missed],
+                    false_alarms=[], faithful={"checks": 1, "check_outcomes": {}}, wall_seconds=1.0, jobs=1,
+                    smoke=[], distinct=2, killers=killers, whole_catalogue=True)
+    assert det.unkillable == ["Y-2"]
+    md = render_markdown(det)
+    assert "| Y-2 | **none** |" in md and "| X-1 | `p` |" in md and "| distinct deviations" in md
+    det.whole_catalogue = False  # a subset cannot tell
+    assert det.unkillable == []
 
 
 # ------------------------------------------------------------------------- the record plugin

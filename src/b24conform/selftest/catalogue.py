@@ -7,6 +7,7 @@ the top-level `smoke`.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,28 @@ class Catalogue:
             if p.id == profile_id:
                 return p
         raise KeyError(profile_id)
+
+
+def deviation_key(operations: tuple[Any, ...]) -> str:
+    """What makes two profiles the same deviation: their operations, in order."""
+    return json.dumps(list(operations), sort_keys=True, default=str)
+
+
+def duplicate_problems(profiles: list[Profile]) -> list[str]:
+    """Two profiles with the same operations are one deviation counted twice: they must be merged into
+    one profile naming the clauses of both."""
+    first: dict[str, str] = {}
+    problems = []
+    for p in profiles:
+        key = deviation_key(p.operations)
+        if key in first:
+            problems.append(f"{p.id}: same operations as {first[key]} (one deviation: merge them, naming both's clauses)")
+        first.setdefault(key, p.id)
+    return problems
+
+
+def automated_clauses() -> list[str]:
+    return [cid for cid, cl in load_contract().clauses.items() if cl.check == "automated"]
 
 
 def deviations_path() -> Path:
@@ -101,6 +124,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
                 note=str(raw.get("note", "") or "").strip(),
             )
         )
+    problems += duplicate_problems(profiles)
     if problems:
         raise CatalogueError(f"{path}:\n  " + "\n  ".join(problems))
     return Catalogue(path=path, smoke=smoke, profiles=tuple(profiles))

@@ -11,7 +11,8 @@ import typer
 from b24conform.cliparams import USAGE_ERROR, one_line, output_folder
 from b24conform.selftest.catalogue import FAMILIES
 
-SELFTEST_EPILOG = ("Exit codes: 0 every profile caught and no false alarm; 1 a false alarm or a miss; "
+SELFTEST_EPILOG = ("Exit codes: 0 every profile caught and no false alarm; 1 a false alarm, a miss, or (all "
+                   "profiles, strict) an automated clause no profile was killed on; "
                    "2 bad input (a bad value, an unknown --profile or --family, an unreadable spec/deviations.yaml), "
                    "one line on stderr.")
 
@@ -81,13 +82,16 @@ def register(app: typer.Typer) -> None:
             mutants_survived = sum(r.verdict != "killed" for r in results)
             typer.echo(f"mutation: {len(results) - mutants_survived}/{len(results)} vacuous-check mutants killed")
         typer.echo(
-            f"detection: {det.killed}/{det.profiles_total} profiles killed ({100 * det.rate:.1f} %), "
+            f"detection: {det.killed}/{det.profiles_total} profiles killed ({100 * det.rate:.1f} %; "
+            f"{det.distinct} distinct deviations), "
             f"{len(det.false_alarms)} false alarm(s), {det.wall_seconds:.1f} s wall"
         )
         for v in det.misses:
             typer.echo(f"  MISS {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
         for fa in det.false_alarms:
             typer.echo(f"  FALSE ALARM {fa['check']} ({', '.join(fa['clauses'])})")
+        for cid in det.unkillable:
+            typer.echo(f"  NO KILLER {cid}: no profile was killed by a check of this clause")
         typer.echo(f"reports: {md_path} {json_path}")
-        if det.false_alarms or det.misses:
+        if det.false_alarms or det.misses or det.unkillable:
             raise typer.Exit(1)

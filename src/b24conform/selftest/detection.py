@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.contract import load_contract
-from b24conform.selftest.catalogue import Catalogue, Profile, load_catalogue
+from b24conform.selftest.catalogue import Catalogue, Profile, automated_clauses, deviation_key, load_catalogue
 
 RECORD_PLUGIN = "b24conform.selftest.pytest_record"
 DEFAULT_TIMEOUT = 900.0
@@ -289,6 +289,14 @@ class Detection:
     wall_seconds: float
     jobs: int
     smoke: list[str]
+    distinct: int = 0                                           # distinct deviations (operation sets) judged
+    killers: dict[str, list[str]] = field(default_factory=dict)  # automated clause -> profiles killed on it
+    whole_catalogue: bool = False                               # every profile ran: a clause without killer fails
+
+    @property
+    def unkillable(self) -> list[str]:
+        """Automated clauses no profile was killed on (only meaningful when the whole catalogue ran)."""
+        return sorted(c for c, who in self.killers.items() if not who) if self.whole_catalogue else []
 
     @property
     def rate(self) -> float:
@@ -306,8 +314,23 @@ class Detection:
             "wall_seconds": round(self.wall_seconds, 1),
             "jobs": self.jobs,
             "smoke": self.smoke,
+            "distinct_deviations": self.distinct,
+            "whole_catalogue": self.whole_catalogue,
+            "clause_killers": self.killers,
+            "unkillable_clauses": self.unkillable,
             "profiles": [asdict(v) for v in self.verdicts],
         }
+
+
+def clause_killers(verdicts: Iterable[ProfileVerdict], clauses: Iterable[str]) -> dict[str, list[str]]:
+    """clause -> the profiles killed by a check of that clause (a profile counts for each clause it was
+    killed on, not for every clause it names)."""
+    out: dict[str, list[str]] = {c: [] for c in clauses}
+    for v in verdicts:
+        if v.verdict == "killed":
+            for c in v.killed_by:
+                out.setdefault(c, []).append(v.profile)
+    return out
 
 
 def false_alarms_of(run: RunResult) -> list[dict[str, Any]]:
@@ -409,8 +432,13 @@ def selftest(
                     v.verdict, v.reason = "accepted", "accepted in lenient mode, as its ambiguity's verdict allows"
     judged = [v for v in verdicts if v.verdict in ("killed", "miss")]
     misses = [v for v in verdicts if v.verdict in ("miss", "over-strict")]
+    judged_ids = {v.profile for v in judged}
     return Detection(
         mode=mode, profiles_total=len(judged), killed=sum(v.verdict == "killed" for v in judged), misses=misses,
         verdicts=verdicts, false_alarms=false_alarms_of(faithful), faithful=faithful_summary(faithful),
         wall_seconds=wall, jobs=jobs, smoke=list(catalogue.smoke),
+        distinct=len({deviation_key(p.operations) for p in chosen if p.id in judged_ids}),
+        killers=clause_killers(verdicts, automated_clauses()),
+        # lenient mode expects strict-only profiles to survive, so their clauses may rightly go unkilled
+        whole_catalogue=len(chosen) == len(catalogue.profiles) and mode == "strict",
     )

@@ -38,6 +38,7 @@ def render_markdown(det: Detection) -> str:
         "| | |",
         "| --- | --- |",
         f"| deviation profiles judged | {d['profiles_total']} |",
+        f"| distinct deviations (profiles with different operations) | {d.get('distinct_deviations', 0)} |",
         f"| killed | {d['killed']} |",
         f"| missed | {d['missed']} |",
         f"| detection rate | **{100 * d['detection_rate']:.1f} %** |",
@@ -83,6 +84,7 @@ def render_markdown(det: Detection) -> str:
                    "over-strict": "OVER-STRICT"}.get(p["verdict"], p["verdict"])
         lines.append(f"| {p['family']} | `{p['profile']}` | {cells} | {verdict} | {', '.join(p['collateral']) or ''} "
                      f"| {p['wall']:.1f} |")
+    lines += _killer_table(d)
     lines += ["", "## Per family", "", "| family | profiles | killed |", "| --- | --- | --- |"]
     fam: dict[str, list[int]] = {}
     for p in d["profiles"]:
@@ -93,6 +95,20 @@ def render_markdown(det: Detection) -> str:
         lines.append(f"| {name} | {n} | {k} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _killer_table(d: dict) -> list[str]:
+    killers = d.get("clause_killers") or {}
+    if not killers:
+        return []
+    scope = ("every profile ran: a clause without a killing profile fails the self-test" if d.get("whole_catalogue")
+             else "a subset of the profiles ran: clauses without a killer here may have one in the full run")
+    lines = ["", "## Clauses and the profiles that kill them", "",
+             f"Automated clauses of spec/clauses.yaml -> the profiles a check of that clause killed ({scope}).", "",
+             "| clause | killing profiles |", "| --- | --- |"]
+    for cid, who in killers.items():
+        lines.append(f"| {cid} | {', '.join(f'`{p}`' for p in who) if who else '**none**'} |")
+    return lines
 
 
 def _fmt_counts(counts: dict[str, int]) -> str:

@@ -32,6 +32,21 @@ def _spec_folder(value: Path | str) -> Path:
     return path
 
 
+DRIFT_EPILOG = ("Exit codes: 0 spec/ says what the docs say; 1 drift (every difference listed); "
+                "2 bad input (DOCS_CHECKOUT is not a checkout of the docs, a bad --spec-dir), one line on stderr.")
+
+
+def _docs_checkout(value: Path | str) -> Path:
+    """typer parser for DOCS_CHECKOUT: a folder holding the docs repository's pages."""
+    path = Path(value)
+    if not path.is_dir():
+        raise typer.BadParameter(f"{path} does not exist" if not path.exists() else f"{path} is not a folder")
+    # api-reference/ marks the docs repository; without it every page would be reported missing.
+    if not (path / "api-reference").is_dir():
+        raise typer.BadParameter(f"{path} is not a checkout of the docs (no api-reference/ folder)")
+    return path
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
     app.add_typer(spec_app, name="spec")
@@ -96,3 +111,35 @@ def docs_command(
         raise typer.Exit(1) from None
     for path in written:
         print(path)
+
+
+@spec_app.command("drift", epilog=DRIFT_EPILOG)
+def drift_command(
+    docs: Path = typer.Argument(..., parser=_docs_checkout, metavar="DOCS_CHECKOUT",
+                                help="A local clone or checkout of github.com/bitrix-tools/b24-rest-docs."),
+    as_json: bool = typer.Option(False, "--json", help="Print the differences as JSON."),
+    spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", parser=_spec_folder, metavar="DIR", help=SPEC_DIR_HELP),
+) -> None:
+    """Compare spec/ with the docs: error tables, field descriptors, required marks, enums, example responses."""
+    import json
+
+    from b24conform.contract.drift import Checkout, drift
+    from b24conform.contract.loader import ContractError, load_contract
+
+    root = (spec_dir_option or spec_dir()).resolve()
+    try:
+        contract = load_contract(root)
+        found = drift(contract, Checkout(docs))
+    except ContractError as exc:
+        typer.echo(f"error: cannot read {root}: {one_line(exc)}", err=True)
+        raise typer.Exit(2) from None
+    pinned = contract.provenance
+    if as_json:
+        print(json.dumps({"docs": str(docs), "pinned_commit": pinned.commit, "differences": [d.as_dict() for d in found]},
+                         ensure_ascii=False, indent=2))
+    else:
+        for difference in found:
+            print(difference.text())
+        print(f"{len(found)} difference(s) between {root} and {docs} (spec pinned at {pinned.repository}@{pinned.commit[:12]})")
+    if found:
+        raise typer.Exit(1)

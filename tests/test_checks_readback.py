@@ -22,10 +22,11 @@ from b24conform.judge.checks.readback import (
 CONTRACT = load_contract()
 MODES = ("strict", "lenient")
 
+# What went on the wire: Target.mark() has prefixed SUBJECT with the run marker.
 SENT = {
     "OWNER_TYPE_ID": 2, "OWNER_ID": 102, "TYPE_ID": 2,
     "COMMUNICATIONS": [{"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}],
-    "SUBJECT": "New call", "START_TIME": "2023-12-31T12:00:00+00:00", "END_TIME": "2023-12-31T12:30:00+00:00",
+    "SUBJECT": "[run-1] New call", "START_TIME": "2023-12-31T12:00:00+00:00", "END_TIME": "2023-12-31T12:30:00+00:00",
     "COMPLETED": "N", "PRIORITY": 3, "RESPONSIBLE_ID": 1, "DESCRIPTION": "Important call",
     "DESCRIPTION_TYPE": 3, "DIRECTION": 2, "SETTINGS": {"DISABLE_SENDING_MESSAGE_COPY": "Y"},
     "FILES": [{"fileData": ["example.jpg", "base64_encoded_content_here"]}],
@@ -69,6 +70,9 @@ def test_changed_values_fail(mode):
     assert check_readback_equal(read(DESCRIPTION="Other"), CONTRACT, mode, sent=SENT)
     assert check_readback_equal(read(PRIORITY="2"), CONTRACT, mode, sent=SENT)
     assert check_readback_equal(read(SUBJECT="Something else"), CONTRACT, mode, sent=SENT)
+    # Text that still contains what was sent is not equal to it (a portal that alters stored text on read).
+    assert check_readback_equal(read(SUBJECT="[run-1] New call (edited)"), CONTRACT, mode, sent=SENT)
+    assert check_readback_equal(read(SUBJECT="[run-1] New call"), CONTRACT, mode, sent={**SENT, "SUBJECT": "New call"})
     assert check_readback_equal(read(SETTINGS=[]), CONTRACT, mode, sent=SENT)
     assert check_readback_equal(read(DIRECTION=...), CONTRACT, mode, sent=SENT)
     assert check_readback_id(read(ID="998"), CONTRACT, mode, activity_id=999)

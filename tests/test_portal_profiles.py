@@ -215,6 +215,12 @@ def test_add_rule_refuses_matching_requests_only(tmp_path):
         assert add(c, TYPE_ID=1).status_code == 200
 
 
+def test_alter_field_append_keeps_the_stored_text_in_front(tmp_path):
+    with portal_with(tmp_path, {"store": {"fault": "alter_field", "field": "SUBJECT", "append": "!"}}) as c:
+        new_id = add(c, SUBJECT="hello").json()["result"]
+        assert call(c, "crm.activity.get", {"id": new_id}).json()["result"]["SUBJECT"] == "hello!"
+
+
 def test_update_noop_answers_true_and_keeps_the_old_value(tmp_path):
     with portal_with(tmp_path, {"store": "update_noop"}) as c:
         new_id = add(c, SUBJECT="before").json()["result"]

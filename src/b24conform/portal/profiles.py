@@ -48,8 +48,9 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                  [faults/store.py, the store] add answers an id but keeps nothing;
                                  ids are max(id)+1; delete / update answer true and change nothing;
                                  list never sees the newest row
-  store: {fault: alter_field, field: F, value: V}
-                                 [faults/readback.py, the get/list handlers] F reads back as V
+  store: {fault: alter_field, field: F, value: V} | {fault: alter_field, field: F, append: S}
+                                 [faults/readback.py, the get/list handlers] F reads back as V, or
+                                 as what was stored followed by S
   store: {fault: wrong_total, delta: N}
                                  [faults/readback.py] list's `total` is off by N
   limits: bucket_disabled | never_drains | operating_disabled

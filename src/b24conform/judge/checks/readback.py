@@ -131,10 +131,8 @@ def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str
             problems.append(Problem("readback-field-missing", field, expected=sent_value))
             continue
         read_value = act[field]
-        if field in MARKED and isinstance(sent_value, str) and isinstance(read_value, str):
-            # The Target prefixes these with the run marker; what we asked for must still be there.
-            if sent_value in read_value:
-                continue
+        # Equality, marked fields included: callers pass what went on the wire (Target.mark(fields)),
+        # so a portal that adds to or alters the stored text is caught, not excused by containment.
         if not same_value(sent_value, read_value, field):
             problems.append(Problem("readback-mismatch", field, expected=sent_value, actual=read_value))
     return problems

@@ -37,10 +37,11 @@ def _names(profile: Profile, kind: str) -> frozenset[str]:
 
 def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]:
     from b24conform.portal.faults.batch import deviant_batch
-    from b24conform.portal.faults.readback import altering, miscounting
+    from b24conform.portal.faults.readback import altering, appending, constant, miscounting
 
     store = profile.of("store")
-    values = {op.params.get("field"): op.params.get("value") for op in store if op.fault == "alter_field"}
+    values = {op.params.get("field"): appending(str(op.params["append"])) if "append" in op.params
+              else constant(op.params.get("value")) for op in store if op.fault == "alter_field"}
     delta = sum(int(op.params.get("delta", 1)) for op in store if op.fault == "wrong_total")
     out = dict(methods)
 

@@ -5,21 +5,33 @@ string, a time in another offset), which the store's rows cannot express.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from b24conform.portal.state import CallContext, MethodResult
 
 Handler = Any
 
 
-def _alter(item: Any, values: dict[str, Any]) -> Any:
+Change = Callable[[Any], Any]
+
+
+def constant(value: Any) -> Change:
+    return lambda read: value
+
+
+def appending(suffix: str) -> Change:
+    """Stored text read back with something added: still *contains* what was sent."""
+    return lambda read: f"{read}{suffix}" if isinstance(read, str) else read
+
+
+def _alter(item: Any, values: dict[str, Change]) -> Any:
     if isinstance(item, dict):
-        return {k: (values[k] if k in values else v) for k, v in item.items()}
+        return {k: (values[k](v) if k in values else v) for k, v in item.items()}
     return item
 
 
-def altering(handler: Handler, values: dict[str, Any]) -> Handler:
-    """get/list whose items read the given fields back as the given values (fields they print)."""
+def altering(handler: Handler, values: dict[str, Change]) -> Handler:
+    """get/list whose items read the given fields back changed (fields they print)."""
 
     def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         out = handler(ctx, params)

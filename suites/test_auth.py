@@ -8,12 +8,12 @@ from b24conform.judge.checks.errors import check_error
 
 # (clause, Target auth mode). The expected error is the clause's own error id in clauses.yaml.
 BAD_CREDENTIALS = [
-    pytest.param("AUTH-001", "bad_code", id="wrong-code", marks=pytest.mark.clause("AUTH-001")),
-    pytest.param("AUTH-002", "bad_user", id="other-user", marks=pytest.mark.clause("AUTH-002")),
-    pytest.param("AUTH-003", "none", id="no-credentials", marks=pytest.mark.clause("AUTH-003")),
-    pytest.param("AUTH-004", "expired", id="expired-token", marks=pytest.mark.clause("AUTH-004")),
-    pytest.param("AUTH-005", "unscoped", id="no-crm-scope", marks=pytest.mark.clause("AUTH-005")),
-    pytest.param("AUTH-007", "restricted", id="no-add-right", marks=pytest.mark.clause("AUTH-007")),
+    pytest.param("AUTH-001", "bad_code", id="wrong-code", marks=pytest.mark.b24conform_clause("AUTH-001")),
+    pytest.param("AUTH-002", "bad_user", id="other-user", marks=pytest.mark.b24conform_clause("AUTH-002")),
+    pytest.param("AUTH-003", "none", id="no-credentials", marks=pytest.mark.b24conform_clause("AUTH-003")),
+    pytest.param("AUTH-004", "expired", id="expired-token", marks=pytest.mark.b24conform_clause("AUTH-004")),
+    pytest.param("AUTH-005", "unscoped", id="no-crm-scope", marks=pytest.mark.b24conform_clause("AUTH-005")),
+    pytest.param("AUTH-007", "restricted", id="no-add-right", marks=pytest.mark.b24conform_clause("AUTH-007")),
 ]
 
 
@@ -48,13 +48,13 @@ def _refused_everywhere(target, contract, mode, evidence, calls):
     return reply, problems
 
 
-@pytest.mark.clause("AUTH-006")
+@pytest.mark.b24conform_clause("AUTH-006")
 def test_read_companions_require_credentials(b24_target, b24_contract, b24_mode, b24_evidence):
     reply, problems = _refused_everywhere(b24_target, b24_contract, b24_mode, b24_evidence, _read_companions(b24_contract))
     judge(b24_evidence, reply, problems, "read companions with a wrong webhook code")
 
 
-@pytest.mark.clause("AUTH-006")
+@pytest.mark.b24conform_clause("AUTH-006")
 def test_write_companions_require_credentials(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     """update and delete with a wrong code, aimed at an activity this run created (never a fixed
     id: a portal that wrongly accepts the code must lose nothing but the judge's own record)."""

@@ -31,7 +31,7 @@ def call_fields(seed_fields, **changes):
     return seed_fields(FILES=seed_fields.OMIT, **changes)
 
 
-@pytest.mark.clause("BATCH-001")
+@pytest.mark.b24conform_clause("BATCH-001")
 def test_batch_runs_add_commands(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     cmd = {"first": add_command(call_fields(seed_fields)), "second": add_command(call_fields(seed_fields, TYPE_ID=1))}
     reply = b24_target.call("batch", {"halt": 0, "cmd": cmd})
@@ -42,7 +42,7 @@ def test_batch_runs_add_commands(b24_target, b24_contract, b24_mode, b24_evidenc
     judge(b24_evidence, reply, problems, "two adds in one batch")
 
 
-@pytest.mark.clause("BATCH-002")
+@pytest.mark.b24conform_clause("BATCH-002")
 def test_at_most_50_commands(b24_target, b24_contract, b24_mode, b24_evidence):
     # Read-only commands: a portal that wrongly runs them creates nothing.
     keys = [f"c{i}" for i in range(MAX_COMMANDS + 1)]
@@ -50,7 +50,7 @@ def test_at_most_50_commands(b24_target, b24_contract, b24_mode, b24_evidence):
     judge(b24_evidence, reply, check_batch_length(reply, b24_contract, b24_mode, keys=keys), "51 commands")
 
 
-@pytest.mark.clause("BATCH-003")
+@pytest.mark.b24conform_clause("BATCH-003")
 def test_no_batch_in_batch(b24_target, b24_contract, b24_mode, b24_evidence):
     error_id = clause_error(b24_contract, "BATCH-003")
     inner = "batch?" + urlencode({"cmd[x]": "crm.enum.activitytype"})
@@ -62,7 +62,7 @@ def test_no_batch_in_batch(b24_target, b24_contract, b24_mode, b24_evidence):
     judge(b24_evidence, reply, problems, "batch inside batch")
 
 
-@pytest.mark.clause("BATCH-004")
+@pytest.mark.b24conform_clause("BATCH-004")
 def test_failing_command_goes_to_result_error(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     error_id = clause_error(b24_contract, "BATCH-004")
     cmd = {
@@ -75,7 +75,7 @@ def test_failing_command_goes_to_result_error(b24_target, b24_contract, b24_mode
                                                    failed={"bad": error_id}), "halt=0")
 
 
-@pytest.mark.clause("BATCH-005")
+@pytest.mark.b24conform_clause("BATCH-005")
 def test_halt_stops_at_first_failure(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     subject_error = clause_error(b24_contract, "BATCH-004")
     cmd = {

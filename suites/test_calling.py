@@ -10,11 +10,11 @@ from b24conform.judge.checks.readback import check_readback_equal
 
 # (clause, call keyword arguments) for the ways of sending the same add that must all succeed.
 WIRE_FORMATS = [
-    pytest.param("CALL-001", {}, id="json-webhook", marks=pytest.mark.clause("CALL-001")),
-    pytest.param("CALL-002", {"suffix": ".json"}, id="json-suffix", marks=pytest.mark.clause("CALL-002")),
-    pytest.param("CALL-004", {"auth": "oauth_body"}, id="oauth-body", marks=pytest.mark.clause("CALL-004")),
-    pytest.param("CALL-005", {"auth": "oauth_query"}, id="oauth-query", marks=pytest.mark.clause("CALL-005")),
-    pytest.param("CALL-007", {"encoding": "query"}, id="get-query", marks=pytest.mark.clause("CALL-007")),
+    pytest.param("CALL-001", {}, id="json-webhook", marks=pytest.mark.b24conform_clause("CALL-001")),
+    pytest.param("CALL-002", {"suffix": ".json"}, id="json-suffix", marks=pytest.mark.b24conform_clause("CALL-002")),
+    pytest.param("CALL-004", {"auth": "oauth_body"}, id="oauth-body", marks=pytest.mark.b24conform_clause("CALL-004")),
+    pytest.param("CALL-005", {"auth": "oauth_query"}, id="oauth-query", marks=pytest.mark.b24conform_clause("CALL-005")),
+    pytest.param("CALL-007", {"encoding": "query"}, id="get-query", marks=pytest.mark.b24conform_clause("CALL-007")),
 ]
 
 
@@ -23,14 +23,14 @@ def test_seed_example_in_each_wire_format(b24_target, b24_contract, b24_mode, b2
     add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(), note=f"{clause_id} {kwargs}", reuse=True, **kwargs)
 
 
-@pytest.mark.clause("CALL-003")
+@pytest.mark.b24conform_clause("CALL-003")
 def test_method_name_is_case_insensitive(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     # b24pysdk sends crm.activity.Add.json; Target.call marks and ledgers add methods whatever their case.
     reply = b24_target.call("crm.activity.Add", {"fields": seed_fields()}, suffix=".json")
     judge(b24_evidence, reply, check_add_success(reply, b24_contract, b24_mode), "crm.activity.Add.json")
 
 
-@pytest.mark.clause("CALL-006")
+@pytest.mark.b24conform_clause("CALL-006")
 def test_form_encoded_gives_the_same_activity(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields()
     json_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="JSON body", envelope=False, reuse=True)
@@ -46,7 +46,7 @@ def test_form_encoded_gives_the_same_activity(b24_target, b24_contract, b24_mode
           "form read-back vs JSON read-back")
 
 
-@pytest.mark.clause("CALL-008")
+@pytest.mark.b24conform_clause("CALL-008")
 def test_unknown_method(b24_target, b24_contract, b24_mode, b24_evidence):
     error_id = clause_error(b24_contract, "CALL-008")
     reply = b24_target.call("crm.activity.nosuchmethod", {})
@@ -59,7 +59,7 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.clause("CALL-009")
+@pytest.mark.b24conform_clause("CALL-009")
 @pytest.mark.parametrize("body,ctype", MALFORMED)
 def test_malformed_body(b24_target, b24_contract, b24_mode, b24_evidence, body, ctype):
     reply = b24_target.call(ADD, raw_body=body, content_type=ctype)
@@ -72,7 +72,7 @@ def test_malformed_body(b24_target, b24_contract, b24_mode, b24_evidence, body, 
     judge(b24_evidence, reply, problems, "malformed body")
 
 
-@pytest.mark.clause("CALL-010")
+@pytest.mark.b24conform_clause("CALL-010")
 def test_plain_http_is_refused(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     error_id = clause_error(b24_contract, "CALL-010")
     # Refused before any validation, so nothing is created; Target.call ledgers it anyway.

@@ -16,7 +16,7 @@ def type_id(contract, name):
     return enum_id(contract, "activitytype", name)
 
 
-@pytest.mark.clause("COMM-001")
+@pytest.mark.b24conform_clause("COMM-001")
 @pytest.mark.parametrize("type_name", ONE_COMMUNICATION_TYPES)
 def test_one_communication_only(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_name):
     comm = seed_fields()["COMMUNICATIONS"][0]
@@ -25,7 +25,7 @@ def test_one_communication_only(b24_target, b24_contract, b24_mode, b24_evidence
     expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "COMM-001"))
 
 
-@pytest.mark.clause("COMM-002")
+@pytest.mark.b24conform_clause("COMM-002")
 def test_binding_must_resolve(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fx = b24_target.fixtures
     comm = {**seed_fields()["COMMUNICATIONS"][0], "ENTITY_ID": fx.missing_owner_id}
@@ -33,7 +33,7 @@ def test_binding_must_resolve(b24_target, b24_contract, b24_mode, b24_evidence, 
     expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "COMM-002"))
 
 
-@pytest.mark.clause("COMM-003")
+@pytest.mark.b24conform_clause("COMM-003")
 def test_binding_from_communications_alone(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     reply = b24_target.add(seed_fields(OWNER_ID=seed_fields.OMIT, OWNER_TYPE_ID=seed_fields.OMIT))
     problems = check_add_success(reply, b24_contract, b24_mode)
@@ -45,7 +45,7 @@ def test_binding_from_communications_alone(b24_target, b24_contract, b24_mode, b
     judge(b24_evidence, reply, problems, "no owner, contact communication")
 
 
-@pytest.mark.clause("COMM-004")
+@pytest.mark.b24conform_clause("COMM-004")
 @pytest.mark.parametrize("type_name", ["Call", "E-mail", "Meeting"])
 def test_communications_read_back(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_name):
     tid = type_id(b24_contract, type_name)

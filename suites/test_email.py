@@ -25,7 +25,7 @@ def email_fields(seed_fields, **changes):
     return fields
 
 
-@pytest.mark.clause("EMAIL-001")
+@pytest.mark.b24conform_clause("EMAIL-001")
 def test_email_without_recipient(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     # A phone communication with TYPE PHONE: an e-mail drops it and is left with no address.
     phone = {**seed_fields()["COMMUNICATIONS"][0], "TYPE": "PHONE"}
@@ -33,21 +33,21 @@ def test_email_without_recipient(b24_target, b24_contract, b24_mode, b24_evidenc
     expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-001"))
 
 
-@pytest.mark.clause("EMAIL-002")
+@pytest.mark.b24conform_clause("EMAIL-002")
 def test_invalid_recipient(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     comm = {**seed_fields()["COMMUNICATIONS"][0], "VALUE": "not-an-address"}
     reply = try_add(b24_target, email_fields(seed_fields, COMMUNICATIONS=[comm]))
     expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-002"))
 
 
-@pytest.mark.clause("EMAIL-003")
+@pytest.mark.b24conform_clause("EMAIL-003")
 @pytest.mark.parametrize("sender", ["Sender Name", "Sender <not-an-address>", "sender@example"])
 def test_invalid_sender(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, sender):
     reply = try_add(b24_target, email_fields(seed_fields, SETTINGS={"MESSAGE_FROM": sender}))
     expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-003"))
 
 
-@pytest.mark.clause("EMAIL-004")
+@pytest.mark.b24conform_clause("EMAIL-004")
 def test_sending_without_sender(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     if b24_target.kind != "mock":  # belt and braces: the clause is `where: mock` already
         pytest.skip("would send real e-mail on a live portal")
@@ -55,7 +55,7 @@ def test_sending_without_sender(b24_target, b24_contract, b24_mode, b24_evidence
     expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "EMAIL-004"))
 
 
-@pytest.mark.clause("EMAIL-006")
+@pytest.mark.b24conform_clause("EMAIL-006")
 def test_not_sent_email_is_stored(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = email_fields(seed_fields)
     activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note="e-mail, COMPLETED N", envelope=False)

@@ -9,13 +9,13 @@ from b24conform.judge.checks.errors import check_error_shape
 
 # One check function per clause: each clause can fail on its own in the report.
 ENVELOPE_CHECKS = [
-    pytest.param(envelope.check_status_and_content_type, id="ENV-001", marks=pytest.mark.clause("ENV-001")),
-    pytest.param(envelope.check_result_id, id="ENV-002", marks=pytest.mark.clause("ENV-002")),
-    pytest.param(time_block.check_time_keys, id="ENV-003", marks=pytest.mark.clause("ENV-003")),
-    pytest.param(time_block.check_time_types, id="ENV-004", marks=pytest.mark.clause("ENV-004")),
-    pytest.param(time_block.check_time_arithmetic, id="ENV-005", marks=pytest.mark.clause("ENV-005")),
-    pytest.param(time_block.check_time_dates, id="ENV-006", marks=pytest.mark.clause("ENV-006")),
-    pytest.param(envelope.check_no_error_keys, id="ENV-007-success", marks=pytest.mark.clause("ENV-007")),
+    pytest.param(envelope.check_status_and_content_type, id="ENV-001", marks=pytest.mark.b24conform_clause("ENV-001")),
+    pytest.param(envelope.check_result_id, id="ENV-002", marks=pytest.mark.b24conform_clause("ENV-002")),
+    pytest.param(time_block.check_time_keys, id="ENV-003", marks=pytest.mark.b24conform_clause("ENV-003")),
+    pytest.param(time_block.check_time_types, id="ENV-004", marks=pytest.mark.b24conform_clause("ENV-004")),
+    pytest.param(time_block.check_time_arithmetic, id="ENV-005", marks=pytest.mark.b24conform_clause("ENV-005")),
+    pytest.param(time_block.check_time_dates, id="ENV-006", marks=pytest.mark.b24conform_clause("ENV-006")),
+    pytest.param(envelope.check_no_error_keys, id="ENV-007-success", marks=pytest.mark.b24conform_clause("ENV-007")),
 ]
 
 
@@ -29,7 +29,7 @@ def test_add_success_envelope(b24_target, b24_contract, b24_mode, b24_evidence, 
     judge(b24_evidence, reply, check(value, b24_contract, b24_mode), check.__name__)
 
 
-@pytest.mark.clause("ENV-007")
+@pytest.mark.b24conform_clause("ENV-007")
 def test_error_envelope_has_no_result(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     reply = try_add(b24_target, seed_fields(SUBJECT=seed_fields.OMIT, TYPE_ID="abc"))
     judge(b24_evidence, reply, check_error_shape(reply, b24_contract, b24_mode), "error side of ENV-007")

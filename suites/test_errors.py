@@ -39,21 +39,21 @@ def method_errors(b24_target, seed_fields):
             for error_id, fields in method_error_provocations(seed_fields, b24_target.fixtures)]
 
 
-@pytest.mark.clause("ERR-001")
+@pytest.mark.b24conform_clause("ERR-001")
 def test_method_errors_are_400_envelopes(b24_contract, b24_mode, b24_evidence, method_errors):
     for error_id, reply in method_errors:
         judge(b24_evidence, reply, check_error_shape(reply, b24_contract, b24_mode)
               + check_status(reply, b24_contract, b24_mode, error_id), f"ERR-001 {error_id}")
 
 
-@pytest.mark.clause("ERR-002")
+@pytest.mark.b24conform_clause("ERR-002")
 def test_method_errors_have_empty_code(b24_contract, b24_mode, b24_evidence, method_errors):
     # AMB-ERROR-CODE-EMPTY: "" strictly; any [A-Za-z0-9_]+ code in lenient mode (check_code reads it).
     for error_id, reply in method_errors:
         judge(b24_evidence, reply, check_code(reply, b24_contract, b24_mode, error_id), f"ERR-002 {error_id}")
 
 
-@pytest.mark.clause("ERR-003")
+@pytest.mark.b24conform_clause("ERR-003")
 def test_error_code_alphabet(b24_target, b24_contract, b24_mode, b24_evidence, method_errors, seed_fields):
     replies = [reply for _, reply in method_errors]
     replies.append(try_add(b24_target, seed_fields(), auth="bad_code"))
@@ -62,7 +62,7 @@ def test_error_code_alphabet(b24_target, b24_contract, b24_mode, b24_evidence, m
         judge(b24_evidence, reply, check_error_code_alphabet(reply, b24_contract, b24_mode), "ERR-003")
 
 
-@pytest.mark.clause("ERR-004")
+@pytest.mark.b24conform_clause("ERR-004")
 def test_exact_messages(b24_contract, b24_mode, b24_evidence, method_errors):
     # AMB-MESSAGE-PERIOD: byte for byte strictly, documented variants in lenient mode.
     for error_id, reply in method_errors:
@@ -77,7 +77,7 @@ GENERAL = [
 ]
 
 
-@pytest.mark.clause("ERR-005")
+@pytest.mark.b24conform_clause("ERR-005")
 @pytest.mark.parametrize("error_id,auth,needs", GENERAL)
 def test_general_errors_keep_status_and_code(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields,
                                              error_id, auth, needs):

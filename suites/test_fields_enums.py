@@ -11,7 +11,7 @@ from b24conform.judge.checks.envelope import check_success
 CONTRACT = load_contract()
 
 
-@pytest.mark.clause("FLD-001")
+@pytest.mark.b24conform_clause("FLD-001")
 def test_fields_describes_every_add_field(b24_target, b24_contract, b24_mode, b24_evidence):
     reply = call_no_input(b24_target, "crm.activity.fields")
     problems = check_success(reply, b24_contract, b24_mode)
@@ -28,7 +28,7 @@ def test_fields_describes_every_add_field(b24_target, b24_contract, b24_mode, b2
 ACTIVITY_ENUMS = sorted(n for n, e in CONTRACT.enums.items() if e.method.startswith("crm.enum.") and n != "ownertype")
 
 
-@pytest.mark.clause("ENUM-001")
+@pytest.mark.b24conform_clause("ENUM-001")
 @pytest.mark.parametrize("name", ACTIVITY_ENUMS)
 def test_enum_ids(b24_target, b24_contract, b24_mode, b24_evidence, name):
     enum = b24_contract.enums[name]

@@ -17,14 +17,14 @@ GOOD_FILES = [
 ]
 
 
-@pytest.mark.clause("FILES-001")
+@pytest.mark.b24conform_clause("FILES-001")
 @pytest.mark.parametrize("name,content", GOOD_FILES)
 def test_file_data_accepted(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, name, content):
     fields = seed_fields() if content is None else seed_fields(FILES=[{"fileData": ["note.txt", content]}])
     add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, note=f"FILES {name}", reuse=True)
 
 
-@pytest.mark.clause("FILES-002")
+@pytest.mark.b24conform_clause("FILES-002")
 def test_undecodable_file_content(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     reply = try_add(b24_target, seed_fields(FILES=[{"fileData": ["x.bin", "*** not base64 at all ***"]}]))
     problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "FILES-002"))

@@ -42,7 +42,7 @@ def fill_until_refused(target, limit: int):
     return admitted, None, time.monotonic() - started
 
 
-@pytest.mark.clause("LIMIT-001")
+@pytest.mark.b24conform_clause("LIMIT-001")
 def test_bucket_trips_past_the_burst(b24_limits_target, b24_contract, b24_mode, b24_evidence):
     error_id = clause_error(b24_contract, "LIMIT-001")
     earlier = admitted_so_far(b24_limits_target)
@@ -65,7 +65,7 @@ def test_bucket_trips_past_the_burst(b24_limits_target, b24_contract, b24_mode, 
     judge(b24_evidence, refusal, problems, f"refused after {admitted} admitted")
 
 
-@pytest.mark.clause("LIMIT-002")
+@pytest.mark.b24conform_clause("LIMIT-002")
 def test_bucket_drains(b24_limits_target, b24_contract, b24_mode, b24_evidence):
     # Make sure the bucket is full, then give it a known drain: whole requests' worth of time.
     _, refusal, _ = fill_until_refused(b24_limits_target, 4 * STANDARD_BURST)
@@ -85,7 +85,7 @@ def test_bucket_drains(b24_limits_target, b24_contract, b24_mode, b24_evidence):
     judge(b24_evidence, again or refusal, problems, f"{admitted} admitted after the drain")
 
 
-@pytest.mark.clause("LIMIT-003")
+@pytest.mark.b24conform_clause("LIMIT-003")
 def test_operating_time_limit(b24_limits_target, b24_contract, b24_mode, b24_evidence):
     """Mock only: the budget is lowered to zero, so the first call's execution time exceeds it."""
     portal = getattr(b24_limits_target, "portal", None)
@@ -108,7 +108,7 @@ def test_operating_time_limit(b24_limits_target, b24_contract, b24_mode, b24_evi
     judge(b24_evidence, still_ok, check_success(still_ok, b24_contract, b24_mode), "other methods still answer")
 
 
-@pytest.mark.clause("LIMIT-004")
+@pytest.mark.b24conform_clause("LIMIT-004")
 def test_operating_grows(b24_target, b24_contract, b24_mode, b24_evidence):
     method = "crm.activity.list"
     first = b24_target.call(method, {"filter": {"ID": 1}})

@@ -130,7 +130,7 @@ def _assert_schema_valid(fields: dict) -> None:
     assert not errors, f"generator produced a schema-invalid field set: {errors[0].message}"
 
 
-@pytest.mark.clause("RT-001", "RT-013")
+@pytest.mark.b24conform_clause("RT-001", "RT-013")
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_valid_field_sets_are_accepted_and_read_back(b24_target, b24_contract, b24_mode, b24_evidence, data):
@@ -176,7 +176,7 @@ def breakages(name: str) -> st.SearchStrategy[Any]:
 MISSING = object()
 
 
-@pytest.mark.clause("REQ-002", "REQ-005", "REQ-007", "REQ-008")
+@pytest.mark.b24conform_clause("REQ-002", "REQ-005", "REQ-007", "REQ-008")
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_invalid_field_sets_are_rejected_with_a_catalogue_error(b24_target, b24_contract, b24_mode, b24_evidence, data):

@@ -52,7 +52,7 @@ def invalid_values(field: str, fixtures) -> list[tuple[str, object]]:
 
 def missing_cases():
     for field, (missing_clause, _) in CLAUSES.items():
-        yield pytest.param(field, id=f"{field}-missing", marks=pytest.mark.clause(missing_clause))
+        yield pytest.param(field, id=f"{field}-missing", marks=pytest.mark.b24conform_clause(missing_clause))
 
 
 @pytest.mark.parametrize("field", list(missing_cases()))
@@ -74,7 +74,7 @@ def invalid_cases():
 
     for field, (_, invalid_clause) in CLAUSES.items():
         for name, _value in invalid_values(field, TargetFixtures()):
-            yield pytest.param(field, name, id=f"{field}-{name}", marks=pytest.mark.clause(invalid_clause))
+            yield pytest.param(field, name, id=f"{field}-{name}", marks=pytest.mark.b24conform_clause(invalid_clause))
 
 
 @pytest.mark.parametrize("field,case", list(invalid_cases()))
@@ -91,7 +91,7 @@ NO_FIELDS = [
 ]
 
 
-@pytest.mark.clause("REQ-009")
+@pytest.mark.b24conform_clause("REQ-009")
 @pytest.mark.parametrize("params", NO_FIELDS)
 def test_no_fields_at_all(b24_target, b24_contract, b24_mode, b24_evidence, params):
     # Any of the clause's errors will do: the docs do not say which rule answers first.
@@ -99,7 +99,7 @@ def test_no_fields_at_all(b24_target, b24_contract, b24_mode, b24_evidence, para
     expect_one_of(b24_contract, b24_mode, b24_evidence, reply, clause_errors(b24_contract, "REQ-009"), "no fields")
 
 
-@pytest.mark.clause("REQ-010")
+@pytest.mark.b24conform_clause("REQ-010")
 def test_validation_order(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     """Start with every rule broken and repair one at a time: each reply names the next rule of the
     reference portal's documented order."""

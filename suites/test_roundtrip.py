@@ -27,7 +27,7 @@ def created_to_read(b24_target, b24_contract, b24_mode, b24_evidence, seed_field
     return shared(b24_target, "seed activity to read", make)
 
 
-@pytest.mark.clause("RT-001")
+@pytest.mark.b24conform_clause("RT-001")
 def test_get_returns_what_was_added(b24_contract, b24_mode, b24_evidence, created_to_read):
     activity_id, sent, reply = created_to_read
     judge(b24_evidence, reply, check_success(reply, b24_contract, b24_mode)
@@ -35,13 +35,13 @@ def test_get_returns_what_was_added(b24_contract, b24_mode, b24_evidence, create
           + readback.check_readback_equal(reply, b24_contract, b24_mode, sent=sent), "get after add")
 
 
-@pytest.mark.clause("RT-002")
+@pytest.mark.b24conform_clause("RT-002")
 def test_readback_numbers_are_strings(b24_contract, b24_mode, b24_evidence, created_to_read):
     _, _, reply = created_to_read
     judge(b24_evidence, reply, readback.check_readback_numbers(reply, b24_contract, b24_mode), "numbers as strings")
 
 
-@pytest.mark.clause("RT-003")
+@pytest.mark.b24conform_clause("RT-003")
 @pytest.mark.parametrize("offset", ["+00:00", "-05:00", None])
 def test_readback_dates(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, offset):
     # The same instant sent in several offsets (None: no offset, read in the portal's zone).
@@ -52,7 +52,7 @@ def test_readback_dates(b24_target, b24_contract, b24_mode, b24_evidence, seed_f
     judge(b24_evidence, reply, readback.check_readback_dates(reply, b24_contract, b24_mode, sent=fields), f"offset {offset}")
 
 
-@pytest.mark.clause("RT-004")
+@pytest.mark.b24conform_clause("RT-004")
 def test_list_finds_new_activity(b24_target, b24_contract, b24_mode, b24_evidence, created_to_read):
     activity_id, _, _ = created_to_read
     reply = list_by_id(b24_target, activity_id)
@@ -60,7 +60,7 @@ def test_list_finds_new_activity(b24_target, b24_contract, b24_mode, b24_evidenc
           + readback.check_list_finds(reply, b24_contract, b24_mode, activity_id=activity_id), "list by ID")
 
 
-@pytest.mark.clause("RT-005")
+@pytest.mark.b24conform_clause("RT-005")
 def test_list_paging(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, request):
     """Enough activities of one owner for two pages; walk the pages by `next`."""
     fx = b24_target.fixtures
@@ -94,7 +94,7 @@ def test_list_paging(b24_target, b24_contract, b24_mode, b24_evidence, seed_fiel
     judge(b24_evidence, reply, problems, "paging")
 
 
-@pytest.mark.clause("RT-006")
+@pytest.mark.b24conform_clause("RT-006")
 def test_update_changes_the_activity(b24_target, b24_contract, b24_mode, b24_evidence, created):
     activity_id = created
     change = {"DESCRIPTION": "Updated by the conformance suite", "PRIORITY": 1}
@@ -104,7 +104,7 @@ def test_update_changes_the_activity(b24_target, b24_contract, b24_mode, b24_evi
     judge(b24_evidence, after, readback.check_readback_equal(after, b24_contract, b24_mode, sent=change), "get after update")
 
 
-@pytest.mark.clause("RT-007")
+@pytest.mark.b24conform_clause("RT-007")
 def test_delete_removes_the_activity(b24_target, b24_contract, b24_mode, b24_evidence, created):
     activity_id = created
     reply = b24_target.call("crm.activity.delete", {"id": activity_id})
@@ -114,7 +114,7 @@ def test_delete_removes_the_activity(b24_target, b24_contract, b24_mode, b24_evi
           "get after delete")
 
 
-@pytest.mark.clause("RT-008")
+@pytest.mark.b24conform_clause("RT-008")
 def test_ids_are_new(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     first = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT), envelope=False)
     second = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(FILES=seed_fields.OMIT), envelope=False)
@@ -126,7 +126,7 @@ def test_ids_are_new(b24_target, b24_contract, b24_mode, b24_evidence, seed_fiel
     judge(b24_evidence, deleted, problems, "three adds, one delete")
 
 
-@pytest.mark.clause("RT-009")
+@pytest.mark.b24conform_clause("RT-009")
 def test_deadline_is_derived(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     # A DEADLINE that differs from START_TIME: strictly it is ignored and derived from START_TIME.
     fields = seed_fields(DEADLINE="2024-02-01T10:00:00+00:00")
@@ -135,7 +135,7 @@ def test_deadline_is_derived(b24_target, b24_contract, b24_mode, b24_evidence, s
     judge(b24_evidence, reply, readback.check_deadline(reply, b24_contract, b24_mode, sent=fields), "DEADLINE")
 
 
-@pytest.mark.clause("RT-010")
+@pytest.mark.b24conform_clause("RT-010")
 @pytest.mark.parametrize("completed", ["Y", "N"])
 def test_completed_reads_back(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, completed, request):
     fields = seed_fields(COMPLETED=completed)  # a call: COMPLETED Y sends nothing
@@ -152,7 +152,7 @@ INVALID_IDS = [pytest.param({}, id="no-id"), pytest.param({"id": "abc"}, id="not
                pytest.param({"id": 0}, id="zero"), pytest.param({"id": -3}, id="negative")]
 
 
-@pytest.mark.clause("RT-011")
+@pytest.mark.b24conform_clause("RT-011")
 @pytest.mark.parametrize("params", INVALID_IDS)
 def test_invalid_id_on_get(b24_target, b24_contract, b24_mode, b24_evidence, params):
     reply = b24_target.call("crm.activity.get", params)
@@ -165,7 +165,7 @@ def test_invalid_id_on_get(b24_target, b24_contract, b24_mode, b24_evidence, par
     judge(b24_evidence, reply, problems, f"get {params}")
 
 
-@pytest.mark.clause("RT-012")
+@pytest.mark.b24conform_clause("RT-012")
 def test_settings_are_kept(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields(SETTINGS={"DISABLE_SENDING_MESSAGE_COPY": "Y"})
     activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)
@@ -185,7 +185,7 @@ def optional_values(contract):
     return values
 
 
-@pytest.mark.clause("RT-013")
+@pytest.mark.b24conform_clause("RT-013")
 def test_optional_fields_read_back(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     fields = seed_fields(**optional_values(b24_contract))
     activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False)

@@ -210,35 +210,35 @@ def run_case(case, target, contract, mode, evidence) -> None:
         judge(evidence, reply, check_catalogue_error(reply, contract, mode), case.operation.label)
 
 
-@pytest.mark.clause("ERR-001", "ENV-001", "ENV-007")
+@pytest.mark.b24conform_clause("ERR-001", "ENV-001", "ENV-007")
 @add_schema.parametrize()
 @LIVE_SIZED["add"]
 def test_add_against_openapi(case, b24_target, b24_contract, b24_mode, b24_evidence):
     run_case(case, b24_target, b24_contract, b24_mode, b24_evidence)
 
 
-@pytest.mark.clause("RT-001")
+@pytest.mark.b24conform_clause("RT-001")
 @get_schema.parametrize()
 @LIVE_SIZED["read"]
 def test_get_against_openapi(case, b24_target, b24_contract, b24_mode, b24_evidence):
     run_case(case, b24_target, b24_contract, b24_mode, b24_evidence)
 
 
-@pytest.mark.clause("RT-004")
+@pytest.mark.b24conform_clause("RT-004")
 @list_schema.parametrize()
 @LIVE_SIZED["read"]
 def test_list_against_openapi(case, b24_target, b24_contract, b24_mode, b24_evidence):
     run_case(case, b24_target, b24_contract, b24_mode, b24_evidence)
 
 
-@pytest.mark.clause("FLD-001")
+@pytest.mark.b24conform_clause("FLD-001")
 @fields_schema.parametrize()
 @LIVE_SIZED["static"]
 def test_fields_against_openapi(case, b24_target, b24_contract, b24_mode, b24_evidence):
     run_case(case, b24_target, b24_contract, b24_mode, b24_evidence)
 
 
-@pytest.mark.clause("ENUM-001")
+@pytest.mark.b24conform_clause("ENUM-001")
 @enum_schema.parametrize()
 @LIVE_SIZED["static"]
 def test_enums_against_openapi(case, b24_target, b24_contract, b24_mode, b24_evidence):

@@ -27,14 +27,14 @@ def creatable_fields(seed_fields, type_id):
     return fields
 
 
-@pytest.mark.clause("TYPE-001")
+@pytest.mark.b24conform_clause("TYPE-001")
 @pytest.mark.parametrize("type_id", [t for t in TYPES.creatable if t != CUSTOM_TYPE])
 def test_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_id):
     add_ok(b24_target, b24_contract, b24_mode, b24_evidence, creatable_fields(seed_fields, type_id), note=f"TYPE_ID {type_id}",
            reuse=True)
 
 
-@pytest.mark.clause("REQ-003")
+@pytest.mark.b24conform_clause("REQ-003")
 @pytest.mark.parametrize("type_id", NON_CREATABLE)
 def test_known_but_not_creatable_types(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, type_id):
     reply = try_add(b24_target, seed_fields(TYPE_ID=type_id))
@@ -50,9 +50,9 @@ def test_known_but_not_creatable_types(b24_target, b24_contract, b24_mode, b24_e
 
 
 PROVIDER_CASES = [
-    pytest.param("TYPE-002", {}, id="custom-without-provider", marks=pytest.mark.clause("TYPE-002")),
-    pytest.param("TYPE-003", {"PROVIDER_ID": PROVIDER_CONFIGURABLE}, id="configurable", marks=pytest.mark.clause("TYPE-003")),
-    pytest.param("TYPE-004", {"PROVIDER_ID": PROVIDER_REST_APP}, id="rest-app-via-webhook", marks=pytest.mark.clause("TYPE-004")),
+    pytest.param("TYPE-002", {}, id="custom-without-provider", marks=pytest.mark.b24conform_clause("TYPE-002")),
+    pytest.param("TYPE-003", {"PROVIDER_ID": PROVIDER_CONFIGURABLE}, id="configurable", marks=pytest.mark.b24conform_clause("TYPE-003")),
+    pytest.param("TYPE-004", {"PROVIDER_ID": PROVIDER_REST_APP}, id="rest-app-via-webhook", marks=pytest.mark.b24conform_clause("TYPE-004")),
 ]
 
 

@@ -118,9 +118,9 @@ def test_live_cap_changes_nothing_outside_the_live_profile():
     hypothesis_profiles.register()
     before = settings.get_current_profile_name()
     try:
-        settings.load_profile("ci")
+        settings.load_profile("b24conform-ci")
         assert hypothesis_profiles.live_cap(1) == {}
-        settings.load_profile("live")
+        settings.load_profile("b24conform-live")
         assert hypothesis_profiles.live_cap(1) == {"max_examples": 1}
         assert hypothesis_profiles.live_cap(1000) == {"max_examples": settings.default.max_examples}
     finally:
@@ -136,8 +136,8 @@ def test_profile():
 
 
 @pytest.mark.parametrize("extra,expected", [
-    ([], "PROFILE live 8"),                                  # a live target, no profile asked for
-    (["--hypothesis-profile", "ci"], "PROFILE ci 25"),       # an asked-for profile wins
+    ([], "PROFILE b24conform-live 8"),                                        # a live target, no profile asked for
+    (["--hypothesis-profile", "b24conform-ci"], "PROFILE b24conform-ci 25"),  # an asked-for profile wins
 ])
 def test_plugin_loads_the_live_profile_for_a_live_target(pytester, portal, extra, expected):
     pytester.makepyfile(PROBE)
@@ -152,9 +152,6 @@ def test_plugin_leaves_the_profile_alone_on_the_mock(pytester, monkeypatch):
     for var in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "TF_BUILD", "BUILDKITE", "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID"):
         monkeypatch.delenv(var, raising=False)
     pytester.makepyfile(PROBE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-s",
-                                           "--hypothesis-profile", "ci")
-    result.stdout.fnmatch_lines(["*PROFILE ci 25*"])
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-s")
     result.stdout.fnmatch_lines(["*PROFILE default 100*"])
 
@@ -163,7 +160,7 @@ def test_run_command_passes_the_profile_it_chose(tmp_path):
     args = pytest_args(tmp_path, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=None,
                        report_dir=tmp_path, keyword=None, hypothesis_profile=hypothesis_profiles.default_profile(None),
                        workers=None, verbose=True)
-    assert "--hypothesis-profile ci" in " ".join(args)
+    assert "--hypothesis-profile b24conform-ci" in " ".join(args)
 
 
 # -- one request per question on a live portal -------------------------------------------------------

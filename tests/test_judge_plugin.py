@@ -15,7 +15,7 @@ def suite_covering_everything(extra: str = "") -> str:
     ids = ", ".join(repr(c) for c in ALL_AUTOMATED)
     return (
         "import pytest\n\n"
-        f"@pytest.mark.clause({ids})\n"
+        f"@pytest.mark.b24conform_clause({ids})\n"
         "def test_everything():\n    pass\n" + extra
     )
 
@@ -29,7 +29,7 @@ def test_a_clause_without_check_fails_the_session(pytester):
         """
         import pytest
 
-        @pytest.mark.clause("CALL-008")
+        @pytest.mark.b24conform_clause("CALL-008")
         def test_one(b24_target):
             assert b24_target.call("crm.activity.nosuchmethod").status == 404
         """
@@ -66,7 +66,7 @@ def test_partial_selection_lists_but_does_not_fail_uncovered(pytester):
 
 
 def test_unknown_clause_ids_fail_the_session(pytester):
-    pytester.makepyfile(suite_covering_everything('\n@pytest.mark.clause("NOPE-999")\ndef test_bad():\n    pass\n'))
+    pytester.makepyfile(suite_covering_everything('\n@pytest.mark.b24conform_clause("NOPE-999")\ndef test_bad():\n    pass\n'))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*unknown clause ids: NOPE-999*"])
@@ -77,17 +77,17 @@ def test_failures_skips_and_evidence_reach_results(pytester):
         """
         import pytest
 
-        @pytest.mark.clause("CALL-008", "ERR-003")
+        @pytest.mark.b24conform_clause("CALL-008", "ERR-003")
         def test_fails(b24_target, b24_evidence):
             reply = b24_target.call("crm.activity.nosuchmethod")
             b24_evidence.record(reply, note="the probe")
             assert reply.status == 200, "expected the impossible"
 
-        @pytest.mark.clause("ERR-003")
+        @pytest.mark.b24conform_clause("ERR-003")
         def test_passes():
             pass
 
-        @pytest.mark.clause("CALL-009")
+        @pytest.mark.b24conform_clause("CALL-009")
         def test_skips():
             pytest.skip("not today")
         """
@@ -113,15 +113,15 @@ def test_checks_needing_a_capability_are_skipped_with_the_reason(pytester, monke
         """
         import pytest
 
-        @pytest.mark.clause("AUTH-004")
+        @pytest.mark.b24conform_clause("AUTH-004")
         def test_mock_only():
             raise AssertionError("must not run")
 
-        @pytest.mark.clause("CALL-004")
+        @pytest.mark.b24conform_clause("CALL-004")
         def test_oauth():
             raise AssertionError("must not run")
 
-        @pytest.mark.clause("LIMIT-001")
+        @pytest.mark.b24conform_clause("LIMIT-001")
         def test_limits(b24_limits_target):
             raise AssertionError("must not run")
         """
@@ -177,7 +177,7 @@ def test_works_under_xdist(pytester):
     pytester.makepyfile(
         suite_covering_everything(
             """
-@pytest.mark.clause("CALL-008")
+@pytest.mark.b24conform_clause("CALL-008")
 def test_probe(b24_target, b24_evidence):
     b24_evidence.record(b24_target.call("crm.activity.nosuchmethod"), note="from a worker")
 """
@@ -191,7 +191,7 @@ def test_probe(b24_target, b24_evidence):
 
 
 def test_running_one_file_lists_uncovered_without_failing(pytester):
-    pytester.makepyfile(test_part='import pytest\n\n@pytest.mark.clause("ERR-003")\ndef test_one():\n    pass\n')
+    pytester.makepyfile(test_part='import pytest\n\n@pytest.mark.b24conform_clause("ERR-003")\ndef test_one():\n    pass\n')
     whole = pytester.runpytest("-p", "no:cacheprovider")
     assert whole.ret == pytest.ExitCode.TESTS_FAILED
     part = pytester.runpytest("-p", "no:cacheprovider", "test_part.py")

@@ -67,14 +67,14 @@ def test_a_whole_run_leaves_no_trace_of_the_secrets(pytester):
         f"""
         import pytest
 
-        @pytest.mark.clause("CALL-008")
+        @pytest.mark.b24conform_clause("CALL-008")
         def test_leaky(b24_target, b24_evidence):
             reply = b24_target.call("crm.activity.nosuchmethod", {{"auth_hint": "{TOKEN}"}})
             b24_evidence.record(reply, note="sent with {TOKEN}")
             print("url is", b24_target.endpoints.webhook.code, "{TOKEN}")
             assert False, "leaking https://h/rest/1/{CODE}/ and {TOKEN}"
 
-        @pytest.mark.clause("CALL-004")
+        @pytest.mark.b24conform_clause("CALL-004")
         def test_oauth(b24_target):
             reply = b24_target.call("crm.activity.nosuchmethod", auth="oauth_query")
             raise RuntimeError(reply.request.url + " {TOKEN}")

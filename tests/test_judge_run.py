@@ -19,7 +19,7 @@ def test_pytest_args_carry_every_option(tmp_path):
                        hypothesis_profile="ci", workers=2, verbose=False)
     joined = " ".join(args)
     for part in ["--b24-target https://h/rest/1/c/", "--b24-oauth-token t", "--b24-ca-bundle /ca",
-                 "--b24-allow-writes", "--b24-lenient", "-k CALL", "-n 2", "--hypothesis-profile ci",
+                 "--b24-allow-writes", "--b24-lenient", "-k CALL", "-n 2", "--hypothesis-profile b24conform-ci",
                  f"--junitxml {tmp_path / 'r' / 'junit.xml'}", "-p no:terminal"]:
         assert part in joined
     default = pytest_args(tmp_path, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=None,
@@ -71,7 +71,7 @@ def run_cli(tmp_path: Path, suite: str, *extra: str) -> subprocess.CompletedProc
 
 TINY = (
     "import pytest\n\n"
-    f"@pytest.mark.clause({', '.join(map(repr, AUTOMATED))})\n"
+    f"@pytest.mark.b24conform_clause({', '.join(map(repr, AUTOMATED))})\n"
     "def test_all(b24_target):\n"
     "    assert b24_target.call('crm.activity.nosuchmethod').status == 404\n"
 )
@@ -87,7 +87,7 @@ def test_run_passes_when_every_clause_passes(tmp_path):
 
 
 def test_run_fails_when_a_clause_fails(tmp_path):
-    proc = run_cli(tmp_path, TINY + "\n@pytest.mark.clause('CALL-008')\ndef test_bad():\n    assert False, 'nope'\n")
+    proc = run_cli(tmp_path, TINY + "\n@pytest.mark.b24conform_clause('CALL-008')\ndef test_bad():\n    assert False, 'nope'\n")
     assert proc.returncode == 1
     assert "CALL-008 failed" in proc.stdout
 

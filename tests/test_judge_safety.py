@@ -60,7 +60,7 @@ def test_plugin_reports_a_refused_add_as_a_skip(pytester, portal):
         """
         import pytest
 
-        @pytest.mark.clause("REQ-008")
+        @pytest.mark.b24conform_clause("REQ-008")
         def test_refusal(b24_target, seed_fields):
             b24_target.call("crm.activity.add", {"fields": seed_fields(SUBJECT="")})
         """
@@ -142,11 +142,11 @@ def test_plugin_skips_writing_checks_on_a_live_target(pytester, portal):
         """
         import pytest
 
-        @pytest.mark.clause("CALL-001")
+        @pytest.mark.b24conform_clause("CALL-001")
         def test_writes(b24_target, seed_fields):
             b24_target.add(seed_fields())
 
-        @pytest.mark.clause("CALL-008")
+        @pytest.mark.b24conform_clause("CALL-008")
         def test_reads(b24_target):
             assert b24_target.call("crm.activity.nosuchmethod").status == 404
         """
@@ -162,7 +162,7 @@ def test_session_end_deletes_what_the_run_created(pytester, portal):
         """
         import pytest
 
-        @pytest.mark.clause("CALL-001")
+        @pytest.mark.b24conform_clause("CALL-001")
         def test_writes(b24_target, seed_fields):
             assert b24_target.add(seed_fields()).status == 200
             assert b24_target.add(seed_fields()).status == 200

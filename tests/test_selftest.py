@@ -133,15 +133,15 @@ def test_clause_killers_and_unkillable_clauses() -> None:
 _TINY_SUITE = """
 import pytest
 
-@pytest.mark.clause("A-1")
+@pytest.mark.b24conform_clause("A-1")
 def test_a_passes():
     pass
 
-@pytest.mark.clause("A-1", "B-2")
+@pytest.mark.b24conform_clause("A-1", "B-2")
 def test_b_fails():
     assert 1 == 2, "boom"
 
-@pytest.mark.clause("C-3")
+@pytest.mark.b24conform_clause("C-3")
 def test_c_skips():
     pytest.skip("not here")
 

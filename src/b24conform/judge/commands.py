@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from b24conform.judge.hypothesis_profiles import PROFILES, default_profile
+from b24conform.judge.hypothesis_profiles import PROFILES, default_profile, registered_name
 
 
 # The pytest plugins a run needs, by module: the judge, Hypothesis (profiles), schemathesis (the schema tests)
@@ -62,7 +62,7 @@ def pytest_args(
     args = [str(suites), "--disable-plugin-autoload", *plugins, "-p", "no:cacheprovider", "-p", "no:unraisableexception",
             "--rootdir", str(suites.parent),
             "--b24-report-dir", str(report_dir), "--junitxml", str(report_dir / "junit.xml"),
-            "--hypothesis-profile", hypothesis_profile]
+            "--hypothesis-profile", registered_name(hypothesis_profile)]
     if target:
         args += ["--b24-target", target]
     if oauth_token:

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-PROFILES = ("ci", "dev", "live")
-LIVE = "live"
+PROFILES = ("ci", "dev", "live")  # as `b24conform run --hypothesis-profile` names them
+PREFIX = "b24conform-"  # as hypothesis knows them: a foreign project's own `ci` profile stays its own
+LIVE = PREFIX + "live"
+
+
+def registered_name(short: str) -> str:
+    return short if short.startswith(PREFIX) else PREFIX + short
 
 
 def register() -> None:
@@ -20,14 +25,14 @@ def register() -> None:
     except ImportError:  # hypothesis is a dependency; be tolerant in stripped environments
         return
     common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
-    settings.register_profile("ci", derandomize=True, max_examples=25, print_blob=True, **common)
-    settings.register_profile("dev", max_examples=200, **common)
+    settings.register_profile(PREFIX + "ci", derandomize=True, max_examples=25, print_blob=True, **common)
+    settings.register_profile(PREFIX + "dev", max_examples=200, **common)
     settings.register_profile(LIVE, max_examples=8, derandomize=True, **common)
 
 
 def default_profile(target: str | None) -> str:
     """The profile a run uses when none is asked for: `live` against a live portal, else `ci`."""
-    return LIVE if target else "ci"
+    return "live" if target else "ci"
 
 
 def live_loaded() -> bool:

@@ -1,8 +1,13 @@
 """The judge's pytest plugin (pytest11 entry point `b24conform`).
 
-It loads in every pytest run, so it stays inert until a check uses one of its fixtures or carries
-a `clause` marker: only then does it start a target, skip inapplicable checks, redact output, and
-at session end account for every clause and write the reports.
+It loads in every pytest session of the environment it is installed in, and CI jobs keep secrets
+such as B24_TARGET in the whole job's environment, so it leaves other projects' sessions alone:
+- its markers (`b24conform_clause`, `b24conform_writes`) and hypothesis profiles
+  (`b24conform-ci`, ...) carry the project's prefix;
+- it reads its B24_* environment variables only in a session that is ours: one given a `--b24-*`
+  option, or one that loaded the suites' conftest (which declares B24CONFORM_SUITES);
+- it starts a target, skips, redacts and reports only for checks that carry its marker or use its
+  fixtures.
 """
 from __future__ import annotations
 
@@ -20,8 +25,6 @@ from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
 from b24conform.judge.redact import known_secrets, redact
 from b24conform.judge.safety import WritesNotAllowed
 from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabilities, resolve
-
-hypothesis_profiles.register()
 
 EXIT_TARGET = 3  # the exit code of a run whose target could not be reached or refused the credentials
 JUDGE_FIXTURES = {"b24_target", "b24_limits_target", "b24_evidence", "seed_fields", "b24_contract", "b24_mode"}
@@ -46,12 +49,14 @@ class JudgeState:
         self.report_paths: list[Path] = []
         self.cleanup_notes: list[str] = []
         self.replaced_profile: str | None = None  # the hypothesis profile the `live` default replaced
+        self.ours = False  # set at configure: see our_session()
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
             try:
-                self._settings = resolve(lambda dest: self.config.getoption(f"b24_{dest}", None))
+                environ = os.environ if self.ours else {}
+                self._settings = resolve(lambda dest: self.config.getoption(f"b24_{dest}", None), environ)
             except SettingsError as exc:
                 raise pytest.UsageError(f"b24conform: {exc}") from None
         return self._settings
@@ -94,12 +99,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="skip the read-only probe a live run starts with (`b24conform run` made it already)")
 
 
+CLAUSE_MARKER = "b24conform_clause"
+WRITES_MARKER = "b24conform_writes"
+SUITES_FLAG = "B24CONFORM_SUITES"  # a module-level True in the suites' conftest.py
+
+
+def our_session(config: pytest.Config) -> bool:
+    """Whether this session asked for the judge: a --b24-* option on the command line, or the
+    suites' conftest among the loaded plugins. Only then are B24_* environment variables read."""
+    given = any(config.getoption(f"b24_{o.dest}", None) not in (None, False, "") for o in OPTIONS)
+    given = given or config.getoption("b24_mode", None) is not None
+    return given or any(getattr(p, SUITES_FLAG, False) is True for p in config.pluginmanager.get_plugins())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "clause(*ids): the conformance clause ids a check proves")
-    config.addinivalue_line("markers", "writes: the check creates data on the target")
+    config.addinivalue_line("markers", f"{CLAUSE_MARKER}(*ids): the conformance clause ids a check proves")
+    config.addinivalue_line("markers", f"{WRITES_MARKER}: the check creates data on the target")
     state = _state(config)
+    state.ours = our_session(config)
     config.pluginmanager.register(_ReportListener(state), "b24conform-reports")
+    if not state.ours:
+        return
+    # Before hypothesis' own pytest_configure loads an asked-for profile (this hook runs first).
+    hypothesis_profiles.register()
     # junit.xml goes with the other reports when a report folder was asked for explicitly.
     report_dir = config.getoption("b24_report_dir", None) or os.environ.get("B24_REPORT_DIR")
     if report_dir and not getattr(config.option, "xmlpath", None) and not state.is_worker:
@@ -121,6 +144,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     profile was asked for. Runs after every pytest_configure (hypothesis loads an asked-for profile
     there) and before the suite modules are imported (their settings inherit the loaded profile)."""
     config = session.config
+    if not _state(config).ours:
+        return
     target = config.getoption("b24_target", None) or os.environ.get("B24_TARGET")
     if not target or config.getoption("--hypothesis-profile", None):
         return
@@ -138,7 +163,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def clause_ids(item: pytest.Item) -> list[str]:
     ids: list[str] = []
-    for marker in item.iter_markers("clause"):
+    for marker in item.iter_markers(CLAUSE_MARKER):
         for value in marker.args:
             ids.extend(value if isinstance(value, (list, tuple)) else [value])
     return list(dict.fromkeys(str(i) for i in ids))
@@ -166,7 +191,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         clauses = [contract.clauses[i] for i in ids]
         if any(c.writes for c in clauses):
-            item.add_marker(pytest.mark.writes)
+            item.add_marker(getattr(pytest.mark, WRITES_MARKER))
         reason = accounting.skip_reason(clauses, caps, kind=settings.kind, allow_writes=settings.allow_writes)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))

@@ -7,7 +7,7 @@ It does three things the self-test needs and nothing else:
   wraps ``PortalConfig.for_conformance`` (the one recipe the judge uses to build its portals) to pass
   ``profile=NAME`` when the caller gave none;
 
-* ``--b24-selftest-clauses=ID,ID,...`` keeps only the checks tagged (``@pytest.mark.clause``) with at
+* ``--b24-selftest-clauses=ID,ID,...`` keeps only the checks tagged (``@pytest.mark.b24conform_clause``) with at
   least one of these clause ids, so that a deviant profile runs just the checks of the clauses it
   names plus a small smoke set;
 * ``--b24-selftest-record=PATH`` writes, at the end of the session, one JSON record per check: node
@@ -55,7 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _clause_ids(item: pytest.Item) -> list[str]:
     ids: list[str] = []
-    for mark in item.iter_markers(name="clause"):
+    for mark in item.iter_markers(name="b24conform_clause"):
         ids.extend(str(a) for a in mark.args)
     return list(dict.fromkeys(ids))
 

@@ -55,7 +55,9 @@ def test_seed_example_in_every_client_format_reads_back_equal(portal):
     assert first["SUBJECT"] == "New call"
     assert first["START_TIME"] == "2023-12-31T15:00:00+03:00"  # same instant, portal offset
     assert first["DEADLINE"] == first["START_TIME"]
-    assert first["COMMUNICATIONS"] == [{"TYPE": "PHONE", "VALUE": "+18005551234", "ENTITY_ID": "134", "ENTITY_TYPE_ID": "3"}]
+    assert first["COMMUNICATIONS"] == [{"TYPE": "PHONE", "VALUE": "+18005551234", "ENTITY_ID": "134", "ENTITY_TYPE_ID": "3",
+                                        "ENTITY_SETTINGS": {"HONORIFIC": "", "NAME": "John", "SECOND_NAME": "",
+                                                            "LAST_NAME": "Smith", "COMPANY_TITLE": "Acme Ltd", "COMPANY_ID": "21"}}]
     assert first["FILES"] == 1
     assert first["OWNER_ID"] == "102" and first["TYPE_ID"] == "2" and first["RESPONSIBLE_ID"] == "1"
 
@@ -124,7 +126,7 @@ def test_list_select_filter_order_paging(portal):
     r = call(portal, "crm.activity.list", {"order": {"ID": "ASC"}, "start": 100}).json()
     assert len(r["result"]) == 20 and r["total"] == 120 and "next" not in r
     r = call(portal, "crm.activity.list", {"start": -1}).json()
-    assert "total" not in r and len(r["result"]) == 50
+    assert r["total"] == 0 and "next" not in r and len(r["result"]) == 50
     r = call(portal, "crm.activity.list", {"filter": {"ID": ids[5]}, "select": ["*", "COMMUNICATIONS", "FILES"]}).json()
     assert r["total"] == 1 and r["result"][0]["ID"] == str(ids[5])
     assert r["result"][0]["COMMUNICATIONS"][0]["TYPE"] == "PHONE" and r["result"][0]["FILES"][0]["id"]
@@ -242,5 +244,11 @@ def test_rest_app_provider_needs_an_application_context(portal):
     app_token = portal.config.roles["app_oauth_token"].token
     r = portal.post("/rest/crm.activity.add", json={"fields": fields, "auth": app_token})
     assert r.status_code == 200, r.text
-    item = call(portal, "crm.activity.get", {"id": r.json()["result"]}).json()["result"]
+    new_id = r.json()["result"]
+    item = portal.post("/rest/crm.activity.get", json={"id": new_id, "auth": app_token}).json()["result"]
     assert (item["TYPE_ID"], item["PROVIDER_ID"], item["PROVIDER_TYPE_ID"]) == ("6", "REST_APP", "MY_TYPE")
+    # The get, update and delete pages list the same error for such an activity outside the application.
+    refused = load_contract().error("ADD_APP_CONTEXT_REQUIRED").body()
+    assert call(portal, "crm.activity.get", {"id": new_id}).json() == refused
+    assert call(portal, "crm.activity.update", {"id": new_id, "fields": {"SUBJECT": "x"}}).json() == refused
+    assert call(portal, "crm.activity.delete", {"id": new_id}).json() == refused

@@ -98,6 +98,29 @@ def build_filter(
     return predicate
 
 
+def bindings_filter(raw: Any) -> Callable[[list[tuple[int, int]]], bool] | None:
+    """filter[BINDINGS]: a list of {OWNER_TYPE_ID[, OWNER_ID]} pairs; an activity matches when one of
+    its bindings matches one pair (OWNER_ID absent = any item of that type). None when not filtered."""
+    if not isinstance(raw, dict):
+        return None
+    value = next((v for k, v in raw.items() if split_key(str(k)) == ("=", "BINDINGS")), None)
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else []
+    pairs = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        upper = {str(k).upper(): v for k, v in item.items()}
+        pairs.append((as_int(upper.get("OWNER_TYPE_ID")), as_int(upper.get("OWNER_ID"))))
+    pairs = [(t, i) for t, i in pairs if t is not None]
+
+    def matches(bindings: list[tuple[int, int]]) -> bool:
+        return any(t == bt and (i is None or i == bi) for t, i in pairs for bt, bi in bindings)
+
+    return matches
+
+
 def sort_rows(
     rows: list[dict[str, Any]], order: Any, tz: timezone, fields: tuple[str, ...] = BASE_FIELDS,
     datetimes: tuple[str, ...] = DATETIME_FIELDS, default: str = "START_TIME",
@@ -123,10 +146,11 @@ def sort_rows(
 
 
 def page(rows: list[Any], start: Any) -> tuple[list[Any], int | None, int | None]:
-    """(items, total, next). start=-1 disables total and returns the first page."""
+    """(items, total, next). start=-1 skips the count: the first page, `total` 0 and no `next`
+    (settings/performance/huge-data.md shows `[total] => 0` for such a call)."""
     offset = as_int(start)
     if offset == -1:
-        return rows[:PAGE_SIZE], None, None
+        return rows[:PAGE_SIZE], 0, None
     offset = max(0, offset or 0)
     items = rows[offset: offset + PAGE_SIZE]
     total = len(rows)

@@ -1,15 +1,16 @@
 """Stored record -> what crm.activity.get / list answer, the way portals print it.
 
 Numbers and ids as decimal strings, datetimes in the portal's offset, null for empty optional
-strings, SETTINGS / PROVIDER_PARAMS as [] when empty (an empty PHP array), COMMUNICATIONS with the
-TYPE the portal filled in, FILES as [{"id", "url"}].
+strings except the ones the get example prints ("" and "0", UNSET_AS), SETTINGS / PROVIDER_PARAMS as
+[] when empty (an empty PHP array), COMMUNICATIONS in the list page's shape (with ENTITY_SETTINGS),
+FILES as [{"id", "url"}].
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from datetime import timezone
-from typing import Any
+from typing import Any, Callable
 
 from b24conform.portal.coerce import format_datetime
 from b24conform.portal.records import DATETIME_FIELDS, FLOAT_FIELDS, INT_FIELDS, OBJECT_FIELDS, TEXT_FIELDS
@@ -26,6 +27,12 @@ BASE_FIELDS = (
     "IS_INCOMING_CHANNEL",
 )
 MULTI_FIELDS = ("COMMUNICATIONS", "FILES")
+# Unset fields the get example prints as a value, not as null: empty text and zero counters.
+UNSET_AS = {"DESCRIPTION": "", "LOCATION": "", "RESULT_MARK": "0", "RESULT_STATUS": "0", "RESULT_STREAM": "0"}
+# `select` names that pick another field: the list page selects STORAGE_ELEMENT_IDS and reads FILES.
+SELECT_ALIASES = {"STORAGE_ELEMENT_IDS": "FILES"}
+LEAD, CONTACT, COMPANY = 1, 3, 4  # crm.enum.ownertype ids
+PERSONS = (LEAD, CONTACT)
 
 
 def stringify(value: Any) -> Any:
@@ -45,6 +52,8 @@ def stringify(value: Any) -> Any:
 
 def field_value(name: str, record: dict[str, Any], tz: timezone) -> Any:
     value = record.get(name)
+    if name in UNSET_AS and value in (None, ""):
+        return UNSET_AS[name]
     if name == "ID" or name in INT_FIELDS:
         return None if value is None else str(value)
     if name in FLOAT_FIELDS:
@@ -60,18 +69,57 @@ def field_value(name: str, record: dict[str, Any], tz: timezone) -> Any:
     return value
 
 
-def communications(record: dict[str, Any]) -> list[dict[str, Any]]:
+def communications(record: dict[str, Any], describe: Callable[[Any, Any], Any] | None = None) -> list[dict[str, Any]]:
+    """The list page's shape: ID, TYPE, VALUE, ENTITY_ID, ENTITY_TYPE_ID and ENTITY_SETTINGS, the bound
+    item described by `describe(type, id)` ([] when there is nothing to describe)."""
     return [
         {
             "ID": str(c["ID"]),
-            "ACTIVITY_ID": str(c["ACTIVITY_ID"]),
             "TYPE": c.get("TYPE") or "",
             "VALUE": c.get("VALUE") or "",
             "ENTITY_ID": None if c.get("ENTITY_ID") is None else str(c["ENTITY_ID"]),
             "ENTITY_TYPE_ID": None if c.get("ENTITY_TYPE_ID") is None else str(c["ENTITY_TYPE_ID"]),
+            "ENTITY_SETTINGS": stringify((describe(c.get("ENTITY_TYPE_ID"), c.get("ENTITY_ID")) if describe else None) or {}),
         }
         for c in record.get("COMMUNICATIONS", [])
     ]
+
+
+def bindings(record: dict[str, Any]) -> list[tuple[int, int]]:
+    """(type, id) of every CRM item the activity is bound to: its owner and its communications' items
+    (needs the record's children)."""
+    found: list[tuple[int, int]] = []
+    if record.get("OWNER_TYPE_ID") and record.get("OWNER_ID"):
+        found.append((int(record["OWNER_TYPE_ID"]), int(record["OWNER_ID"])))
+    for c in record.get("COMMUNICATIONS", []):
+        if c.get("ENTITY_TYPE_ID") and c.get("ENTITY_ID"):
+            pair = (int(c["ENTITY_TYPE_ID"]), int(c["ENTITY_ID"]))
+            if pair not in found:
+                found.append(pair)
+    return found
+
+
+def describer(world: Any) -> Callable[[Any, Any], Any]:
+    """describe(type, id) for COMMUNICATIONS' ENTITY_SETTINGS: the keys of the list page's example for a
+    person (contact or lead), the title for a company, nothing for other items."""
+    def describe(type_id: Any, item_id: Any) -> dict[str, Any] | None:
+        try:
+            kind, key = int(type_id), int(item_id)
+        except (TypeError, ValueError):
+            return None
+        item = world.item(kind, key)
+        if not item:
+            return None
+        if kind == COMPANY:
+            return {"COMPANY_TITLE": item.get("TITLE") or ""}
+        if kind not in PERSONS:
+            return None
+        company_id = item.get("COMPANY_ID")
+        company = world.item(COMPANY, int(company_id)) if company_id else None
+        return {"HONORIFIC": item.get("HONORIFIC") or "", "NAME": item.get("NAME") or "",
+                "SECOND_NAME": item.get("SECOND_NAME") or "", "LAST_NAME": item.get("LAST_NAME") or "",
+                "COMPANY_TITLE": (company or {}).get("TITLE") or "", "COMPANY_ID": company_id or ""}
+    return describe
 
 
 def files(record: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
@@ -82,14 +130,15 @@ def files(record: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
     ]
 
 
-def activity(record: dict[str, Any], tz: timezone, base_url: str, select: tuple[str, ...] | None = None) -> dict[str, Any]:
+def activity(record: dict[str, Any], tz: timezone, base_url: str, select: tuple[str, ...] | None = None,
+             describe: Callable[[Any, Any], Any] | None = None) -> dict[str, Any]:
     """The read-back of one activity. `select=None` means every field, COMMUNICATIONS and FILES
     included (crm.activity.get); list passes the resolved select."""
     names = select if select is not None else BASE_FIELDS + MULTI_FIELDS
     out: dict[str, Any] = {}
     for name in names:
         if name == "COMMUNICATIONS":
-            out[name] = communications(record)
+            out[name] = communications(record, describe)
         elif name == "FILES":
             out[name] = files(record, base_url)
         elif name in BASE_FIELDS:
@@ -104,8 +153,9 @@ class LazyActivity(Mapping):
     KEYS = BASE_FIELDS + MULTI_FIELDS
     _BASE, _ALL = frozenset(BASE_FIELDS), frozenset(KEYS)
 
-    def __init__(self, record: dict[str, Any], tz: timezone, base_url: str) -> None:
-        self._record, self._tz, self._base_url = record, tz, base_url
+    def __init__(self, record: dict[str, Any], tz: timezone, base_url: str,
+                 describe: Callable[[Any, Any], Any] | None = None) -> None:
+        self._record, self._tz, self._base_url, self._describe = record, tz, base_url, describe
         self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
@@ -117,7 +167,7 @@ class LazyActivity(Mapping):
         if name in self._BASE:
             value = field_value(name, self._record, self._tz)
         elif name == "COMMUNICATIONS":
-            value = communications(self._record)
+            value = communications(self._record, self._describe)
         elif name == "FILES":
             value = files(self._record, self._base_url)
         else:
@@ -150,6 +200,7 @@ def resolve_select(select: Any) -> tuple[str, ...]:
     if not isinstance(select, list) or not select:
         return BASE_FIELDS
     wanted = [str(s).upper() for s in select if isinstance(s, (str, int))]
+    wanted = [SELECT_ALIASES.get(name, name) for name in wanted]
     names: list[str] = []
     if "*" in wanted:
         names.extend(BASE_FIELDS)

@@ -9,6 +9,8 @@ from b24conform.portal.errors import PortalError
 from b24conform.portal.records import apply_update, build_communications, build_record
 from b24conform.portal.state import CallContext, MethodResult
 from b24conform.portal.validation import (
+    PROVIDER_CONFIGURABLE,
+    PROVIDER_REST_APP,
     AddRequest,
     decoded_files,
     first_error,
@@ -79,12 +81,15 @@ def _visible(ctx: CallContext, activity_id: int) -> dict[str, Any]:
         raise PortalError("ACTIVITY_NOT_FOUND")
     if not can_read(ctx, record):
         raise PortalError("ADD_ACCESS_DENIED")
+    # The get, update and delete pages list this error: an application's activity outside its context.
+    if record.get("PROVIDER_ID") == PROVIDER_REST_APP and not ctx.caller.app_context:
+        raise PortalError("ADD_APP_CONTEXT_REQUIRED")
     return record
 
 
 def get(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     record = _visible(ctx, _id(params))
-    item = readback.activity(record, ctx.state.tz, ctx.base_url)
+    item = readback.activity(record, ctx.state.tz, ctx.base_url, describe=readback.describer(ctx.state.world))
     return MethodResult(item)
 
 
@@ -92,9 +97,15 @@ def list_(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     state = ctx.state
     records = state.store.all(children=False)  # filter and order read base fields only
     records = [r for r in records if can_read(ctx, r)]
+    by_binding = listing.bindings_filter(params.get("filter"))
+    if by_binding is not None:
+        for i in range(0, len(records), 500):  # within SQLite's limit on bound parameters
+            state.store.attach_children(records[i:i + 500])
+        records = [r for r in records if by_binding(readback.bindings(r))]
     # Filter and sort on the read-back (each field computed when first looked at); cut to `select`
     # only at the end.
-    full = [readback.LazyActivity(r, state.tz, ctx.base_url) for r in records]
+    describe = readback.describer(state.world)
+    full = [readback.LazyActivity(r, state.tz, ctx.base_url, describe) for r in records]
     keep = listing.build_filter(params.get("filter"), state.tz)
     matches = [row for row in full if keep(row)]
     ordered = listing.sort_rows(matches, params.get("order"), state.tz)
@@ -113,7 +124,10 @@ def update(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     if not state.world.right(ctx.caller.user_id, "update"):
         raise PortalError("ADD_ACCESS_DENIED")
     fields = params.get("fields")
-    fields = fields if isinstance(fields, dict) else {}
+    if not isinstance(fields, dict):
+        raise PortalError("UPDATE_FIELDS_MISSING")  # `fields` is starred on the update page
+    if as_text(fields.get("PROVIDER_ID")) == PROVIDER_CONFIGURABLE or record.get("PROVIDER_ID") == PROVIDER_CONFIGURABLE:
+        raise PortalError("UPDATE_USE_CONFIGURABLE")
     if "SUBJECT" in fields and not (as_text(fields["SUBJECT"]) or "").strip():
         raise PortalError("ADD_SUBJECT_MISSING")
     if "RESPONSIBLE_ID" in fields:

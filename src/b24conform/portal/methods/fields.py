@@ -11,9 +11,13 @@ from b24conform.contract import load_contract
 from b24conform.portal.state import CallContext, MethodResult
 
 
+def _descriptors(table: str) -> dict[str, Any]:
+    return load_contract().field_descriptors(table)
+
+
 def activity_fields(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    return MethodResult(load_contract().field_descriptors("activity"))
+    return MethodResult(_descriptors("activity"))
 
 
 def communication_fields(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    return MethodResult(load_contract().field_descriptors("communication"))
+    return MethodResult(_descriptors("communication"))

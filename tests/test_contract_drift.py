@@ -171,4 +171,5 @@ def test_cli_refuses_a_folder_that_is_not_the_docs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "b24conform", "spec", "drift", str(tmp_path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "not a checkout of the docs" in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "not a checkout of the docs" in errors[0], result.stderr

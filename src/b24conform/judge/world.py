@@ -122,3 +122,21 @@ def establish(target: Target, given: dict[str, int]) -> World:
 
 def given_fixtures(fixtures: TargetFixtures, names: frozenset[str]) -> dict[str, int]:
     return {f.name: getattr(fixtures, f.name) for f in fields(fixtures) if f.name in names}
+
+
+def rebind(fields: Any, fixtures: TargetFixtures) -> Any:
+    """A generated add's `fields` with every well-formed record id replaced by the run's own: on a
+    live portal a drawn OWNER_ID such as the docs' example 102 is somebody's deal. Values that are
+    not ids (negative, text, null) stay, so the negative cases keep their meaning. Pure."""
+    if not isinstance(fields, dict):
+        return fields
+    out = dict(fields)
+    for key, value in (("OWNER_ID", fixtures.owner_id), ("RESPONSIBLE_ID", fixtures.responsible_id)):
+        if key in out and (as_id(out[key]) or 0) > 0 and value:
+            out[key] = value
+    comms = out.get("COMMUNICATIONS")
+    if isinstance(comms, list) and fixtures.contact_id:
+        out["COMMUNICATIONS"] = [
+            {**item, "ENTITY_ID": fixtures.contact_id} if isinstance(item, dict) and (as_id(item.get("ENTITY_ID")) or 0) > 0 else item
+            for item in comms]
+    return out

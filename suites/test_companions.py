@@ -1,0 +1,150 @@
+"""The companions the round trip and the cleanup rely on, as their pages describe them: list's BINDINGS
+filter (RT-014), start=-1 (RT-015), update's errors (RT-016..RT-018), list's select (RT-019) and the
+field descriptors (FLD-002)."""
+from __future__ import annotations
+
+import pytest
+from _support import add_ok, call_no_input, clause_error, judge, shared
+
+from b24conform.judge.checks.envelope import check_result_true, check_success
+from b24conform.judge.checks.errors import check_error, check_error_shape
+
+DESCRIPTOR_FLAGS = ("type", "isRequired", "isReadOnly", "isImmutable", "isMultiple")
+COMPANY_TYPE = 4  # crm.enum.ownertype: no seed activity is bound to a company directly
+
+
+def _items(reply) -> list:
+    body = reply.json if isinstance(reply.json, dict) else {}
+    result = body.get("result")
+    return result if isinstance(result, list) else []
+
+
+def _ids(reply) -> list[str]:
+    return [str(item.get("ID")) for item in _items(reply) if isinstance(item, dict)]
+
+
+@pytest.fixture
+def own(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    """One seed activity this check may change or delete: its id."""
+    return add_ok(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields(), envelope=False)
+
+
+@pytest.fixture
+def readable(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    """One seed activity only read (shared on a live portal): its id."""
+    return shared(b24_target, "seed activity to read", lambda: _readable(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields))
+
+
+def _readable(target, contract, mode, evidence, seed_fields):
+    return add_ok(target, contract, mode, evidence, seed_fields(), envelope=False, reuse=True)
+
+
+@pytest.mark.b24conform_clause("RT-014")
+@pytest.mark.parametrize("binding,found", [
+    pytest.param("owner", True, id="by-owner"),
+    pytest.param("communication", True, id="by-communication-item"),
+    pytest.param("owner-type", True, id="by-owner-type"),
+    pytest.param("elsewhere", False, id="not-bound-there"),
+])
+def test_list_filters_by_bindings(b24_target, b24_contract, b24_mode, b24_evidence, readable, binding, found):
+    fx = b24_target.fixtures
+    pair = {"owner": {"OWNER_TYPE_ID": fx.owner_type_id, "OWNER_ID": fx.owner_id},
+            "communication": {"OWNER_TYPE_ID": fx.contact_type_id, "OWNER_ID": fx.contact_id},
+            "owner-type": {"OWNER_TYPE_ID": fx.owner_type_id},
+            "elsewhere": {"OWNER_TYPE_ID": COMPANY_TYPE, "OWNER_ID": fx.missing_owner_id}}[binding]
+    reply = b24_target.call("crm.activity.list", {"filter": {"ID": readable, "BINDINGS": [pair]}, "select": ["ID"]})
+    problems = check_success(reply, b24_contract, b24_mode)
+    listed = str(readable) in _ids(reply)
+    if listed != found:
+        problems.append(f"filter[BINDINGS]={[pair]} {'did not find' if found else 'found'} activity {readable}")
+    judge(b24_evidence, reply, problems, f"BINDINGS {binding}")
+
+
+@pytest.mark.b24conform_clause("RT-015")
+def test_start_minus_one_skips_the_count(b24_target, b24_contract, b24_mode, b24_evidence):
+    reply = b24_target.call("crm.activity.list", {"order": {"ID": "ASC"}, "select": ["ID"], "start": -1})
+    problems = check_success(reply, b24_contract, b24_mode)
+    body = reply.json if isinstance(reply.json, dict) else {}
+    if "next" in body:
+        problems.append(f"start=-1 answered next={body['next']!r}; the count is off, so there is no next page")
+    if "total" in body and body["total"] != 0:
+        problems.append(f"start=-1 answered total={body['total']!r}; the docs show total 0")
+    if len(_items(reply)) > 50:
+        problems.append(f"start=-1 answered {len(_items(reply))} items; a page holds at most 50")
+    judge(b24_evidence, reply, problems, "start=-1")
+
+
+@pytest.mark.b24conform_clause("RT-016")
+def test_update_of_a_deleted_activity(b24_target, b24_contract, b24_mode, b24_evidence, own):
+    deleted = b24_target.call("crm.activity.delete", {"id": own})
+    judge(b24_evidence, deleted, check_result_true(deleted, b24_contract, b24_mode), "delete first")
+    reply = b24_target.call("crm.activity.update", {"id": own, "fields": {"DESCRIPTION": "gone"}})
+    judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "RT-016")),
+          "update after delete")
+
+
+@pytest.mark.b24conform_clause("RT-017")
+def test_update_to_the_configurable_provider(b24_target, b24_contract, b24_mode, b24_evidence, own):
+    reply = b24_target.call("crm.activity.update", {"id": own, "fields": {"PROVIDER_ID": "CONFIGURABLE_REST_APP"}})
+    problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "RT-017"))
+    after = b24_target.call("crm.activity.get", {"id": own})
+    provider = ((after.json or {}).get("result") or {}).get("PROVIDER_ID") if isinstance(after.json, dict) else None
+    if provider == "CONFIGURABLE_REST_APP":
+        problems.append("the refused update changed PROVIDER_ID to CONFIGURABLE_REST_APP all the same")
+    judge(b24_evidence, reply, problems, "update to CONFIGURABLE_REST_APP")
+
+
+@pytest.mark.b24conform_clause("RT-018")
+def test_update_without_fields(b24_target, b24_contract, b24_mode, b24_evidence, own):
+    reply = b24_target.call("crm.activity.update", {"id": own})
+    amb = b24_contract.ambiguities[b24_contract.clauses["RT-018"].ambiguity]
+    if reply.status == 200 and amb.accepts("b", b24_mode):
+        problems = check_result_true(reply, b24_contract, b24_mode)
+    else:
+        # Refused (reading a): the page gives no text for it, so status, code and a description will do.
+        problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "RT-018"), pinned=False)
+    judge(b24_evidence, reply, problems, "update without fields")
+
+
+SELECTS = [
+    pytest.param(["ID", "SUBJECT"], {"ID", "SUBJECT"}, set(), id="named-fields"),
+    pytest.param(["*"], {"ID", "SUBJECT", "OWNER_ID"}, {"COMMUNICATIONS", "FILES"}, id="star"),
+    pytest.param(["*", "COMMUNICATIONS"], {"ID", "COMMUNICATIONS"}, {"FILES"}, id="star-communications"),
+    pytest.param(["*", "STORAGE_ELEMENT_IDS"], {"ID", "FILES"}, {"COMMUNICATIONS"}, id="star-storage-element-ids"),
+]
+
+
+@pytest.mark.b24conform_clause("RT-019")
+@pytest.mark.parametrize("select,present,absent", SELECTS)
+def test_list_gives_what_select_names(b24_target, b24_contract, b24_mode, b24_evidence, readable, select, present, absent):
+    reply = b24_target.call("crm.activity.list", {"filter": {"ID": readable}, "select": select})
+    problems = check_success(reply, b24_contract, b24_mode)
+    items = [item for item in _items(reply) if isinstance(item, dict)]
+    if len(items) != 1:
+        problems.append(f"the filter by ID {readable} gave {len(items)} items")
+    for item in items:
+        keys = set(item)
+        problems += [f"select {select}: {name} is missing" for name in sorted(present - keys)]
+        problems += [f"select {select}: {name} came without being selected" for name in sorted(absent & keys)]
+        if select == ["ID", "SUBJECT"] and keys - present:
+            problems.append(f"select {select}: also answered {sorted(keys - present)}")
+    judge(b24_evidence, reply, problems, f"select {select}")
+
+
+@pytest.mark.b24conform_clause("FLD-002")
+@pytest.mark.parametrize("method,table", [("crm.activity.fields", "activity"),
+                                          ("crm.activity.communication.fields", "communication")])
+def test_descriptors_agree_with_the_fields_page(b24_target, b24_contract, b24_mode, b24_evidence, method, table):
+    reply = call_no_input(b24_target, method)
+    problems = check_success(reply, b24_contract, b24_mode)
+    result = reply.json.get("result") if isinstance(reply.json, dict) else None
+    documented = b24_contract.fields[table]["fields"]
+    if isinstance(result, dict):
+        for name, expected in documented.items():
+            got = result.get(name)
+            if not isinstance(got, dict):
+                problems.append(f"{method}: no descriptor for {name}")
+                continue
+            problems += [f"{method}: {name}.{flag} is {got.get(flag)!r}, the fields page gives {expected[flag]!r}"
+                         for flag in DESCRIPTOR_FLAGS if got.get(flag) != expected[flag]]
+    judge(b24_evidence, reply, problems, method)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Live-run budget: a full `b24conform run` against a portal started with `--limits standard`, treated as a live
-target with --allow-writes, through a counting proxy (server-side counts).
+"""Live-run budget: a full `b24conform run` against a portal started with `--limits standard` and a seed world
+without any of the packaged ids (tests/data/world_other_ids.yaml), treated as a live target with --allow-writes
+and no fixture options (the judge brings its own contact and deal), through a counting proxy (server-side counts).
 
     .venv/bin/python benchmarks/live_budget.py          # bounded by --timeout (default 900 s)
 
@@ -27,6 +28,24 @@ import _bench  # noqa: E402
 from counting_proxy import CountingProxy  # noqa: E402
 
 
+OTHER_WORLD = _bench.ROOT / "tests" / "data" / "world_other_ids.yaml"
+WORLD_USER = 7001  # that world's admin: no record of the packaged seed exists there
+ENTITY_LISTS = ("crm.activity.list", "crm.contact.list", "crm.deal.list", "crm.company.list")
+
+
+def holdings(base: str) -> dict[str, list[str]]:
+    """Every record id the portal holds, by list method (pages of 50 followed)."""
+    held = {}
+    for method in ENTITY_LISTS:
+        ids, start = [], 0
+        while start is not None:
+            data = httpx.post(base + method, json={"select": ["ID"], "start": start}, timeout=60).json()
+            ids += [item["ID"] for item in data.get("result") or []]
+            start = data.get("next")
+        held[method.split(".")[1]] = ids
+    return held
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--timeout", type=float, default=900.0, help="kill the run after this many seconds")
@@ -39,12 +58,14 @@ def main() -> int:
         work = Path(tmp)
         port = _bench.free_port()
         argv = [_bench.B24CONFORM, "serve", "--no-tls", "--host", "127.0.0.1", "--port", str(port), "--webhook",
-                f"{_bench.BENCH_WEBHOOK_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", str(work / "live.sqlite3"),
-                "--limits", "standard"]
+                f"{WORLD_USER}:{_bench.BENCH_WEBHOOK_CODE}", "--db", str(work / "live.sqlite3"),
+                "--limits", "standard", "--seed-data", str(OTHER_WORLD)]
         env = {**os.environ, "B24_LEDGER_DIR": str(work / "ledger"), "NO_COLOR": "1"}
-        hook_path = f"/rest/{_bench.BENCH_WEBHOOK_USER}/{_bench.BENCH_WEBHOOK_CODE}/"
+        hook_path = f"/rest/{WORLD_USER}/{_bench.BENCH_WEBHOOK_CODE}/"
         with _bench.server(argv, port, log=work / "serve.log"), CountingProxy(f"http://127.0.0.1:{port}") as proxy:
             target = proxy.url + hook_path
+            held_before = holdings(f"http://127.0.0.1:{port}{hook_path}")
+            time.sleep(5)  # the portal's bucket drains what the count cost before the run starts its burst
             t0 = time.monotonic()
             try:
                 proc = subprocess.run([_bench.B24CONFORM, "run", "--target", target, "--allow-writes",
@@ -64,6 +85,7 @@ def main() -> int:
             time.sleep(30)  # let the portal's bucket drain before counting what is left
             left = httpx.post(f"http://127.0.0.1:{port}{hook_path}crm.activity.list", json={"select": ["ID", "SUBJECT"]},
                               timeout=60).json()
+            held_after = holdings(f"http://127.0.0.1:{port}{hook_path}")
 
     requests, by_method, statuses, errors = run_counts
     status_of = {c["id"]: c["status"] for c in (results or {}).get("clauses", [])}
@@ -84,7 +106,11 @@ def main() -> int:
              f"| live-checkable clauses (where: any, automated) | {len(live_checkable)} |",
              f"| of them not passed | {len(live_missing)} |",
              f"| activities on the portal after the run / after `b24conform cleanup` | {before_cleanup} / "
-             f"{len(left.get('result') or [])} (cleanup exit {cleanup.returncode}) |", "",
+             f"{len(left.get('result') or [])} (cleanup exit {cleanup.returncode}) |",
+             f"| records held before the run / after it (activities, contacts, deals, companies) | "
+             f"{held_before} / {held_after}: {'identical' if held_before == held_after else 'DIFFERENT'} |",
+             f"| requests the judge sent to bring its own user, contact and deal (profile + adds; the deletes ride in a batch) | "
+             f"{sum(v for k, v in by_method.items() if k.split('.')[1:2] in (['contact'], ['deal']) or k == 'profile')} |", "",
              f"Targets: every live-checkable clause covered within 60 s: "
              f"{'met' if not live_missing and wall <= 60 else 'MISSED'}; zero QUERY_LIMIT_EXCEEDED: "
              f"{'met' if limit_503 == 0 else 'MISSED'}.", "",

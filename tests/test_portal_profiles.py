@@ -289,3 +289,12 @@ def test_faithful_portal_is_not_layered(tmp_path):
     config = PortalConfig.for_conformance()
     state = PortalState.create(config)
     assert isinstance(state.store, Store) and not isinstance(build_app(config, state), WireFaults)
+
+
+def test_body_matches_and_list_ignores_select(tmp_path):
+    rewrite = {"response": {"when": {"method": "crm.activity.list", "body_matches": "BINDINGS"}, "set": {"total": 99}}}
+    with portal_with(tmp_path, rewrite, {"store": "list_ignores_select"}) as c:
+        add(c)
+        assert call(c, "crm.activity.list", {"filter": {"BINDINGS": [{"OWNER_TYPE_ID": 3}]}}).json()["total"] == 99
+        plain = call(c, "crm.activity.list", {"select": ["ID"]}).json()
+        assert plain["total"] == 1 and "SUBJECT" in plain["result"][0] and "COMMUNICATIONS" in plain["result"][0]

@@ -53,6 +53,7 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                  as what was stored followed by S
   store: {fault: wrong_total, delta: N}
                                  [faults/readback.py] list's `total` is off by N
+  store: list_ignores_select     [faults/readback.py] list answers every field whatever `select` says
   limits: bucket_disabled | never_drains | operating_disabled
                                  [faults/limits.py, the bucket and the budget] the bucket never
                                  refuses / never drains; the operating budget never refuses
@@ -73,7 +74,8 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                    ends so) | none; method_case: lower | other (as sent in the
                                    path); encoding: json | form | multipart | query (no body);
                                    http_method: GET | POST | ...; credential: webhook | body |
-                                   query (where the OAuth token came from).
+                                   query (where the OAuth token came from); body_matches: a
+                                   regular expression searched in the query string and body.
                                  rewrites (any of): drop: path | [paths]; set: {path: value};
                                    status: int; content_type: str; error_description: str;
                                    error_code: str; error: catalogue id (body + status of it);
@@ -97,7 +99,8 @@ from b24conform.yamltext import load_yaml
 SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
 AUTH_FAULTS = {"wrong_code", "wrong_user", "expired_token", "no_auth", "scope", "plain_http"}
-STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new", "alter_field", "wrong_total"}
+STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new", "alter_field", "wrong_total",
+                "list_ignores_select"}
 LIMITS_FAULTS = {"bucket_disabled", "never_drains", "operating_disabled", "wrong_status"}
 TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key", "operating_decreases"}
 BATCH_FAULTS = {"no_length_limit", "halt_ignored", "nested_allowed"}

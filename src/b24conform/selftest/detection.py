@@ -107,6 +107,8 @@ def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mod
         files = suite_files_for(suites, spec.clauses, heavy=spec.heavy)
         if files and args and args[0] == str(suites):
             args[0:1] = [str(f) for f in files]  # collect only the files that tag these clauses
+            if not spec.heavy:
+                args = without_plugins(args, LIGHT_RUN_NEEDS_NOT)
     else:  # pragma: no cover
         args = [str(suites), "-p", "no:cacheprovider", f"--b24-report-dir={workdir / 'reports'}",
                 f"--b24-ledger-dir={workdir / 'ledger'}", f"--b24-{mode}", *mine, *extra]
@@ -114,6 +116,25 @@ def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mod
 
 
 HEAVY_MARKERS = ("import schemathesis", "from hypothesis import", "import hypothesis")
+# Plugins a run of example-based files only does not use: importing them is a third of such a run's
+# wall time (schemathesis alone ~0.35 s of ~1.2 s; BENCHMARKS.md, self-test).
+LIGHT_RUN_NEEDS_NOT = ("schemathesis.pytest.plugin", "xdist.plugin")
+
+
+def without_plugins(args: list[str], plugins: Iterable[str]) -> list[str]:
+    """`args` without the `-p NAME` pairs of these plugins."""
+    drop = set(plugins)
+    out: list[str] = []
+    skip_next = False
+    for i, arg in enumerate(args):
+        if skip_next:
+            skip_next = False
+            continue
+        if arg == "-p" and i + 1 < len(args) and args[i + 1] in drop:
+            skip_next = True
+            continue
+        out.append(arg)
+    return out
 
 
 def is_heavy(text: str) -> bool:

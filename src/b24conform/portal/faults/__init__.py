@@ -37,7 +37,7 @@ def _names(profile: Profile, kind: str) -> frozenset[str]:
 
 def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]:
     from b24conform.portal.faults.batch import deviant_batch
-    from b24conform.portal.faults.readback import altering, appending, constant, miscounting
+    from b24conform.portal.faults.readback import altering, appending, constant, ignoring_select, miscounting
 
     store = profile.of("store")
     values = {op.params.get("field"): appending(str(op.params["append"])) if "append" in op.params
@@ -53,6 +53,8 @@ def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]
         wrap("crm.activity.list", lambda h: altering(h, values))
     if delta:
         wrap("crm.activity.list", lambda h: miscounting(h, delta))
+    if any(op.fault == "list_ignores_select" for op in store):
+        wrap("crm.activity.list", ignoring_select)
     batch_faults = _names(profile, "batch")
     if batch_faults:
         wrap("batch", lambda h: deviant_batch(h, batch_faults))

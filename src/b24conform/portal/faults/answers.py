@@ -7,6 +7,7 @@ status and body (the pairs are unique), its method is the request path's.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,7 @@ class Request:
     encoding: str        # json | form | multipart | none (by Content-Type)
     http_method: str     # GET, POST, ...
     credential: str      # webhook | query | body (where an OAuth token is looked for)
+    text: str = ""       # query string + body as text (latin-1): what body_matches searches
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def matches(when: dict[str, Any], request: Request, answer: Answer) -> bool:
         "encoding": lambda v: _one_of(v, request.encoding),
         "http_method": lambda v: _one_of([str(x).upper() for x in (v if isinstance(v, list) else [v])], request.http_method),
         "credential": lambda v: _one_of(v, request.credential),
+        "body_matches": lambda v: re.search(str(v), request.text) is not None,
     }
     return all(checks[k](v) for k, v in when.items() if k in checks)
 

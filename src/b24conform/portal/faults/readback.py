@@ -41,6 +41,15 @@ def altering(handler: Handler, values: dict[str, Change]) -> Handler:
     return deviant
 
 
+def ignoring_select(handler: Handler) -> Handler:
+    """list that answers every field, COMMUNICATIONS and FILES included, whatever `select` names."""
+
+    def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        return handler(ctx, {**params, "select": ["*", "COMMUNICATIONS", "FILES"]})
+
+    return deviant
+
+
 def miscounting(handler: Handler, delta: int) -> Handler:
     """list whose `total` is off by `delta`."""
 

@@ -36,7 +36,7 @@ def _encoding(content_type: str) -> str:
             "multipart/form-data": "multipart"}.get(kind, "none" if not kind else kind)
 
 
-def request_of(scope: dict[str, Any]) -> Request:
+def request_of(scope: dict[str, Any], body: bytes = b"") -> Request:
     path = scope.get("path", "")
     target = parse_path(path)
     segments = [unquote(p) for p in path.split("/") if p]
@@ -50,6 +50,7 @@ def request_of(scope: dict[str, Any]) -> Request:
         encoding=_encoding(_header(scope, b"content-type")),
         http_method=str(scope.get("method", "GET")).upper(),
         credential=credential,
+        text=scope.get("query_string", b"").decode("latin-1") + "\n" + body.decode("latin-1"),
     )
 
 
@@ -68,6 +69,14 @@ class WireFaults:
             return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
+        received: list[bytes] = []
+
+        async def tee() -> dict[str, Any]:
+            # what the app reads, kept for `body_matches` (bounded by the app's own body limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                received.append(message.get("body", b""))
+            return message
 
         async def keep(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -75,12 +84,12 @@ class WireFaults:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, keep)
+        await self.app(scope, tee, keep)
         if not start:
             return  # the client went away: nobody to answer
         status, raw = start["status"], b"".join(chunks)
         content_type = next((v.decode("latin-1") for k, v in start.get("headers", ()) if k == b"content-type"), "")
-        status, raw, content_type = self.bend(request_of(scope), status, raw, content_type)
+        status, raw, content_type = self.bend(request_of(scope, b"".join(received)), status, raw, content_type)
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", content_type.encode("latin-1")), (b"content-length", str(len(raw)).encode())]})
         await send({"type": "http.response.body", "body": raw})

@@ -6,6 +6,7 @@ upstream edit would and requires that exact difference, and nothing else, to be 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -173,3 +174,30 @@ def test_cli_refuses_a_folder_that_is_not_the_docs(tmp_path):
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "not a checkout of the docs" in errors[0], result.stderr
+
+
+def test_an_example_that_is_not_json(world):
+    _edit(world, ADD, '"result": 999,', '"result": 999,,')
+    found = _without_pages(_drift(world))
+    assert [(d.kind, d.subject, d.docs) for d in found] == [("example", "Обработка ответа: JSON blocks that do not parse", 1)]
+
+
+def test_an_example_with_an_elided_item_is_still_read():
+    from b24conform.contract.docspage import json_examples
+    section = '```json\n{"result": [\n  {"ID": "1"},\n  // .. more items\n], "total": 2}\n```'
+    assert json_examples(section) == [{"result": [{"ID": "1"}], "total": 2}]
+
+
+MIRROR = Path(os.environ.get("B24_DOCS_MIRROR", "/work/.mirror/bitrix-tools+b24-rest-docs/repo"))
+
+
+@pytest.mark.skipif(not (MIRROR / "HEAD").is_file(), reason="no local mirror of bitrix-tools/b24-rest-docs (set B24_DOCS_MIRROR to a bare clone)")
+def test_no_drift_at_the_pinned_commit(tmp_path):
+    # The real pages at the pinned commit, exported from a local bare clone: no network.
+    pinned = load_contract().provenance
+    archive = subprocess.run(["git", f"--git-dir={MIRROR}", "archive", pinned.commit, "--", *pinned.pages],
+                             capture_output=True, check=True).stdout
+    (tmp_path / "api-reference").mkdir()
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive, check=True)
+    found = drift(load_contract(), Checkout(tmp_path))
+    assert [d.text() for d in found] == []

@@ -85,12 +85,25 @@ def table_names(section: str) -> list[str]:
     return names
 
 
+_LINE_COMMENT = re.compile(r"^\s*//.*$", re.M)
+_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
+
+
 def json_examples(section: str) -> list[Any]:
-    """The ```json blocks of a section that parse as JSON (fragments such as `fields: {...}` are skipped)."""
+    """The ```json blocks of a section that parse as JSON, read as the pages write them: a `// ...` line
+    standing for elided items and the comma left before it are dropped. Fragments that are not JSON
+    at all (`fields: {...}`) are skipped."""
     found = []
     for block in _JSON.findall(section):
-        try:
-            found.append(json.loads(block))
-        except json.JSONDecodeError:
-            continue
+        for text in (block, _TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", block))):
+            try:
+                found.append(json.loads(text))
+                break
+            except json.JSONDecodeError:
+                continue
     return found
+
+
+def json_block_count(section: str) -> int:
+    """How many ```json blocks a section has, readable or not."""
+    return len(_JSON.findall(section))

@@ -21,7 +21,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from b24conform.contract.docspage import Page, json_examples, starred_names, table_names, tables, ticked
+from b24conform.contract.docspage import Page, json_block_count, json_examples, starred_names, table_names, tables, ticked
 from b24conform.contract.loader import Contract
 from b24conform.contract.schemas import registry_for
 
@@ -289,7 +289,11 @@ def example_drift(contract: Contract, docs: Checkout) -> list[Difference]:
         if section is None:
             continue
         validator = Draft202012Validator(SHAPES[shape], registry=registry)
-        for n, example in enumerate(json_examples(section), start=1):
+        examples = json_examples(section)
+        if len(examples) != json_block_count(section):
+            out.append(Difference("example", path, f"{heading}: JSON blocks that do not parse", 0,
+                                  json_block_count(section) - len(examples)))
+        for n, example in enumerate(examples, start=1):
             problems = sorted({f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}"
                                for e in validator.iter_errors(example)})
             if problems:

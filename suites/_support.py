@@ -10,20 +10,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from b24conform.judge.checks import assert_conforms
-from b24conform.judge.safety import ORIGINATOR
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_error, check_error_one_of
+from b24conform.judge.problems import Problem, as_problem
+from b24conform.judge.safety import ORIGINATOR
 
 ADD = "crm.activity.add"
 
 
-def judge(evidence: Any, reply: Any, problems: Iterable[str], note: str = "") -> None:
-    """Record the reply, then fail with every problem and the curl reproduction (redacted by the Target)."""
-    evidence.record(reply, note=note)
-    problems = list(problems)
-    if problems:
-        problems.append(f"reproduce with: {reply.curl()}")
-    assert_conforms(problems, note or f"{reply.request.http_method} {reply.request.url}")
+def judge(evidence: Any, reply: Any, problems: Iterable[Problem | str], note: str = "") -> None:
+    """Record the reply with the problems found in it (a suite's own sentence becomes a problem of kind
+    `other`), then fail with every problem and the curl reproduction (redacted by the Target)."""
+    found = [as_problem(p) for p in problems if p]
+    evidence.record(reply, note=note, problems=found)
+    lines: list[Problem | str] = list(found)
+    if found:
+        lines.append(f"reproduce with: {reply.curl()}")
+    assert_conforms(lines, note or f"{reply.request.http_method} {reply.request.url}")
 
 
 def try_add(target: Any, fields: Any, **kwargs: Any) -> Any:

@@ -5,6 +5,7 @@ import pytest
 from _support import add_ok, clause_error, judge, try_add
 
 from b24conform.judge.checks.errors import check_error
+from b24conform.judge.problems import within
 
 # (clause, Target auth mode). The expected error is the clause's own error id in clauses.yaml.
 BAD_CREDENTIALS = [
@@ -44,7 +45,7 @@ def _refused_everywhere(target, contract, mode, evidence, calls):
     for method, params in calls:
         reply = target.call(method, params, auth="bad_code")
         evidence.record(reply, note=method)
-        problems += [f"{method}: {p}" for p in check_error(reply, contract, mode, error_id)]
+        problems += within(method, check_error(reply, contract, mode, error_id))
     return reply, problems
 
 

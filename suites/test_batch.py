@@ -11,6 +11,7 @@ import pytest
 from _support import clause_error, judge
 
 from b24conform.judge.checks.batch import MAX_COMMANDS, check_batch_length, check_batch_outcome
+from b24conform.judge.problems import Problem
 
 
 def php_query(prefix: str, value) -> list[tuple[str, str]]:
@@ -38,7 +39,7 @@ def test_batch_runs_add_commands(b24_target, b24_contract, b24_mode, b24_evidenc
     problems = check_batch_outcome(reply, b24_contract, b24_mode, ok=list(cmd))
     results = ((reply.json or {}).get("result") or {}).get("result") if isinstance(reply.json, dict) else None
     if isinstance(results, dict) and len({str(v) for v in results.values()}) != len(cmd):
-        problems.append(f"batch adds returned repeated ids: {results}")
+        problems.append(Problem("batch-ids-repeat", "result.result", actual=results))
     judge(b24_evidence, reply, problems, "two adds in one batch")
 
 
@@ -58,7 +59,7 @@ def test_no_batch_in_batch(b24_target, b24_contract, b24_mode, b24_evidence):
     problems = check_batch_outcome(reply, b24_contract, b24_mode, failed={"nested": error_id})
     inner_results = ((reply.json or {}).get("result") or {}).get("result") if isinstance(reply.json, dict) else {}
     if not isinstance(inner_results, dict) or "ok" not in inner_results:
-        problems.append("the other command did not run")
+        problems.append(Problem("batch-skipped-command", "ok", actual=inner_results))
     judge(b24_evidence, reply, problems, "batch inside batch")
 
 

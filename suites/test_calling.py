@@ -7,6 +7,7 @@ from _support import ADD, add_ok, clause_error, get, judge
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error, check_error_shape
 from b24conform.judge.checks.readback import check_readback_equal
+from b24conform.judge.problems import Problem
 
 # (clause, call keyword arguments) for the ways of sending the same add that must all succeed.
 WIRE_FORMATS = [
@@ -65,7 +66,7 @@ def test_malformed_body(b24_target, b24_contract, b24_mode, b24_evidence, body, 
     reply = b24_target.call(ADD, raw_body=body, content_type=ctype)
     problems = check_error_shape(reply, b24_contract, b24_mode)
     if not 400 <= reply.status < 500:
-        problems.append(f"HTTP {reply.status}: a malformed body needs a 4xx answer")
+        problems.append(Problem("http-status", "HTTP status", expects="a 4xx refusal", actual=reply.status))
     if b24_target.kind == "mock":
         # The message is b24conform's own (the vendor documents none): pinned on the reference portal only.
         problems += check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "CALL-009"))

@@ -7,6 +7,7 @@ from _support import call_no_input, judge
 from b24conform.contract import load_contract
 from b24conform.contract.schemas import errors_for
 from b24conform.judge.checks.envelope import check_success
+from b24conform.judge.problems import Problem
 
 CONTRACT = load_contract()
 
@@ -16,11 +17,12 @@ def test_fields_describes_every_add_field(b24_target, b24_contract, b24_mode, b2
     reply = call_no_input(b24_target, "crm.activity.fields")
     problems = check_success(reply, b24_contract, b24_mode)
     result = (reply.json or {}).get("result") if isinstance(reply.json, dict) else None
-    problems += [f"descriptor: {e}" for e in errors_for("fields-descriptor.json", result, b24_contract)]
+    problems += [Problem("schema-violation", "fields-descriptor.json", actual=e)
+                 for e in errors_for("fields-descriptor.json", result, b24_contract)]
     # Every add input (and COMPLETED) of the request schema must be described: one list, in spec/.
     wanted = b24_contract.schema("activity-add-fields.json")["properties"]
     if isinstance(result, dict):
-        problems += [f"crm.activity.fields has no descriptor for {name}" for name in wanted if name not in result]
+        problems += [Problem("descriptor-missing", name) for name in wanted if name not in result]
     judge(b24_evidence, reply, problems, "crm.activity.fields")
 
 
@@ -35,9 +37,10 @@ def test_enum_ids(b24_target, b24_contract, b24_mode, b24_evidence, name):
     reply = call_no_input(b24_target, enum.method)
     problems = check_success(reply, b24_contract, b24_mode)
     result = reply.json.get("result") if isinstance(reply.json, dict) else None
-    problems += [f"{enum.method}: {e}" for e in errors_for("enum-list.json", result, b24_contract)]
+    problems += [Problem("schema-violation", "enum-list.json", actual=e, context=enum.method)
+                 for e in errors_for("enum-list.json", result, b24_contract)]
     if isinstance(result, list):
         got = {item.get("ID") for item in result if isinstance(item, dict)}
         if got != set(enum.ids()):
-            problems.append(f"{enum.method}: ids {sorted(got, key=str)}, documented {sorted(enum.ids())}")
+            problems.append(Problem("enum-values", enum.method, expected=sorted(enum.ids()), actual=sorted(got, key=str)))
     judge(b24_evidence, reply, problems, enum.method)

@@ -30,6 +30,7 @@ from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.hypothesis_profiles import live_cap
+from b24conform.judge.problems import Problem
 from b24conform.judge.safety import sends_mail
 
 CONTRACT = load_contract()
@@ -192,5 +193,5 @@ def test_invalid_field_sets_are_rejected_with_a_catalogue_error(b24_target, b24_
     note(f"add: {reply.curl()}")
     problems = check_catalogue_error(reply, b24_contract, b24_mode, kinds=["method"])
     if reply.status != 400:
-        problems.append(f"HTTP {reply.status}: a method error is HTTP 400")
+        problems.append(Problem("http-status", "HTTP status", expected=400, actual=reply.status))
     judge(b24_evidence, reply, problems, f"{name} broken: {value if value is not MISSING else 'absent'!r}")

@@ -13,6 +13,7 @@ from _support import clause_error, clause_errors, expect_one_of, judge, try_add
 
 from b24conform.contract import load_contract
 from b24conform.judge.checks.errors import check_error
+from b24conform.judge.problems import within
 
 CONTRACT = load_contract()
 FIELD_IN_MESSAGE = re.compile(r"^The field (\w+) is not defined")
@@ -123,5 +124,5 @@ def test_validation_order(b24_target, b24_contract, b24_mode, b24_evidence, seed
     for fields, error_id in steps:
         reply = try_add(b24_target, fields)
         b24_evidence.record(reply, note=f"expect {error_id}")
-        problems += [f"step {error_id}: {p}" for p in check_error(reply, b24_contract, b24_mode, error_id)]
+        problems += within(f"step {error_id}", check_error(reply, b24_contract, b24_mode, error_id))
     judge(b24_evidence, reply, problems, "validation order")

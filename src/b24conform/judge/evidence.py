@@ -1,13 +1,22 @@
-"""Evidence: request/response excerpts attached to a check for the reports, always redacted."""
+"""Evidence: request/response excerpts attached to a check for the reports, always redacted.
+
+A reply the judge found problems in carries them (`problems`, their wire form): the reports group
+problems across checks and show each with the request and response that showed it.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from b24conform.judge.redact import redact
+from b24conform.judge.problems import Problem
+from b24conform.judge.redact import redact, redact_data
 
 EXCERPT = 2000
 AUTO_LIMIT = 8       # replies captured automatically per check
 EXPLICIT_LIMIT = 50  # explicit records per check (a property test may judge hundreds of replies)
+# Replies with problems kept per check beyond EXPLICIT_LIMIT: a check stops at its first faulty reply,
+# but hypothesis replays and shrinks a failing example, each replay judged again.
+PROBLEM_LIMIT = 20
 
 
 def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[str, Any]:
@@ -24,14 +33,27 @@ def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[
     }
 
 
+def problem_dicts(problems: Iterable[Problem], clauses: Sequence[str]) -> list[dict[str, Any]]:
+    """The wire form of problems found in one reply, redacted; the reply itself is the item they sit in."""
+    return [redact_data(p.seen(clauses or p.clauses, None).as_dict()) for p in problems]
+
+
 class Evidence:
-    """The `b24_evidence` fixture: `b24_evidence.record(reply, note="")`."""
+    """The `b24_evidence` fixture: `b24_evidence.record(reply, note="", problems=())`. `clauses` are the
+    ids of the check's markers, stamped on every problem it records."""
 
-    def __init__(self, sink: list[dict[str, Any]]) -> None:
+    def __init__(self, sink: list[dict[str, Any]], clauses: Sequence[str] = ()) -> None:
         self._sink = sink
+        self.clauses = tuple(clauses)
 
-    def record(self, reply: Any, note: str = "") -> None:
-        if sum(1 for e in self._sink if e.get("explicit")) < EXPLICIT_LIMIT:
+    def record(self, reply: Any, note: str = "", problems: Sequence[Problem] = ()) -> None:
+        if problems:
+            if sum(1 for e in self._sink if e.get("problems")) < PROBLEM_LIMIT:
+                item = evidence_item(reply, note, explicit=True)
+                item["problems"] = problem_dicts(problems, self.clauses)
+                self._sink.append(item)
+            return
+        if sum(1 for e in self._sink if e.get("explicit") and not e.get("problems")) < EXPLICIT_LIMIT:
             self._sink.append(evidence_item(reply, note, explicit=True))
 
     @property

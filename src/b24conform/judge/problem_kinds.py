@@ -82,8 +82,6 @@ KINDS: dict[str, Kind] = {
     "error-unexpected": Kind("not the error the docs prescribe", "{actual} is none of the expected errors {expected}"),
     "error-not-in-catalogue": Kind("an error the catalogue does not know", "{actual} is not an error of the catalogue",
                                    "an error of spec/errors.yaml"),
-    "accepted-invalid": Kind("invalid input accepted", "{subject}: HTTP {actual}, a refusal was expected ({expected})",
-                             "a 4xx refusal"),
     # --- batch ------------------------------------------------------------------------------------
     "batch-result-not-object": Kind("batch `result` is not an object", "batch: expected result to be an object, got {actual}",
                                     "an object of result, result_error, result_total, result_next, result_time"),
@@ -139,9 +137,6 @@ KINDS: dict[str, Kind] = {
     "descriptor-missing": Kind("a field descriptor is missing", "crm.activity.fields has no descriptor for {subject}",
                                "a descriptor"),
     "enum-values": Kind("an enumeration lists other ids", "{subject}: ids {actual}, documented {expected}"),
-    # --- rate limits ------------------------------------------------------------------------------
-    "limit-admitted": Kind("the limit admits another number of requests", "{subject}: {actual}, expected {expected}",
-                           by_value=False),
     # --- schemathesis' own checks, in the suite that runs them ---------------------------------------
     "schemathesis": Kind("a schemathesis check failed", "{subject}: {actual_text}", by_value=False),
     # --- anything a suite states in its own words --------------------------------------------------

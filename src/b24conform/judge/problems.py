@@ -144,3 +144,11 @@ def as_problem(value: Problem | str) -> Problem:
 
 def within(context: str, problems: Iterable[Problem | str]) -> list[Problem]:
     return [as_problem(p).within(context) for p in problems]
+
+
+def from_failure(failure: Any) -> Problem:
+    """A schemathesis failure (duck-typed: `code`, `title`, `message`) as a problem of kind
+    `schemathesis`, grouped by its stable code and title; the message is kept as the actual text."""
+    head = " ".join(x for x in (getattr(failure, "code", ""), getattr(failure, "title", "")) if x)
+    message = " ".join(str(getattr(failure, "message", "") or "").split())
+    return Problem("schemathesis", head or type(failure).__name__, actual=message[:SHORT * 2])

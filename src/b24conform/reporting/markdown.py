@@ -1,8 +1,11 @@
-"""report.md: one table per clause family, short enough for a pull-request comment."""
+"""report.md, for a pull-request comment: the problems to fix first, then coverage, then the clause
+matrix folded away (one table per clause family)."""
 from __future__ import annotations
 
 from itertools import groupby
 from typing import Any
+
+from b24conform.reporting.view import SHOWN_PROBLEMS, actual_text, coverage_cells, problem_labels
 
 ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "skipped": "⏭️ skipped",
         "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered"}
@@ -20,11 +23,95 @@ def _short(text: Any, limit: int = 160) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def _code(text: str) -> str:
+    """Inline code; a value holding a backtick gets the double fence markdown allows for it."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _block(text: str, lang: str = "") -> list[str]:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return [fence + lang, text, fence]
+
+
+def _problem(number: str, problem: dict[str, Any]) -> list[str]:
+    clauses = problem["clauses"]
+    lines = [
+        f"### {number} · {_cell(problem['title'])}: {len(clauses)} clause{'s' if len(clauses) != 1 else ''}",
+        "",
+        f"{_cell(problem['message'])}",
+        "",
+        f"- **expected:** {_short(problem['expectation'], 300)}",
+        f"- **actual:** {_code(_short(actual_text(problem), 300))}",
+        f"- **kind:** `{problem['kind']}`",
+        f"- **clauses:** {', '.join(clauses)}",
+        "",
+        "<details><summary>docs sources</summary>",
+        "",
+    ]
+    for cid in clauses:
+        for source in problem.get("sources", {}).get(cid, []):
+            text = _cell(source["text"])
+            lines.append(f"- {cid}: [{text}]({source['link']})" if source.get("link") else f"- {cid}: {text}")
+    lines += ["", "</details>", ""]
+    evidence = problem.get("evidence") or {}
+    if evidence.get("curl"):
+        lines += ["<details><summary>reproduce</summary>", "", *_block(evidence["curl"], "sh"), "", "</details>", ""]
+    return lines
+
+
+def _problems(results: dict[str, Any]) -> list[str]:
+    problems = results.get("problems") or []
+    failed = results["run"]["counts"]["clauses"].get("failed", 0)
+    if not problems:
+        return ["## Problems", "", "None: no check found a deviation from the docs.", ""]
+    lines = ["## Problems", "",
+             f"**{len(problems)} problem{'s' if len(problems) != 1 else ''}** "
+             f"behind {failed} failed clause{'s' if failed != 1 else ''}, the most widespread first.", ""]
+    labels = problem_labels(problems)
+    for problem in problems[:SHOWN_PROBLEMS]:
+        lines += _problem(labels[problem["id"]], problem)
+    if len(problems) > SHOWN_PROBLEMS:
+        lines += [f"… and {len(problems) - SHOWN_PROBLEMS} more in report.html.", ""]
+    return lines
+
+
+def _coverage(results: dict[str, Any]) -> list[str]:
+    cells = coverage_cells(results)
+    return ["## Coverage", "",
+            "| " + " | ".join(ICON.get(name, name) for name, _ in cells) + " |",
+            "|" + "---|" * len(cells),
+            "| " + " | ".join(str(count) for _, count in cells) + " |", ""]
+
+
+def _detail(clause: dict[str, Any], labels: dict[str, str], by_id: dict[str, dict[str, Any]]) -> str:
+    if clause["status"] == "failed" and clause.get("problems"):
+        return "; ".join(f"{labels[pid]}: {by_id[pid]['message']}" for pid in clause["problems"])
+    detail = clause.get("reason") or ""
+    if clause.get("ambiguity"):
+        detail = f"{clause['ambiguity']['id']}; {detail}" if detail else clause["ambiguity"]["id"]
+    return detail
+
+
+def _matrix(results: dict[str, Any]) -> list[str]:
+    problems = results.get("problems") or []
+    labels, by_id = problem_labels(problems), {p["id"]: p for p in problems}
+    clauses = results["clauses"]
+    lines = [f"<details><summary>Clause matrix ({len(clauses)} clauses)</summary>", ""]
+    for fam, group in groupby(clauses, key=lambda c: c.get("family") or c["id"].rsplit("-", 1)[0]):
+        lines += [f"## {fam}", "", "| clause | level | status | title | detail |", "|---|---|---|---|---|"]
+        for c in group:
+            lines.append(f"| {c['id']} | {c['level']} | {ICON.get(c['status'], c['status'])} | "
+                         f"{_cell(c['title'])} | {_short(_detail(c, labels, by_id))} |")
+        lines.append("")
+    return lines + ["</details>", ""]
+
+
 def render(results: dict[str, Any]) -> str:
     from b24conform.reporting.results import coverage
 
     run = results["run"]
-    counts = run["counts"]["clauses"]
     checked, checkable = coverage(results)
     lines = [
         "# b24conform: crm.activity.add conformance",
@@ -35,19 +122,8 @@ def render(results: dict[str, Any]) -> str:
         f"Target: `{run['target']}` ({run['kind']}), mode **{run['mode']}**, "
         f"{run['started']} – {run['finished']} ({run['duration_s']} s), b24conform {run['b24conform_version']}",
         "",
-        "| " + " | ".join(ICON.get(k, k) for k in counts) + " |",
-        "|" + "---|" * len(counts),
-        "| " + " | ".join(str(v) for v in counts.values()) + " |",
-        "",
     ]
-    clauses = results["clauses"]
-    for fam, group in groupby(clauses, key=lambda c: c.get("family") or c["id"].rsplit("-", 1)[0]):
-        lines += [f"## {fam}", "", "| clause | level | status | title | detail |", "|---|---|---|---|---|"]
-        for c in group:
-            detail = c.get("reason") or ""
-            if c.get("ambiguity"):
-                detail = f"{c['ambiguity']['id']}; {detail}" if detail else c["ambiguity"]["id"]
-            lines.append(f"| {c['id']} | {c['level']} | {ICON.get(c['status'], c['status'])} | "
-                         f"{_cell(c['title'])} | {_short(detail)} |")
-        lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _problems(results) + _coverage(results) + _matrix(results))
+
+
+__all__ = ["ICON", "render"]

@@ -14,8 +14,11 @@ from typing import Any
 from b24conform import __version__
 from b24conform.judge.accounting import STATUSES, CheckOutcome, clause_status
 from b24conform.judge.redact import redact, redact_data
+from b24conform.reporting.problems import check_problems, distinct, root_problems
 
-SCHEMA_VERSION = 1
+# 2: problems as data (per check, per clause and the run's distinct problems); see
+# spec/schemas/results.json.
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -57,8 +60,9 @@ def _check_dict(check: CheckOutcome) -> dict[str, Any]:
         "outcome": check.outcome,
         "duration_s": round(check.duration_s, 4),
         "message": redact(check.message),
-        "evidence": redact_data(evidence),
+        "evidence": redact_data([{k: v for k, v in e.items() if k != "problems"} for e in evidence]),
         "evidence_total": len(check.evidence),
+        "problems": check_problems(check),
     }
 
 
@@ -79,6 +83,19 @@ def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str |
         message = next((c.message for c in checks if c.outcome == status and c.message), "")
         return _shorten(message) or status
     return None
+
+
+def clause_sources(contract: Any, clause: Any) -> list[dict[str, Any]]:
+    """Where the docs say what a clause demands: each citation's text and its link into the pinned
+    docs snapshot (spec/provenance.yaml); the plain `source` text where a clause has no citations."""
+    citations = getattr(clause, "citations", ()) or ()
+    if not citations:
+        return [{"text": clause.source, "link": None}]
+    try:
+        provenance = contract.provenance
+    except Exception:  # a contract without provenance.yaml still reports, without links
+        provenance = None
+    return [{"text": c.text(), "link": provenance.link(c) if provenance else None} for c in citations]
 
 
 def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> dict[str, Any]:
@@ -104,6 +121,13 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
             "ambiguity": _ambiguity(contract, clause.ambiguity, info.mode),
             "reason": redact(clause_reason(clause, status, mine)) if clause_reason(clause, status, mine) else None,
         })
+    problems = distinct(clauses, {cid: clause_sources(contract, c) for cid, c in contract.clauses.items()})
+    by_id = {p["id"]: p for p in problems}
+    for entry in clauses:
+        entry["problems"] = root_problems(entry, problems)
+        if entry["status"] == "failed" and entry["problems"]:
+            # The problems, rendered from their data, say more than the first check's exception headline.
+            entry["reason"] = _shorten("; ".join(by_id[pid]["message"] for pid in entry["problems"]))
     check_counts: dict[str, int] = {}
     for check in checks:
         check_counts[check.outcome] = check_counts.get(check.outcome, 0) + 1
@@ -120,6 +144,7 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
             "partial_selection": info.partial,
             "counts": {"clauses": counts, "checks": check_counts},
         },
+        "problems": problems,
         "clauses": clauses,
     }
 

@@ -1,0 +1,160 @@
+"""Root cause first: problems grouped across checks, the reports open with them, results.json
+validates against its shipped schema. Unit cases on hand-made outcomes, then two real runs of the
+suites against the embedded mock: faithful, and with one fault (profile envelope-result-boolean)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from b24conform.contract import load_contract
+from b24conform.judge.accounting import CheckOutcome
+from b24conform.judge.evidence import Evidence
+from b24conform.judge.problem_kinds import KINDS
+from b24conform.judge.problems import Problem
+from b24conform.reporting import html as html_report
+from b24conform.reporting import markdown
+from b24conform.reporting.problems import check_problems
+from b24conform.reporting.results import RunInfo, build_results
+
+SCHEMA = json.loads((Path(html_report.__file__).parent / "results.schema.json").read_text())
+VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+FAULT = "envelope-result-boolean"
+
+
+class FakeReply:
+    status = 200
+    text = '{"result":true}'
+
+    class request:  # noqa: N801 - the attribute Reply has
+        @staticmethod
+        def as_dict():
+            return {"http_method": "POST", "url": "https://h/rest/1/secretcode99/crm.activity.add",
+                    "content_type": "application/json", "body": "{}"}
+
+    @staticmethod
+    def curl():
+        return "curl -X POST https://h/rest/1/secretcode99/crm.activity.add"
+
+
+def failed_check(nodeid: str, clauses: list[str], *problems: Problem) -> CheckOutcome:
+    sink: list = []
+    Evidence(sink, clauses).record(FakeReply(), note="add", problems=list(problems))
+    return CheckOutcome(nodeid, clauses, "failed", 0.1, "AssertionError: ...", sink)
+
+
+def run_of(*checks: CheckOutcome) -> dict:
+    info = RunInfo(started=0.0, finished=1.0, mode="strict", target="https://h/rest/1/secretcode99/", kind="live")
+    return build_results(load_contract(), list(checks), info)
+
+
+BOOL = Problem("result-not-id", "result", actual=True)
+
+
+def test_one_fault_in_many_checks_is_one_problem_with_every_clause():
+    data = run_of(failed_check("a::x", ["CALL-001"], BOOL), failed_check("b::y", ["RT-002"], BOOL),
+                  failed_check("c::z", ["ENV-002"], BOOL.within("batch command 'k'")))
+    [problem] = data["problems"]
+    assert problem["kind"] == "result-not-id" and problem["clauses"] == ["CALL-001", "ENV-002", "RT-002"]
+    assert set(problem["checks"]) == {"a::x", "b::y", "c::z"}
+    assert set(problem["sources"]) == {"CALL-001", "ENV-002", "RT-002"} and all(problem["sources"].values())
+    by_id = {c["id"]: c for c in data["clauses"]}
+    assert by_id["RT-002"]["problems"] == [problem["id"]] and by_id["CALL-002"]["problems"] == []
+    assert by_id["RT-002"]["reason"] == "result true is not a positive integer id"
+    assert "secretcode99" not in json.dumps(data)
+    VALIDATOR.validate(data)
+
+
+def test_distinct_problems_stay_apart_and_the_widespread_come_first():
+    status = Problem("error-status", "HTTP status", expected=400, actual=200, error_id="ADD_TYPE_ID_INVALID")
+    data = run_of(failed_check("a::x", ["CALL-001"], BOOL), failed_check("b::y", ["RT-002", "RT-003"], BOOL),
+                  failed_check("c::z", ["REQ-001"], status))
+    assert [p["kind"] for p in data["problems"]] == ["result-not-id", "error-status"]
+    assert data["problems"][1]["clauses"] == ["REQ-001"]
+
+
+def test_a_failure_without_problems_is_kept_as_its_headline():
+    bare = CheckOutcome("a::x", ["CALL-001"], "failed", 0.1, "ZeroDivisionError: division by zero")
+    [problem] = check_problems(bare)
+    assert problem["kind"] == "check-failed" and problem["actual"] == "ZeroDivisionError: division by zero"
+    assert check_problems(CheckOutcome("a::y", ["CALL-001"], "passed")) == []
+    VALIDATOR.validate(run_of(bare))
+
+
+def test_the_schema_names_every_kind_and_refuses_an_unknown_one():
+    assert SCHEMA["$defs"]["kind"]["enum"] == sorted(KINDS)
+    data = run_of(failed_check("a::x", ["CALL-001"], BOOL))
+    data["problems"][0]["kind"] = "made-up"
+    assert not VALIDATOR.is_valid(data)
+    del data["clauses"][0]["problems"]
+    assert not VALIDATOR.is_valid(data)
+
+
+# -- real runs ------------------------------------------------------------------------------------
+
+def run(tmp_path: Path, profile: str | None) -> Path:
+    out = tmp_path / (profile or "faithful")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("B24_", "PYTEST_XDIST"))}
+    if profile:
+        env["B24_MOCK_PROFILE"] = profile
+    proc = subprocess.run([sys.executable, "-c", "from b24conform.cli import app; app()", "run", "--report-dir", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert proc.returncode == (1 if profile else 0), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def faithful(tmp_path_factory) -> Path:
+    return run(tmp_path_factory.mktemp("runs"), None)
+
+
+@pytest.fixture(scope="module")
+def one_fault(tmp_path_factory) -> Path:
+    return run(tmp_path_factory.mktemp("runs"), FAULT)
+
+
+def problems_section(markdown_text: str) -> str:
+    return markdown_text.split("## Problems", 1)[1].split("\n## ", 1)[0]
+
+
+def test_a_faithful_run_shows_no_problem(faithful):
+    results = json.loads((faithful / "results.json").read_text())
+    VALIDATOR.validate(results)
+    assert results["problems"] == [] and not any(c["problems"] for c in results["clauses"])
+    md = (faithful / "report.md").read_text()
+    assert md.index("## Problems") < md.index("## Coverage") < md.index("Clause matrix")
+    assert "None: no check found a deviation" in problems_section(md) and "### P" not in md
+    page = (faithful / "report.html").read_text()
+    assert "<article class='problem'" not in page and "None: no check found a deviation" in page
+
+
+def test_one_fault_is_one_problem_at_the_top_of_both_reports(one_fault):
+    results = json.loads((one_fault / "results.json").read_text())
+    VALIDATOR.validate(results)
+    [problem] = results["problems"]
+    failed = [c["id"] for c in results["clauses"] if c["status"] == "failed"]
+    assert problem["kind"] == "result-not-id" and problem["actual"] is True
+    assert problem["clauses"] == failed and len(failed) > 10  # every failed clause, by this one cause
+    assert all(c["problems"] == [problem["id"]] for c in results["clauses"] if c["status"] == "failed")
+    assert problem["evidence"]["curl"].startswith("curl ") and "/rest/1/***/" in problem["evidence"]["curl"]
+
+    md = (one_fault / "report.md").read_text()
+    top = problems_section(md)
+    assert md.index("## Problems") < md.index("## Coverage") < md.index("<details><summary>Clause matrix")
+    assert top.count("\n### ") == 1 and "### P1 · `result` is not the new id" in top
+    assert f"**clauses:** {', '.join(failed)}" in top and "```sh\ncurl " in top
+    assert "| CALL-001 | MUST | ❌ failed | webhook call with a JSON body | P1: result true is not a positive integer id |" in md
+
+    page = (one_fault / "report.html").read_text()
+    assert page.count("<article class='problem'") == 1
+    assert page.index("id='problems'") < page.index("id='coverage'") < page.index("id='matrix'")
+    article = page.split("<article class='problem'", 1)[1].split("</article>", 1)[0]
+    assert re.findall(r"data-clause='([A-Z]+-\d+)'", article) == failed
+    assert f"breaks {len(failed)} clauses" in article and "<pre class='curl'>curl " in article
+    assert page.count(f"<a href='#{problem['id']}'>P1</a>") >= len(failed)  # each failed clause names its root

@@ -71,3 +71,52 @@ def test_a_clause_no_check_names_any_more_fails_the_gate(tmp_path):
     lost = write(tmp_path, "lost.json", results(A_1="not_covered"))
     out = CliRunner().invoke(app, ["diff", base, lost])
     assert out.exit_code == 1 and "NO LONGER CHECKED (1)" in out.output
+
+
+# -- problems ---------------------------------------------------------------------------------------
+
+BOOL = {"id": "result-not-id-cbf6eaec", "kind": "result-not-id", "title": "`result` is not the new id",
+        "message": "result true is not a positive integer id", "clauses": ["A-1", "A-2"]}
+WORDING = {"id": "message-mismatch-0badc0de", "kind": "message-mismatch", "title": "error_description differs",
+           "message": 'ADD_X: error_description "x", catalogue says "y"', "clauses": ["A-2"]}
+
+
+def with_problems(statuses: dict, problems: list, roots: dict) -> dict:
+    data = results(**statuses)
+    data["problems"] = problems
+    for clause in data["clauses"]:
+        clause["problems"] = roots.get(clause["id"], [])
+    return data
+
+
+def test_diff_names_new_and_fixed_problems_and_the_root_of_a_regression(tmp_path):
+    clean = with_problems({"A_1": "passed", "A_2": "failed"}, [WORDING], {"A-2": [WORDING["id"]]})
+    broken = with_problems({"A_1": "failed", "A_2": "failed"}, [BOOL], {"A-1": [BOOL["id"]], "A-2": [BOOL["id"]]})
+    d = compare(clean, broken)
+    assert [p["id"] for p in d.new_problems] == [BOOL["id"]] and [p["id"] for p in d.fixed_problems] == [WORDING["id"]]
+    out = CliRunner().invoke(app, ["diff", write(tmp_path, "clean.json", clean), write(tmp_path, "broken.json", broken)])
+    assert out.exit_code == 1
+    text = out.output
+    assert text.index("NEW PROBLEMS (1)") < text.index("fixed problems (1)") < text.index("REGRESSIONS (1)")
+    assert "+ `result` is not the new id: result true is not a positive integer id [result-not-id]" in text
+    assert "2 clause(s): A-1, A-2" in text
+    assert "  - A-1: result true is not a positive integer id [result-not-id]" in text
+
+
+def test_a_new_problem_in_a_clause_that_already_failed_is_listed_not_gated(tmp_path):
+    before = with_problems({"A_1": "failed"}, [WORDING], {"A-1": [WORDING["id"]]})
+    after = with_problems({"A_1": "failed"}, [WORDING, BOOL], {"A-1": [BOOL["id"], WORDING["id"]]})
+    out = CliRunner().invoke(app, ["diff", write(tmp_path, "b.json", before), write(tmp_path, "a.json", after)])
+    assert out.exit_code == 0
+    assert "NEW PROBLEMS (1)" in out.output and "still open: 1 problem(s)" in out.output
+    same = CliRunner().invoke(app, ["diff", write(tmp_path, "b2.json", before), write(tmp_path, "b3.json", before)])
+    assert same.exit_code == 0 and "no change in clause statuses, no new or fixed problem" in same.output
+
+
+def test_a_baseline_without_problems_compares_statuses_only(tmp_path):
+    old = results(A_1="passed")
+    new = with_problems({"A_1": "failed"}, [BOOL], {"A-1": [BOOL["id"]]})
+    d = compare(old, new)
+    assert not d.problems_compared and d.new_problems == [] and d.regressions == ["A-1"]
+    out = CliRunner().invoke(app, ["diff", write(tmp_path, "old.json", old), write(tmp_path, "new.json", new)])
+    assert out.exit_code == 1 and "problems not compared" in out.output

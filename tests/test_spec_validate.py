@@ -116,7 +116,7 @@ def test_schema_meta_validation_and_id(spec_copy):
     schema["properties"]["operating"]["type"] = "float"
     path.write_text(json.dumps(schema))
     problems = validate_spec(spec_copy)
-    assert any("time.json: $id is 'clock.json'" in p for p in problems)
+    assert any("time.json: has $id 'clock.json'" in p for p in problems)
     assert any("schemas/time.json: properties/operating/type" in p for p in problems)
 
 

@@ -1,7 +1,8 @@
 """JSON Schema validators over spec/schemas/, with the files' relative $refs resolved.
 
-Every schema file carries "$id" equal to its file name, so one registry keyed by file name lets
-"time.json" or "activity-add-fields.json#/$defs/dateTime" resolve from any of them.
+The files carry no "$id": each is registered under its file name, and a $ref resolves relative to
+the file it is in, so "time.json" or "activity-add-fields.json#/$defs/dateTime" resolve from any of
+them here just as in tools that read the files by path.
 """
 from __future__ import annotations
 

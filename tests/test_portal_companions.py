@@ -51,6 +51,9 @@ def test_bindings_filter_matches_owner_and_communication_items(portal):
     # Several pairs: any of them (the page's own example pairs a deal type with a contact type).
     both = {"BINDINGS": [{"OWNER_TYPE_ID": DEAL, "OWNER_ID": 103}, {"OWNER_TYPE_ID": COMPANY, "OWNER_ID": 21}]}
     assert listed_ids(portal, both) == [other_deal]
+    # OWNER_ID alone matches that id in any type: 134 is only a contact here.
+    assert listed_ids(portal, {"BINDINGS": [{"OWNER_ID": 134}]}) == [on_deal, other_deal]
+    assert listed_ids(portal, {"BINDINGS": [{"OWNER_ID": 103}]}) == [other_deal]
     # With other conditions, all apply.
     assert listed_ids(portal, {"BINDINGS": [{"OWNER_TYPE_ID": DEAL}], "ID": on_deal}) == [on_deal]
 

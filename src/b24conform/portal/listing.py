@@ -99,8 +99,9 @@ def build_filter(
 
 
 def bindings_filter(raw: Any) -> Callable[[list[tuple[int, int]]], bool] | None:
-    """filter[BINDINGS]: a list of {OWNER_TYPE_ID[, OWNER_ID]} pairs; an activity matches when one of
-    its bindings matches one pair (OWNER_ID absent = any item of that type). None when not filtered."""
+    """filter[BINDINGS]: a list of {OWNER_TYPE_ID, OWNER_ID} objects, either key alone or both (the list
+    page); an activity matches when one of its bindings matches one object (an absent key matches
+    anything). None when not filtered."""
     if not isinstance(raw, dict):
         return None
     value = next((v for k, v in raw.items() if split_key(str(k)) == ("=", "BINDINGS")), None)
@@ -113,10 +114,10 @@ def bindings_filter(raw: Any) -> Callable[[list[tuple[int, int]]], bool] | None:
             continue
         upper = {str(k).upper(): v for k, v in item.items()}
         pairs.append((as_int(upper.get("OWNER_TYPE_ID")), as_int(upper.get("OWNER_ID"))))
-    pairs = [(t, i) for t, i in pairs if t is not None]
+    pairs = [(t, i) for t, i in pairs if t is not None or i is not None]
 
     def matches(bindings: list[tuple[int, int]]) -> bool:
-        return any(t == bt and (i is None or i == bi) for t, i in pairs for bt, bi in bindings)
+        return any((t is None or t == bt) and (i is None or i == bi) for t, i in pairs for bt, bi in bindings)
 
     return matches
 

@@ -222,7 +222,7 @@ def run_case(case, target, contract, mode, evidence) -> None:
     # problems name the defect by kind and values. schemathesis' checks then add what only the schema
     # sees; where the suite already found the defect they would repeat it in the schema's words.
     if reply.status == 200:
-        adds = case.operation.path.endswith("/crm.activity.add")
+        adds = case.operation.path.rsplit("/", 1)[-1].lower().removesuffix(".json") == "crm.activity.add"
         problems = (check_add_success if adds else check_success)(reply, contract, mode)
     else:
         problems = check_catalogue_error(reply, contract, mode)

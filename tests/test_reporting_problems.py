@@ -132,6 +132,7 @@ def test_a_faithful_run_shows_no_problem(faithful):
     assert "None: no check found a deviation" in problems_section(md) and "### P" not in md
     page = (faithful / "report.html").read_text()
     assert "<article class='problem'" not in page and "None: no check found a deviation" in page
+    assert "class='verdict ok'" in page and "class='verdict bad'" not in page
 
 
 def test_one_fault_is_one_problem_at_the_top_of_both_reports(one_fault):
@@ -158,3 +159,13 @@ def test_one_fault_is_one_problem_at_the_top_of_both_reports(one_fault):
     assert re.findall(r"data-clause='([A-Z]+-\d+)'", article) == failed
     assert f"breaks {len(failed)} clauses" in article and "<pre class='curl'>curl " in article
     assert page.count(f"<a href='#{problem['id']}'>P1</a>") >= len(failed)  # each failed clause names its root
+    assert f"Not conformant: {len(failed)} clauses failed." in page
+    assert "One problem behind" in page
+
+
+def test_a_reply_captured_twice_is_shown_once_marked_with_its_problem():
+    check = failed_check("a::x", ["CALL-001"], BOOL)
+    check.evidence.insert(0, {k: v for k, v in check.evidence[0].items() if k != "problems"} | {"note": ""})
+    page = html_report.render(run_of(check))
+    detail = page.split("id='d-CALL-001'", 1)[1].split("</tr>", 1)[0]
+    assert detail.count("<div class='reply'>") == 1 and "shows <a href=" in detail

@@ -28,7 +28,7 @@ from b24conform.judge.checks.time_block import check_time_block
 from b24conform.judge.problems import Problem
 
 MODE_ENV = "B24_MODE"
-ADD_SUFFIX = "/crm.activity.add"
+ADD = "crm.activity.add"
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +85,11 @@ def fail(case: Any, problems: list[Problem]) -> None:
         raise FailureGroup([B24Problem(operation=label, problem=p, case_id=getattr(case, "id", None)) for p in problems])
 
 
+def is_add(case: Any) -> bool:
+    """The add, whichever route reaches it (webhook, the .json suffix, OAuth)."""
+    return case.operation.path.rsplit("/", 1)[-1].lower().removesuffix(".json") == ADD
+
+
 def succeeded(reply: SimpleNamespace) -> bool:
     return reply.status == 200
 
@@ -96,7 +101,7 @@ def b24_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
     if not succeeded(reply):
         return True  # not a success: b24_error_catalogue judges it
     problems = check_status_and_content_type(reply, contract(), mode()) + check_no_error_keys(reply, contract(), mode())
-    if case.operation.path.endswith(ADD_SUFFIX) and isinstance(reply.json, dict) and "result" in reply.json:
+    if is_add(case) and isinstance(reply.json, dict) and "result" in reply.json:
         problems += check_result_id(reply, contract(), mode())
     fail(case, problems)
     return None

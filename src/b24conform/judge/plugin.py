@@ -382,7 +382,7 @@ def b24_limits_target(pytestconfig: pytest.Config) -> Any:
 
 @pytest.fixture
 def b24_evidence(request: pytest.FixtureRequest) -> Evidence:
-    return Evidence(_state(request.config).recorder.sink(request.node.nodeid))
+    return Evidence(_state(request.config).recorder.sink(request.node.nodeid), clause_ids(request.node))
 
 
 @pytest.fixture

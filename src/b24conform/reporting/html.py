@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from b24conform.judge.accounting import STATUSES
-from b24conform.reporting.view import actual_text, coverage_cells, problem_labels
+from b24conform.reporting.view import TEXT_KINDS, actual_text, coverage_cells, problem_labels
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:78rem;padding:0 1rem;color:#222}
@@ -43,7 +43,9 @@ details{margin:.3rem 0}summary{cursor:pointer;color:#444}
 .sw{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.25rem;vertical-align:-1px}
 .sw.passed{background:#3b9a57}.sw.failed{background:#d0463d}.sw.error{background:#9a62bd}.sw.skipped{background:#e0c048}
 .sw.not_checkable{background:#bbb}.sw.not_covered{background:#888}
-.root{color:#b3261e}
+.root{color:#b3261e}.reply{margin:.4rem 0 .8rem}
+.verdict{font-weight:600;margin:.6rem 0 0;padding:.35rem .7rem;border-radius:4px;display:inline-block}
+.verdict.ok{background:#e3f3e6;color:#176d2c}.verdict.bad{background:#fbe4e2;color:#b3261e}
 """
 
 JS = """
@@ -83,15 +85,30 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _evidence(items: list[dict[str, Any]]) -> str:
-    out = []
+def _reply_key(ev: dict[str, Any]) -> tuple[str, ...]:
+    req = ev.get("request") if isinstance(ev.get("request"), dict) else {}
+    return (str(req.get("http_method")), str(req.get("url")), str(req.get("body")), str(ev.get("status")),
+            str(ev.get("response_excerpt")))
+
+
+def _evidence(items: list[dict[str, Any]], shows: dict[tuple[str, ...], list[str]]) -> str:
+    """Each distinct reply once (the judge captures every reply and a check records the ones it
+    judged, so the same one often comes twice), its notes merged, marked with the problems it showed."""
+    replies: dict[tuple[str, ...], tuple[dict[str, Any], list[str]]] = {}
     for ev in items:
+        _, notes = replies.setdefault(_reply_key(ev), (ev, []))
+        if ev.get("note") and ev["note"] not in notes:
+            notes.append(ev["note"])
+    out = []
+    for key, (ev, notes) in replies.items():
         req = ev.get("request") or {}
         head = f"{req.get('http_method', '')} {req.get('url', '')}" if isinstance(req, dict) else str(req)
         body = req.get("body", "") if isinstance(req, dict) else ""
-        note = f" — {_e(ev['note'])}" if ev.get("note") else ""
+        note = f" — {_e('; '.join(notes))}" if notes else ""
+        marks = "".join(f" <span class='root'>shows <a href='#{_e(pid)}'>{_e(label)}</a></span>"
+                        for pid, label in shows.get(key, []))
         out.append(
-            f"<div><b>{_e(head)}</b> → HTTP {_e(ev.get('status'))}{note}"
+            f"<div class='reply'><b>{_e(head)}</b> → HTTP {_e(ev.get('status'))}{note}{marks}"
             f"<pre>{_e(body)}</pre><pre>{_e(ev.get('response_excerpt'))}</pre>"
             + (f"<details><summary>curl</summary><pre>{_e(ev.get('curl'))}</pre></details>" if ev.get("curl") else "")
             + "</div>"
@@ -119,6 +136,8 @@ def _problem(label: str, problem: dict[str, Any]) -> str:
     evidence = problem.get("evidence") or {}
     req = evidence.get("request") or {}
     n = len(problem["clauses"])
+    # A text kind's message is its actual value already.
+    actual = "" if problem["kind"] in TEXT_KINDS else f"<tr><th>actual</th><td><code>{_e(actual_text(problem))}</code></td></tr>"
     reproduce = ""
     if evidence.get("curl"):
         reproduce = (f"<p><b>Reproduce</b> <span class='muted'>(credentials shown as ***)</span></p>"
@@ -131,14 +150,20 @@ def _problem(label: str, problem: dict[str, Any]) -> str:
         f"<span class='breaks'>breaks {_plural(n, 'clause')}</span></h3>"
         f"<p class='message'>{_e(problem['message'])}</p>"
         "<table class='ea'>"
-        f"<tr><th>expected</th><td>{_e(problem['expectation'])}</td></tr>"
-        f"<tr><th>actual</th><td><code>{_e(actual_text(problem))}</code></td></tr>"
+        f"<tr><th>expected</th><td>{_e(problem['expectation'])}</td></tr>{actual}"
         f"<tr><th>kind</th><td><code>{_e(problem['kind'])}</code></td></tr>"
         f"<tr><th>clauses</th><td>{_clause_links(problem['clauses'])}</td></tr>"
         "</table>"
         f"{_sources(problem)}{reproduce}"
         "</article>"
     )
+
+
+def _lead(problems: int, failed: int) -> str:
+    if problems == 1:
+        return f"One problem behind {_plural(failed, 'failed clause')}: fix it and they can pass."
+    return (f"{problems} problems behind {_plural(failed, 'failed clause')}, the most widespread first: "
+            "fixing the first often fixes many clauses at once.")
 
 
 def _problems(results: dict[str, Any]) -> str:
@@ -151,8 +176,7 @@ def _problems(results: dict[str, Any]) -> str:
     return (
         "<section id='problems'>"
         f"<h2>Problems ({len(problems)})</h2>"
-        f"<p>{_plural(len(problems), 'problem')} behind {_plural(failed, 'failed clause')}, "
-        "the most widespread first: fixing the first often fixes many clauses at once.</p>"
+        f"<p>{_lead(len(problems), failed)}</p>"
         + "".join(_problem(labels[p["id"]], p) for p in problems)
         + "</section>"
     )
@@ -176,6 +200,18 @@ def _coverage(results: dict[str, Any]) -> str:
     )
 
 
+def _shown_by(check: dict[str, Any], labels: dict[str, str]) -> dict[tuple[str, ...], list[tuple[str, str]]]:
+    """Which of the check's replies showed which problem (by the reply each problem carries)."""
+    shows: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for problem in check.get("problems") or ():
+        if problem.get("evidence") and problem["id"] in labels:
+            entry = (problem["id"], labels[problem["id"]])
+            bucket = shows.setdefault(_reply_key(problem["evidence"]), [])
+            if entry not in bucket:
+                bucket.append(entry)
+    return shows
+
+
 def _detail(clause: dict[str, Any], labels: dict[str, str], by_id: dict[str, dict[str, Any]]) -> str:
     parts = []
     for pid in clause.get("problems") or ():
@@ -192,7 +228,7 @@ def _detail(clause: dict[str, Any], labels: dict[str, str], by_id: dict[str, dic
             f"<p><code>{_e(check['nodeid'])}</code> <span class='st {_e(check['outcome'])}'>{_e(check['outcome'])}</span>"
             f" <span class='muted'>{_e(check.get('duration_s'))} s</span></p>"
             + (f"<details><summary>message</summary><pre>{_e(check['message'])}</pre></details>" if check.get("message") else "")
-            + _evidence(check.get("evidence") or [])
+            + _evidence(check.get("evidence") or [], _shown_by(check, labels))
         )
     return "".join(parts) or "<p class='muted'>no checks</p>"
 
@@ -219,6 +255,19 @@ def _matrix(results: dict[str, Any]) -> str:
     )
 
 
+def _verdict(results: dict[str, Any]) -> str:
+    from b24conform.reporting.results import applicable_passed
+
+    counts = results["run"]["counts"]["clauses"]
+    if applicable_passed(results):
+        return "<p class='verdict ok'>Conformant: every clause that could be checked passed.</p>"
+    failed, errors = counts.get("failed", 0), counts.get("error", 0)
+    parts = [_plural(failed, "clause") + " failed"] if failed else []
+    parts += [_plural(errors, "clause") + " could not be judged (error)"] if errors else []
+    parts += [_plural(counts.get("not_covered", 0), "clause") + " not covered"] if counts.get("not_covered") else []
+    return f"<p class='verdict bad'>Not conformant: {_e(', '.join(parts) or 'see the clauses')}.</p>"
+
+
 def render(results: dict[str, Any]) -> str:
     run = results["run"]
     return (
@@ -229,7 +278,7 @@ def render(results: dict[str, Any]) -> str:
         "<header><h1>b24conform: crm.activity.add conformance</h1>"
         f"<p class='run'>Target <code>{_e(run['target'])}</code> ({_e(run['kind'])}), mode <b>{_e(run['mode'])}</b>, "
         f"{_e(run['started'])} – {_e(run['finished'])} ({_e(run['duration_s'])} s), "
-        f"b24conform {_e(run['b24conform_version'])}</p></header>"
+        f"b24conform {_e(run['b24conform_version'])}</p>{_verdict(results)}</header>"
         + _problems(results) + _coverage(results) + _matrix(results)
         + f"<script>{JS}</script></body></html>"
     )

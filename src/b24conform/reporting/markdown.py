@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from b24conform.reporting.view import SHOWN_PROBLEMS, actual_text, coverage_cells, problem_labels
+from b24conform.reporting.view import SHOWN_PROBLEMS, TEXT_KINDS, actual_text, coverage_cells, problem_labels
 
 ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "skipped": "⏭️ skipped",
         "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered"}
@@ -43,7 +43,7 @@ def _problem(number: str, problem: dict[str, Any]) -> list[str]:
         f"{_cell(problem['message'])}",
         "",
         f"- **expected:** {_short(problem['expectation'], 300)}",
-        f"- **actual:** {_code(_short(actual_text(problem), 300))}",
+        *([] if problem["kind"] in TEXT_KINDS else [f"- **actual:** {_code(_short(actual_text(problem), 300))}"]),
         f"- **kind:** `{problem['kind']}`",
         f"- **clauses:** {', '.join(clauses)}",
         "",

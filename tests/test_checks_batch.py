@@ -66,3 +66,13 @@ def test_length_strict_vs_lenient():
     assert check_batch_length(partial, CONTRACT, "lenient", keys=keys) == []
     all_ran = reply({"result": {k: 1 for k in keys}, "result_error": []})
     assert check_batch_length(all_ran, CONTRACT, "lenient", keys=keys)
+
+
+def test_outer_time_with_the_six_keys_of_the_batch_page():
+    # The batch page's examples show six keys; the default verdict accepts them there (not on add).
+    r = reply(GOOD)
+    for key in ("operating_reset_at", "operating"):
+        del r.json["time"][key]
+    assert check_batch_envelope(r, CONTRACT, "strict") == []
+    del r.json["time"]["duration"]  # a timing key is still demanded
+    assert check_batch_envelope(r, CONTRACT, "strict")

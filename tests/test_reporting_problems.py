@@ -1,6 +1,7 @@
 """Root cause first: problems grouped across checks, the reports open with them, results.json
-validates against its shipped schema. Unit cases on hand-made outcomes, then two real runs of the
-suites against the embedded mock: faithful, and with one fault (profile envelope-result-boolean)."""
+validates against its shipped schema. Unit cases on hand-made outcomes, then real runs of the suites,
+faithful and with one fault (profile envelope-result-boolean), against the embedded mock and against
+`b24conform serve` as a live target."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ from b24conform.reporting import html as html_report
 from b24conform.reporting import markdown
 from b24conform.reporting.problems import check_problems
 from b24conform.reporting.results import RunInfo, build_results
+from test_portal_cli import run_serve, stop
 
 SCHEMA = json.loads((Path(html_report.__file__).parent / "results.schema.json").read_text())
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -97,26 +99,52 @@ def test_the_schema_names_every_kind_and_refuses_an_unknown_one():
 
 
 # -- real runs ------------------------------------------------------------------------------------
+# Each against the embedded mock (B24_MOCK_PROFILE) and against `b24conform serve --profile` as a live
+# target, with writes allowed and a pace the unlimited local portal allows.
 
-def run(tmp_path: Path, profile: str | None) -> Path:
-    out = tmp_path / (profile or "faithful")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("B24_", "PYTEST_XDIST"))}
-    if profile:
-        env["B24_MOCK_PROFILE"] = profile
-    proc = subprocess.run([sys.executable, "-c", "from b24conform.cli import app; app()", "run", "--report-dir", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
-    assert proc.returncode == (1 if profile else 0), proc.stdout[-3000:] + proc.stderr[-3000:]
+def run_cli(out: Path, env: dict[str, str], *args: str, want: int) -> Path:
+    proc = subprocess.run([sys.executable, "-c", "from b24conform.cli import app; app()", "run", "--report-dir", str(out),
+                           *args], capture_output=True, text=True, cwd=out.parent, env=env, timeout=600)
+    assert proc.returncode == want, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
 
 
-@pytest.fixture(scope="module")
-def faithful(tmp_path_factory) -> Path:
-    return run(tmp_path_factory.mktemp("runs"), None)
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("B24_", "B24CONFORM_", "PYTEST_XDIST"))}
+    env["B24_LEDGER_DIR"] = str(tmp_path / "ledger")
+    return env
 
 
-@pytest.fixture(scope="module")
-def one_fault(tmp_path_factory) -> Path:
-    return run(tmp_path_factory.mktemp("runs"), FAULT)
+def run(tmp_path: Path, where: str, profile: str | None) -> Path:
+    out, env = tmp_path / "reports", clean_env(tmp_path)
+    want = 1 if profile else 0
+    if where == "mock":
+        if profile:
+            env["B24_MOCK_PROFILE"] = profile
+        return run_cli(out, env, want=want)
+    proc, lines, ready = run_serve(["--port", "0", "--db", ":memory:", "--tls-dir", str(tmp_path / "tls")]
+                                   + (["--profile", profile] if profile else []), tmp_path)
+    try:
+        assert ready.wait(60), lines
+        env["B24_TARGET"] = next(line.split(" ", 1)[1] for line in lines if line.startswith("webhook: "))
+        env["B24_CA_BUNDLE"] = next(line.split(" ", 1)[1] for line in lines if line.startswith("ca: "))
+        env.update({"B24_RATE": "200", "B24_BURST": "1000"})
+        return run_cli(out, env, "--allow-writes", want=want)
+    finally:
+        stop(proc)
+
+
+WHERE = ["mock", "serve"]
+
+
+@pytest.fixture(scope="module", params=WHERE)
+def faithful(request, tmp_path_factory) -> Path:
+    return run(tmp_path_factory.mktemp("faithful"), request.param, None)
+
+
+@pytest.fixture(scope="module", params=WHERE)
+def one_fault(request, tmp_path_factory) -> Path:
+    return run(tmp_path_factory.mktemp("one-fault"), request.param, FAULT)
 
 
 def problems_section(markdown_text: str) -> str:

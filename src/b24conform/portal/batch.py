@@ -94,30 +94,28 @@ def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     nexts: dict[str, Any] = {}
     times: dict[str, Any] = {}
     for key, command in commands.items():
-        start = state.now()
         try:
             method, sub_params = split_command(substitute(command, results) if isinstance(command, str) else command)
             if method == "batch":
                 raise PortalError("ERROR_BATCH_METHOD_NOT_ALLOWED")
         except PortalError as exc:
+            # A failed command has no result_time entry: the batch page's error examples show none.
             errors[key] = catalogue(exc.error_id).body()
-            finish = state.now()
-            times[key] = time_block(Timing(start, finish, finish - start), state.tz, with_operating=False)
             if halt:
                 break
             continue
         outcome = invoke(state, ctx.caller, method, sub_params, ctx.base_url, in_batch=True)
-        times[key] = time_block(
-            Timing(outcome.start, outcome.finish, outcome.finish - outcome.start),
-            state.tz,
-            with_operating=False,  # result_time carries the six timing keys (batch.md)
-        )
         if outcome.error_id:
             errors[key] = catalogue(outcome.error_id).body()
             if halt:
                 break
             continue
         assert outcome.result is not None
+        times[key] = time_block(
+            Timing(outcome.start, outcome.finish, outcome.finish - outcome.start),
+            state.tz,
+            with_operating=False,  # result_time carries the six timing keys (batch.md)
+        )
         results[key] = outcome.result.result
         if outcome.result.total is not None:
             totals[key] = outcome.result.total

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from b24conform.judge.accounting import STATUSES
-from b24conform.reporting.view import TEXT_KINDS, actual_text, coverage_cells, problem_labels
+from b24conform.reporting.view import TEXT_KINDS, actual_text, citations, coverage_cells, lead, problem_labels
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:78rem;padding:0 1rem;color:#222}
@@ -122,14 +122,13 @@ def _clause_links(clauses: list[str]) -> str:
 
 def _sources(problem: dict[str, Any]) -> str:
     items = []
-    for cid in problem["clauses"]:
-        for source in problem.get("sources", {}).get(cid, []):
-            text = _e(source.get("text"))
-            shown = f"<a href='{_e(source['link'])}' rel='noreferrer'>{text}</a>" if source.get("link") else text
-            items.append(f"<li><b>{_e(cid)}</b>: {shown}</li>")
+    for text, link, citing in citations(problem):
+        shown = f"<a href='{_e(link)}' rel='noreferrer'>{_e(text)}</a>" if link else _e(text)
+        items.append(f"<li>{shown} <span class='muted'>({_e(', '.join(citing))})</span></li>")
     if not items:
         return ""
-    return f"<details><summary>what the docs say: {_plural(len(problem['clauses']), 'clause')}</summary><ul>{''.join(items)}</ul></details>"
+    n = len(problem["clauses"])
+    return f"<details><summary>what the docs say: {_plural(len(items), 'citation')} for {_plural(n, 'clause')}</summary><ul>{''.join(items)}</ul></details>"
 
 
 def _problem(label: str, problem: dict[str, Any]) -> str:
@@ -159,13 +158,6 @@ def _problem(label: str, problem: dict[str, Any]) -> str:
     )
 
 
-def _lead(problems: int, failed: int) -> str:
-    if problems == 1:
-        return f"One problem behind {_plural(failed, 'failed clause')}: fix it and they can pass."
-    return (f"{problems} problems behind {_plural(failed, 'failed clause')}, the most widespread first: "
-            "fixing the first often fixes many clauses at once.")
-
-
 def _problems(results: dict[str, Any]) -> str:
     problems = results.get("problems") or []
     if not problems:
@@ -176,7 +168,7 @@ def _problems(results: dict[str, Any]) -> str:
     return (
         "<section id='problems'>"
         f"<h2>Problems ({len(problems)})</h2>"
-        f"<p>{_lead(len(problems), failed)}</p>"
+        f"<p>{_e(lead(len(problems), failed))}</p>"
         + "".join(_problem(labels[p["id"]], p) for p in problems)
         + "</section>"
     )

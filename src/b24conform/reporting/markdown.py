@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from b24conform.reporting.view import SHOWN_PROBLEMS, TEXT_KINDS, actual_text, coverage_cells, problem_labels
+from b24conform.reporting.view import (SHOWN_PROBLEMS, TEXT_KINDS, actual_text, citations, coverage_cells, lead,
+                                       problem_labels)
 
 ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "skipped": "⏭️ skipped",
         "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered"}
@@ -47,13 +48,12 @@ def _problem(number: str, problem: dict[str, Any]) -> list[str]:
         f"- **kind:** `{problem['kind']}`",
         f"- **clauses:** {', '.join(clauses)}",
         "",
-        "<details><summary>docs sources</summary>",
+        "<details><summary>what the docs say</summary>",
         "",
     ]
-    for cid in clauses:
-        for source in problem.get("sources", {}).get(cid, []):
-            text = _cell(source["text"])
-            lines.append(f"- {cid}: [{text}]({source['link']})" if source.get("link") else f"- {cid}: {text}")
+    for text, link, citing in citations(problem):
+        shown = f"[{_cell(text)}]({link})" if link else _cell(text)
+        lines.append(f"- {shown}: {', '.join(citing)}")
     lines += ["", "</details>", ""]
     evidence = problem.get("evidence") or {}
     if evidence.get("curl"):
@@ -66,9 +66,7 @@ def _problems(results: dict[str, Any]) -> list[str]:
     failed = results["run"]["counts"]["clauses"].get("failed", 0)
     if not problems:
         return ["## Problems", "", "None: no check found a deviation from the docs.", ""]
-    lines = ["## Problems", "",
-             f"**{len(problems)} problem{'s' if len(problems) != 1 else ''}** "
-             f"behind {failed} failed clause{'s' if failed != 1 else ''}, the most widespread first.", ""]
+    lines = ["## Problems", "", lead(len(problems), failed), ""]
     labels = problem_labels(problems)
     for problem in problems[:SHOWN_PROBLEMS]:
         lines += _problem(labels[problem["id"]], problem)

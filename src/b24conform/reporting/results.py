@@ -90,12 +90,13 @@ def clause_sources(contract: Any, clause: Any) -> list[dict[str, Any]]:
     docs snapshot (spec/provenance.yaml); the plain `source` text where a clause has no citations."""
     citations = getattr(clause, "citations", ()) or ()
     if not citations:
-        return [{"text": clause.source, "link": None}]
+        return [{"text": clause.source, "link": None, "page": None, "heading": None}]
     try:
         provenance = contract.provenance
     except Exception:  # a contract without provenance.yaml still reports, without links
         provenance = None
-    return [{"text": c.text(), "link": provenance.link(c) if provenance else None} for c in citations]
+    return [{"text": c.text(), "link": provenance.link(c) if provenance else None, "page": c.page, "heading": c.heading}
+            for c in citations]
 
 
 def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> dict[str, Any]:

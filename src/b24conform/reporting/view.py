@@ -31,3 +31,25 @@ def coverage_cells(results: dict[str, Any]) -> list[tuple[str, Any]]:
     checked, checkable = coverage(results)
     counts = results["run"]["counts"]["clauses"]
     return [("checked", f"{checked} of {checkable}")] + [(s, counts.get(s, 0)) for s in STATUSES]
+
+
+def citations(problem: dict[str, Any]) -> list[tuple[str, str | None, list[str]]]:
+    """The docs sections a problem's clauses cite, each once with the clauses citing it, in clause
+    order: many clauses come from the same section, and a line per clause would repeat it."""
+    grouped: dict[str, tuple[str, str | None, list[str]]] = {}
+    for cid in problem.get("clauses", []):
+        for source in problem.get("sources", {}).get(cid, []):
+            section = f"{source['page']} § {source['heading']}" if source.get("page") else source.get("text", "")
+            _, _, clauses = grouped.setdefault(source.get("link") or section, (section, source.get("link"), []))
+            if cid not in clauses:
+                clauses.append(cid)
+    return list(grouped.values())
+
+
+def lead(problems: int, failed: int) -> str:
+    """The sentence under the Problems heading."""
+    clauses = f"{failed} failed clause{'' if failed == 1 else 's'}"
+    if problems == 1:
+        return f"One problem behind {clauses}: fix it and they can pass."
+    return (f"{problems} problems behind {clauses}, the most widespread first: "
+            "fixing the first often fixes many clauses at once.")

@@ -20,7 +20,6 @@ from b24conform.judge.evidence import Evidence
 from b24conform.judge.problem_kinds import KINDS
 from b24conform.judge.problems import Problem
 from b24conform.reporting import html as html_report
-from b24conform.reporting import markdown
 from b24conform.reporting.problems import check_problems
 from b24conform.reporting.results import RunInfo, build_results
 from test_portal_cli import run_serve, stop

@@ -83,6 +83,8 @@ def same_value(sent: Any, read: Any, field: str = "") -> bool:
     if isinstance(sent, dict):
         if not isinstance(read, dict):
             return False
+        # The sent keys must read back equal; keys the portal adds itself (SETTINGS defaults, a
+        # communication's ID, TYPE, ENTITY_SETTINGS) are documented read-back content, not a mismatch.
         return all(same_value(v, read.get(k), f"{field}.{k}") for k, v in sent.items())
     if isinstance(sent, list):
         return isinstance(read, list) and len(sent) == len(read) and all(
@@ -229,6 +231,7 @@ def check_communications(value: Any, contract: Any, mode: str, *, sent: dict[str
     except (TypeError, ValueError):
         type_id = None
     for sent_item in sent_comms:
+        # Matched by VALUE, not by position: the docs do not say in which order get/list print them.
         match = next((c for c in comms if isinstance(c, dict) and c.get("VALUE") == sent_item.get("VALUE")), None)
         if match is None:
             problems.append(Problem("readback-communications", "VALUE", expected=sent_item.get("VALUE"),

@@ -24,7 +24,7 @@ import schemathesis
 from _support import call_no_input, judge
 from hypothesis import HealthCheck, assume, settings
 from jsonschema import Draft202012Validator
-from schemathesis.config import SchemathesisConfig
+from schemathesis.config import OperationsConfig, SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
@@ -44,7 +44,13 @@ CONTRACT = load_contract()
 CONFIG_FILE = schemathesis_config(Path(__file__).parent)
 ENUM_OPERATIONS = [op["post"]["operationId"] for path, op in CONTRACT.openapi["paths"].items()
                    if path.rsplit("/", 1)[-1].startswith("crm.enum.")]
-loaded = schemathesis.openapi.from_path(spec_dir() / "openapi.yaml", config=SchemathesisConfig.from_path(CONFIG_FILE))
+CONFIG = SchemathesisConfig.from_path(CONFIG_FILE)
+# The file's [[operations]] blocks serve `st run` from the repository root. Loaded here they become an
+# include filter that matches every operation, so `include(operation_id=...)` below would select all
+# 16 (and reach update/delete, which the gate refuses). This suite decides the same exemptions per
+# case (rejection_demanded), so it drops them.
+CONFIG.projects.default.operations = OperationsConfig(operations=[])
+loaded = schemathesis.openapi.from_path(spec_dir() / "openapi.yaml", config=CONFIG)
 # The webhook path parameters are never sent: the Target calls every method with its own credentials
 # (run_case). Generating them would only cost time (a regex-driven draw per case, most of the draw of
 # an operation without a body) and add cases that are the same request on the wire, so they are

@@ -219,3 +219,19 @@ def test_ledger_survives_a_crash_and_cleanup_empties_it(portal, tmp_path):
     assert list(portal.activities) == [100]  # unmarked data is never touched
     assert list(ledger_dir.glob("*.jsonl")) == []
     assert portal.code not in result.output
+
+
+def test_a_refusal_on_the_embedded_mock_is_the_suites_bug_and_fails(pytester):
+    """The mock allows every write; a check the gate stops there aims at a record it does not own."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.b24conform_clause("RT-008")
+        def test_deletes_somebody_elses(b24_target):
+            b24_target.call("crm.activity.delete", {"id": 1})
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "--b24-report-dir", "r")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*this run neither created it nor showed it absent*"])

@@ -76,3 +76,58 @@ def test_outer_time_with_the_six_keys_of_the_batch_page():
     assert check_batch_envelope(r, CONTRACT, "strict") == []
     del r.json["time"]["duration"]  # a timing key is still demanded
     assert check_batch_envelope(r, CONTRACT, "strict")
+
+
+# ------------------------------------------- check_batch_outcome, boundary by boundary (mutation testing showed
+# these unpinned: each case fails under one of the surviving mutants)
+
+
+def _with(**parts):
+    inner = copy.deepcopy(GOOD)
+    inner.update(parts)
+    return reply(inner)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("value, ok", [(1, True), (0, False), (-3, False), (True, False), ("x", False)])
+def test_an_ok_command_needs_a_positive_id(mode, value, ok):
+    r = _with(result={"a": value, "c": 12})
+    assert (check_batch_outcome(r, CONTRACT, mode, ok=["a", "c"]) == []) is ok
+
+
+def test_an_id_as_a_decimal_string_is_lenient_only():
+    r = _with(result={"a": "11", "c": 12})
+    assert check_batch_outcome(r, CONTRACT, "strict", ok=["a", "c"])
+    assert check_batch_outcome(r, CONTRACT, "lenient", ok=["a", "c"]) == []
+    assert check_batch_outcome(_with(result={"a": "0", "c": 12}), CONTRACT, "lenient", ok=["a", "c"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_key_is_judged_after_a_missing_one(mode):
+    # the first key lacks its part; the second's fault must still be reported (no early stop)
+    r = _with(result={"c": 0}, result_error={})
+    kinds = [p.kind for p in check_batch_outcome(r, CONTRACT, mode, ok=["a", "c"])]
+    assert "result-not-id" in kinds and "batch-command-no-result" in kinds
+    r = _with(result={"a": 11, "c": 12}, result_error={"c": {"error": "X", "error_description": "other"}})
+    problems = check_batch_outcome(r, CONTRACT, mode, failed={"b": "ADD_SUBJECT_MISSING", "c": "ADD_SUBJECT_MISSING"})
+    assert {p.kind for p in problems} - {"batch-command-no-error"}, problems
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_failed_command_may_carry_false_but_not_a_result(mode):
+    failed = {"b": "ADD_SUBJECT_MISSING"}
+    assert check_batch_outcome(_with(result={"a": 11, "c": 12, "b": False}), CONTRACT, mode, failed=failed) == []
+    assert check_batch_outcome(_with(result={"a": 11, "c": 12, "b": True}), CONTRACT, mode, failed=failed)
+    assert check_batch_outcome(_with(result={"a": 11, "c": 12, "b": 13}), CONTRACT, mode, failed=failed)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_not_run_keys_appear_nowhere(mode):
+    assert check_batch_outcome(reply(GOOD), CONTRACT, mode, not_run=["z"]) == []
+    assert check_batch_outcome(reply(GOOD), CONTRACT, mode, not_run=["a"])
+    assert check_batch_outcome(reply(GOOD), CONTRACT, mode, not_run=["b"])
+
+
+def test_a_body_without_a_result_object_is_judged_by_the_envelope_alone():
+    r = SimpleNamespace(status=200, headers={"content-type": "application/json"}, json=[1, 2], text="[1, 2]")
+    assert check_batch_outcome(r, CONTRACT, "strict", ok=["a"])  # the envelope's problems, no crash

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import ADD, add_ok, clause_error, get, judge
+from _support import ADD, add_ok, call_no_input, clause_error, get, judge
 
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error, check_error_shape
@@ -50,7 +50,7 @@ def test_form_encoded_gives_the_same_activity(b24_target, b24_contract, b24_mode
 @pytest.mark.b24conform_clause("CALL-008")
 def test_unknown_method(b24_target, b24_contract, b24_mode, b24_evidence):
     error_id = clause_error(b24_contract, "CALL-008")
-    reply = b24_target.call("crm.activity.nosuchmethod", {})
+    reply = call_no_input(b24_target, "crm.activity.nosuchmethod")
     judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, error_id), error_id)
 
 

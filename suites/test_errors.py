@@ -6,7 +6,7 @@ message. General errors are provoked through the credential modes the Target off
 from __future__ import annotations
 
 import pytest
-from _support import judge, try_add
+from _support import call_no_input, judge, try_add
 
 from b24conform.judge.checks.errors import (
     check_code,
@@ -57,7 +57,7 @@ def test_method_errors_have_empty_code(b24_contract, b24_mode, b24_evidence, met
 def test_error_code_alphabet(b24_target, b24_contract, b24_mode, b24_evidence, method_errors, seed_fields):
     replies = [reply for _, reply in method_errors]
     replies.append(try_add(b24_target, seed_fields(), auth="bad_code"))
-    replies.append(b24_target.call("crm.activity.nosuchmethod", {}))
+    replies.append(call_no_input(b24_target, "crm.activity.nosuchmethod"))
     for reply in replies:
         judge(b24_evidence, reply, check_error_code_alphabet(reply, b24_contract, b24_mode), "ERR-003")
 

@@ -94,17 +94,22 @@ def _verdict(answer: Any, error: Any) -> tuple[bool, str] | None:
     return None
 
 
-def delete_records(target: Target, entity: str, ids: list[int]) -> dict[int, tuple[bool, str]]:
-    """(gone, detail) for every id, deleting through `batch`, up to BATCH_SIZE crm.<entity>.delete
-    commands per call. Each id gets the verdict delete_record would give it: deleted when its
-    command answered `true`, gone when it answered "not found". An id the batch gives no verdict
-    for (the batch itself refused or failed, or its command has no answer) is deleted with its own
-    call."""
-    verdicts: dict[int, tuple[bool, str]] = {}
-    unique = list(dict.fromkeys(int(i) for i in ids))
+def _key(entity: str, record_id: int) -> str:
+    return f"d{record_id}" if entity == ACTIVITY else f"d{entity}{record_id}"
+
+
+def delete_many(target: Target, records: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[bool, str]]:
+    """(gone, detail) for every (entity, id), in the order given, through `batch`: up to BATCH_SIZE
+    crm.<entity>.delete commands per call, entities mixed, so a run's activities, deal and contact
+    cost as few requests as their count allows. Each record gets the verdict delete_record would
+    give it: deleted when its command answered `true`, gone when it answered "not found". A record
+    the batch gives no verdict for (the batch itself refused or failed, or its command has no
+    answer) is deleted with its own call."""
+    verdicts: dict[tuple[str, int], tuple[bool, str]] = {}
+    unique = list(dict.fromkeys((entity, int(i)) for entity, i in records))
     for start in range(0, len(unique), BATCH_SIZE):
         chunk = unique[start:start + BATCH_SIZE]
-        cmd = {f"d{record_id}": f"crm.{entity}.delete?id={record_id}" for record_id in chunk}
+        cmd = {_key(entity, record_id): f"crm.{entity}.delete?id={record_id}" for entity, record_id in chunk}
         try:
             reply = target.call("batch", {"halt": 0, "cmd": cmd})
         except TargetError:
@@ -112,11 +117,15 @@ def delete_records(target: Target, entity: str, ids: list[int]) -> dict[int, tup
         data = reply.json if reply is not None and reply.status == 200 and isinstance(reply.json, dict) else {}
         inner = data.get("result") if isinstance(data.get("result"), dict) else {}
         answers, errors = _as_map(inner.get("result")), _as_map(inner.get("result_error"))
-        for record_id in chunk:
-            key = f"d{record_id}"
+        for entity, record_id in chunk:
+            key = _key(entity, record_id)
             verdict = _verdict(answers.get(key), errors.get(key))
-            verdicts[record_id] = verdict if verdict is not None else delete_record(target, entity, record_id)
+            verdicts[(entity, record_id)] = verdict if verdict is not None else delete_record(target, entity, record_id)
     return verdicts
+
+
+def delete_records(target: Target, entity: str, ids: list[int]) -> dict[int, tuple[bool, str]]:
+    return {record_id: verdict for (_, record_id), verdict in delete_many(target, [(entity, i) for i in ids]).items()}
 
 
 def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, str]]:
@@ -174,8 +183,11 @@ def settle_run(target: Target) -> CleanupResult:
     if target.kind == "mock":
         return result
     owed = ledger.outstanding()
-    for entity, ids in owed.in_delete_order():
-        _delete_into(result, target, entity, ids, ledger)
+    records = [(entity, record_id) for entity, ids in owed.in_delete_order() for record_id in ids]
+    for (entity, record_id), (gone, detail) in delete_many(target, records).items():
+        if gone:
+            ledger.deleted(record_id, entity)
+        result.record(entity, record_id, gone, detail)
     if owed.unknown and result.ok:
         result = _sweep(target, ledger, result)
     if ledger.discard_if_settled() and ledger.path is not None:

@@ -101,7 +101,8 @@ class WireFaults:
             return status, raw, content_type
         answer = Answer(status, body, content_type, error_id_of(status, body))
         bent = deviant_answer(answer, request, self.ops, next(self._answers))
-        if bent == answer:
+        # Not `bent == answer`: Python holds True == 1, so `result: true` would equal the first id.
+        if bent is answer:
             return status, raw, content_type
         out = bent.text.encode("utf-8") if bent.text is not None else encode(bent.body)
         return bent.status, out, bent.content_type

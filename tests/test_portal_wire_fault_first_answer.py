@@ -21,4 +21,5 @@ def test_the_first_add_is_bent_like_every_other():
             return [(await client.post(f"/rest/{hook.user_id}/{hook.code}/crm.activity.add",
                                        json={"fields": SEED_FIELDS})).json()["result"] for _ in range(2)]
 
-    assert asyncio.run(adds()) == [True, True]
+    first, second = asyncio.run(adds())
+    assert first is True and second is True  # `is`: [1, True] == [True, True] in Python

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,7 @@ from jsonschema import Draft202012Validator
 from b24conform.contract import load_contract
 from b24conform.contract.drift import SHAPES
 from b24conform.contract.schemas import registry_for
-from b24conform.portal.app import build_app
-from b24conform.portal.config import PortalConfig
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # Starlette's nudge towards httpx2, as in test_portal_core.py
-    from starlette.testclient import TestClient
+from b24conform.portal.testing import in_process_portal
 
 CONTRACT = load_contract()
 DATA = json.loads((Path(__file__).parent / "data" / "docs_examples.json").read_text(encoding="utf-8"))
@@ -108,10 +102,7 @@ def differences(docs: Any, portal: Any, path: str = "", depth: int = 99, abridge
 
 @pytest.fixture(scope="module")
 def portal():
-    config = PortalConfig.for_conformance()
-    with TestClient(build_app(config), base_url="https://testserver") as client:
-        hook = config.roles["webhook"]
-        client.hook = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
+    with in_process_portal() as client:
         yield client
 
 

@@ -2,18 +2,10 @@
 read-back of unset fields, update's errors and the fields tables read from spec/fields.yaml."""
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # Starlette's nudge towards httpx2, as in test_portal_core.py
-    from starlette.testclient import TestClient
-
 from b24conform.contract import load_contract
-from b24conform.portal.app import build_app
-from b24conform.portal.config import PortalConfig
-from b24conform.portal.testing import seed_fields
+from b24conform.portal.testing import in_process_portal, seed_fields
 
 CONTRACT = load_contract()
 DEAL, CONTACT, COMPANY = 2, 3, 4
@@ -21,10 +13,7 @@ DEAL, CONTACT, COMPANY = 2, 3, 4
 
 @pytest.fixture()
 def portal():
-    config = PortalConfig.for_conformance()
-    with TestClient(build_app(config), base_url="https://testserver") as client:
-        hook = config.roles["webhook"]
-        client.hook = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
+    with in_process_portal() as client:
         yield client
 
 

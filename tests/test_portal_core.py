@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import json
 
-import warnings
-
 import pytest
 
-with warnings.catch_warnings():
-    # Starlette 1.x nudges towards httpx2 for its TestClient; httpx is what the project pins.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
 from b24conform.contract import load_contract
-from b24conform.portal.app import build_app
-from b24conform.portal.config import PortalConfig
-from b24conform.portal.testing import SEED_FIELDS, client_requests, comparable, seed_fields
+from b24conform.portal.testing import SEED_FIELDS, client_requests, comparable, in_process_portal, seed_fields
 from b24conform.portal.wire import encode_php_query
 
 TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_finish", "operating_reset_at", "operating"}
@@ -24,11 +15,7 @@ TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_fi
 
 @pytest.fixture()
 def portal():
-    config = PortalConfig.for_conformance()
-    with TestClient(build_app(config), base_url="https://testserver") as client:
-        hook = config.roles["webhook"]
-        client.hook = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
-        client.config = config  # type: ignore[attr-defined]
+    with in_process_portal() as client:
         yield client
 
 

@@ -134,7 +134,7 @@ def page_drift(contract: Contract, docs: Checkout) -> list[Difference]:
     return out
 
 
-def _all_citations(contract: Contract) -> Iterator[tuple[str, Any]]:
+def all_citations(contract: Contract) -> Iterator[tuple[str, Any]]:
     for err in contract.errors.values():
         yield err.id, err.citations
         for v in err.variants:
@@ -149,7 +149,7 @@ def _all_citations(contract: Contract) -> Iterator[tuple[str, Any]]:
 
 def citation_drift(contract: Contract, docs: Checkout) -> list[Difference]:
     out, seen = [], set()
-    for owner, citations in _all_citations(contract):
+    for owner, citations in all_citations(contract):
         for c in citations:
             page = docs.page(c.page)
             if page is None:

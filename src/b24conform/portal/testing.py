@@ -210,3 +210,24 @@ def start_recording_portal(config: Any) -> Iterator[tuple[Any, RecordingApp]]:
         yield portal, made[0]
     finally:
         running.__exit__(None, None, None)
+
+
+@contextmanager
+def in_process_portal(config: Any = None) -> Iterator[Any]:
+    """A reference portal behind Starlette's TestClient, no socket: the client carries `hook` (the
+    webhook path prefix of the conformance credentials) and `config`."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Starlette 1.x nudges towards httpx2; httpx is what the project pins
+        from starlette.testclient import TestClient
+
+    from b24conform.portal.app import build_app
+    from b24conform.portal.config import PortalConfig
+
+    config = config or PortalConfig.for_conformance()
+    with TestClient(build_app(config), base_url="https://testserver") as client:
+        hook = config.roles["webhook"]
+        client.hook = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
+        client.config = config  # type: ignore[attr-defined]
+        yield client

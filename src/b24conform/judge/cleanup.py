@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, ledger_files, read_events, replay
+from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, delete_rank, ledger_files, read_events, replay
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
 from b24conform.judge.target import Target, TargetError
 
@@ -37,8 +37,10 @@ class CleanupResult:
         return not self.failed and not any(self.failed_items.values())
 
     def record(self, entity: str, record_id: int, gone: bool, detail: str) -> None:
-        if entity == ACTIVITY:
-            (self.deleted.append(record_id) if gone else self.failed.__setitem__(record_id, detail))
+        if entity == ACTIVITY and gone:
+            self.deleted.append(record_id)
+        elif entity == ACTIVITY:
+            self.failed[record_id] = detail
         elif gone:
             self.deleted_items.setdefault(entity, []).append(record_id)
         else:
@@ -67,10 +69,6 @@ def delete_record(target: Target, entity: str, record_id: int) -> tuple[bool, st
     if _is_not_found(text):
         return True, "already gone"
     return False, f"HTTP {reply.status}: {text.strip() or reply.text[:200]}"
-
-
-def delete_activity(target: Target, activity_id: int) -> tuple[bool, str]:
-    return delete_record(target, ACTIVITY, activity_id)
 
 
 BATCH_SIZE = 50  # commands per `batch` call: the documented maximum (ERROR_BATCH_LENGTH_EXCEEDED above it)
@@ -124,12 +122,9 @@ def delete_many(target: Target, records: list[tuple[str, int]]) -> dict[tuple[st
     return verdicts
 
 
-def delete_records(target: Target, entity: str, ids: list[int]) -> dict[int, tuple[bool, str]]:
-    return {record_id: verdict for (_, record_id), verdict in delete_many(target, [(entity, i) for i in ids]).items()}
-
-
 def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, str]]:
-    return delete_records(target, ACTIVITY, ids)
+    """delete_many for activities alone, keyed by id."""
+    return {record_id: verdict for (_, record_id), verdict in delete_many(target, [(ACTIVITY, i) for i in ids]).items()}
 
 
 def _mark_fields() -> dict[str, str]:
@@ -167,9 +162,9 @@ def marked_ids(target: Target, entity: str = ACTIVITY, *, page_limit: int = 200)
     return found
 
 
-def _delete_into(result: CleanupResult, target: Target, entity: str, ids: list[int],
+def _delete_into(result: CleanupResult, target: Target, records: list[tuple[str, int]],
                  ledger: Ledger | None = None) -> None:
-    for record_id, (gone, detail) in delete_records(target, entity, ids).items():
+    for (entity, record_id), (gone, detail) in delete_many(target, records).items():
         if gone and ledger is not None:
             ledger.deleted(record_id, entity)
         result.record(entity, record_id, gone, detail)
@@ -183,34 +178,30 @@ def settle_run(target: Target) -> CleanupResult:
     if target.kind == "mock":
         return result
     owed = ledger.outstanding()
-    records = [(entity, record_id) for entity, ids in owed.in_delete_order() for record_id in ids]
-    for (entity, record_id), (gone, detail) in delete_many(target, records).items():
-        if gone:
-            ledger.deleted(record_id, entity)
-        result.record(entity, record_id, gone, detail)
+    _delete_into(result, target, owed.in_delete_order(), ledger)
     if owed.unknown and result.ok:
-        result = _sweep(target, ledger, result)
+        _sweep(target, result, ledger)
     if ledger.discard_if_settled() and ledger.path is not None:
         result.ledgers_removed.append(ledger.path.name)
     return result
 
 
-def _sweep_entities() -> list[str]:
-    return [e for e in DELETE_ORDER if e in _mark_fields()]
-
-
-def _sweep(target: Target, ledger: Ledger, result: CleanupResult) -> CleanupResult:
-    for entity in _sweep_entities():
+def _sweep(target: Target, result: CleanupResult, ledger: Ledger | None = None) -> None:
+    """Delete every record carrying both marks that `result` has not deleted yet, in delete order.
+    Both marks make a record the judge's own, so the gate lets the target delete it."""
+    found: list[tuple[str, int]] = []
+    for entity in (e for e in DELETE_ORDER if e in _mark_fields()):
+        done = set(result.deleted if entity == ACTIVITY else result.deleted_items.get(entity, []))
         try:
-            ids = marked_ids(target, entity)
+            ids = [i for i in marked_ids(target, entity) if i not in done]
         except TargetError as exc:
             result.failed[0] = f"sweep failed: {exc}"
-            return result
+            return
         target.claim(entity, ids)
-        _delete_into(result, target, entity, ids, ledger)
-    if result.ok:
+        found += [(entity, i) for i in ids]
+    _delete_into(result, target, found, ledger)
+    if result.ok and ledger is not None:
         ledger.swept()
-    return result
 
 
 def cleanup_portal(target: Target, ledger_dir: Path, *, sweep: bool = True) -> CleanupResult:
@@ -221,24 +212,13 @@ def cleanup_portal(target: Target, ledger_dir: Path, *, sweep: bool = True) -> C
         events = read_events(path)
         if events and all(e.get("portal") == target.base_url for e in events):
             mine.append((path, events))
-    owed: dict[str, list[int]] = {}
-    for _, events in mine:
-        for entity, ids in replay(events).records.items():
-            owed.setdefault(entity, []).extend(ids)
-    for entity in sorted(owed, key=lambda e: DELETE_ORDER.index(e) if e in DELETE_ORDER else len(DELETE_ORDER)):
-        # These ledgers are the judge's own record of what it created: they make the ids its own.
-        target.claim(entity, owed[entity])
-        _delete_into(result, target, entity, owed[entity])
+    owed = [record for _, events in mine for record in replay(events).in_delete_order()]
+    # These ledgers are the judge's own record of what it created: they make the ids its own.
+    for entity, record_id in owed:
+        target.claim(entity, [record_id])
+    _delete_into(result, target, sorted(owed, key=lambda record: delete_rank(record[0])))
     if sweep:
-        for entity in _sweep_entities():
-            done = set(result.deleted if entity == ACTIVITY else result.deleted_items.get(entity, []))
-            try:
-                found = [i for i in marked_ids(target, entity) if i not in done]
-            except TargetError as exc:
-                result.failed[0] = f"sweep failed: {exc}"
-                break
-            target.claim(entity, found)
-            _delete_into(result, target, entity, found)
+        _sweep(target, result)
     if result.ok:
         for path, _ in mine:
             path.unlink(missing_ok=True)

@@ -28,6 +28,11 @@ ACTIVITY = "activity"
 DELETE_ORDER = ("activity", "deal", "contact", "company")
 
 
+def delete_rank(entity: str) -> int:
+    """Where an entity's records go in a deletion: DELETE_ORDER, then anything else."""
+    return DELETE_ORDER.index(entity) if entity in DELETE_ORDER else len(DELETE_ORDER)
+
+
 @dataclass
 class Outstanding:
     """What a ledger still owes: ids to delete, by entity, and requests whose outcome is unknown."""
@@ -44,9 +49,10 @@ class Outstanding:
     def empty(self) -> bool:
         return not any(self.records.values()) and not self.unknown
 
-    def in_delete_order(self) -> list[tuple[str, list[int]]]:
-        ranked = sorted(self.records, key=lambda e: DELETE_ORDER.index(e) if e in DELETE_ORDER else len(DELETE_ORDER))
-        return [(entity, self.records[entity]) for entity in ranked if self.records[entity]]
+    def in_delete_order(self) -> list[tuple[str, int]]:
+        """Every owed (entity, id), activities first: the order one mixed batch deletes them in."""
+        return [(entity, record_id) for entity in sorted(self.records, key=delete_rank)
+                for record_id in self.records[entity]]
 
 
 def replay(events: list[dict[str, Any]]) -> Outstanding:

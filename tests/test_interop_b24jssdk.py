@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from b24conform.contract import load_contract
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.server import start_portal
+from b24conform.portal.testing import read_activity
 from b24conform.selftest.interop import SEED_FIELDS
 
 JS_DIR = Path(__file__).resolve().parents[1] / "interop" / "js"
@@ -72,14 +71,6 @@ def _run_seed_example(node_bin: str, webhook_url: str, ca_file: str) -> tuple[di
     return json.loads(lines[-1][len(MARK):]), proc
 
 
-def _get(portal, activity_id: int) -> dict:
-    ctx = ssl.create_default_context(cafile=portal.ca_file)
-    with httpx.Client(verify=ctx, timeout=10) as client:
-        reply = client.post(portal.webhook_url + "crm.activity.get.json", json={"id": activity_id})
-    assert reply.status_code == 200, reply.text
-    return reply.json()["result"]
-
-
 def test_seed_js_example_via_b24hook(node, portal) -> None:
     seen, proc = _run_seed_example(node, portal.webhook_url, portal.ca_file)
     assert proc.returncode == 0 and seen["ok"] is True, seen
@@ -87,7 +78,7 @@ def test_seed_js_example_via_b24hook(node, portal) -> None:
     assert isinstance(new_id, int) and not isinstance(new_id, bool) and new_id > 0, seen
     assert isinstance(seen.get("time"), dict) and seen["time"]["finish"] >= seen["time"]["start"]
 
-    got = _get(portal, new_id)
+    got = read_activity(portal, new_id)
     assert got["ID"] == str(new_id)
     assert got["SUBJECT"] == SEED_FIELDS["SUBJECT"]
     assert got["OWNER_ID"] == str(SEED_FIELDS["OWNER_ID"])

@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from b24conform.portal.config import PortalConfig
-from b24conform.portal.testing import SEED_FIELDS, readback_mismatches, start_recording_portal
+from b24conform.portal.testing import SEED_FIELDS, read_activity, readback_mismatches, start_recording_portal
 from b24conform.selftest.interop import split_webhook
 
 CURL = Path("/usr/bin/curl")
@@ -81,14 +79,6 @@ def _run(command: str) -> tuple[int, subprocess.CompletedProcess, str]:
     return int(status or 0), proc, body
 
 
-def _get(portal, activity_id: int) -> dict:
-    ctx = ssl.create_default_context(cafile=portal.ca_file)
-    with httpx.Client(verify=ctx, timeout=10) as client:
-        reply = client.post(portal.webhook_url + "crm.activity.get.json", json={"id": activity_id})
-    assert reply.status_code == 200, reply.text
-    return reply.json()["result"]
-
-
 @pytest.mark.parametrize(
     ("command", "path_of"),
     [
@@ -121,7 +111,7 @@ def test_seed_curl_command_creates_the_activity(curl, portal, command, path_of) 
 
     sent = json.loads(sent_text)
     assert sent["fields"] == SEED_FIELDS  # the page's curl body is the spec's seed example
-    got = _get(running, new_id)
+    got = read_activity(running, new_id)
     assert got["ID"] == str(new_id)
     assert readback_mismatches(sent["fields"], got) == []
     assert got["AUTHOR_ID"] == "1"  # the webhook's user and the token's user are both user 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from b24conform.contract import load_contract
-from b24conform.portal.testing import in_process_portal, seed_fields
+from b24conform.portal.testing import call, in_process_portal, seed_fields
 
 CONTRACT = load_contract()
 DEAL, CONTACT, COMPANY = 2, 3, 4
@@ -15,10 +15,6 @@ DEAL, CONTACT, COMPANY = 2, 3, 4
 def portal():
     with in_process_portal() as client:
         yield client
-
-
-def call(client, method, params=None):
-    return client.post(client.hook + method, json=params or {})
 
 
 def add(client, **changes) -> str:

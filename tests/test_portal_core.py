@@ -7,7 +7,7 @@ import json
 import pytest
 
 from b24conform.contract import load_contract
-from b24conform.portal.testing import SEED_FIELDS, client_requests, comparable, in_process_portal, seed_fields
+from b24conform.portal.testing import SEED_FIELDS, call, client_requests, comparable, in_process_portal, seed_fields
 from b24conform.portal.wire import encode_php_query
 
 TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_finish", "operating_reset_at", "operating"}
@@ -17,10 +17,6 @@ TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_fi
 def portal():
     with in_process_portal() as client:
         yield client
-
-
-def call(client, method, params=None):
-    return client.post(client.hook + method, json=params or {})
 
 
 def test_seed_example_in_every_client_format_reads_back_equal(portal):

@@ -18,7 +18,7 @@ from b24conform.portal.clock import FakeClock
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.profiles import SAMPLE_PROFILES, ProfileError, available_profiles, load_profile, parse_profiles
 from b24conform.portal.server import start_portal
-from b24conform.portal.testing import SEED_FIELDS, seed_fields
+from b24conform.portal.testing import SEED_FIELDS, call, seed_fields
 
 CONTRACT = load_contract()
 
@@ -36,10 +36,6 @@ def portal_with(tmp_path: Path, *operations, **config_kw):
 
 def add(client, **changes):
     return client.post(client.hook + "crm.activity.add", json={"fields": seed_fields(**changes)})
-
-
-def call(client, method, params=None):
-    return client.post(client.hook + method, json=params or {})
 
 
 def test_sample_profiles_load_and_are_five():

@@ -231,3 +231,22 @@ def in_process_portal(config: Any = None) -> Iterator[Any]:
         client.hook = f"/rest/{hook.user_id}/{hook.code}/"  # type: ignore[attr-defined]
         client.config = config  # type: ignore[attr-defined]
         yield client
+
+
+def call(client: Any, method: str, params: dict | None = None) -> Any:
+    """`method` with JSON `params` on an in_process_portal client, through its webhook."""
+    return client.post(client.hook + method, json=params or {})
+
+
+def read_activity(portal: Any, activity_id: int) -> dict:
+    """crm.activity.get of a running portal (start_portal / start_recording_portal), over its TLS,
+    as an interop test reads back what a client created."""
+    import ssl
+
+    import httpx
+
+    ctx = ssl.create_default_context(cafile=portal.ca_file)
+    with httpx.Client(verify=ctx, timeout=10) as client:
+        reply = client.post(portal.webhook_url + "crm.activity.get.json", json={"id": activity_id})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["result"]

@@ -257,7 +257,8 @@ class Target:
         ledger_keys: list[tuple[str, str | None]] = []  # (ledger key, batch command key or None)
         creates = [t for t in touched if t.effect == "create"]
         name = normalise_method(method + suffix)
-        if creates and name == "batch" and not self._marks_every_create(params, raw_body, len(creates)):
+        batch_creates = self._batch_creates(params) if name == "batch" and raw_body is None else []
+        if creates and name == "batch" and len(batch_creates) != len(creates):
             raise WritesNotAllowed("this batch creates records the judge cannot mark and ledger (creates only as "
                                    "top-level `cmd` strings of a JSON, form or query request)")
         if raw_body is not None:
@@ -265,8 +266,8 @@ class Target:
                 self._refuse_raw_mail(name, raw_body)
             # A raw body cannot be marked by us, but it may still create records: ledger them.
             ledger_keys += [(self.ledger.sending(None, t.entity or "unknown"), None) for t in creates]
-        elif name == "batch" and params is not None:
-            params, batch_keys = self._prepare_batch(params)
+        elif batch_creates:
+            params, batch_keys = self._prepare_batch(params, batch_creates)
             ledger_keys.extend(batch_keys)
         elif creates:
             touch = creates[0]
@@ -340,39 +341,24 @@ class Target:
                 elif reply.status == 200 and isinstance(inner, (dict, list)):
                     self.ledger.not_created(key)
 
-    def _marks_every_create(self, params: dict | None, raw_body: bytes | None, creates: int) -> bool:
-        """Whether _prepare_batch will see every create of this batch: each one a top-level string
-        command under the exact key `cmd` (not `CMD`, not nested, not in a raw body)."""
-        if raw_body is not None or params is None:
-            return False
-        cmd = params.get("cmd")
-        commands = cmd.values() if isinstance(cmd, dict) else cmd if isinstance(cmd, list) else []
-        seen = sum(1 for c in commands if isinstance(c, str)
-                   for t in self.touches(c.split("?", 1)[0]) if t.effect == "create")
-        return seen == creates
-
-    def _prepare_batch(self, params: dict) -> tuple[dict, list[tuple[str, str | None]]]:
-        """Mark and ledger every create command inside a batch's cmd map (string commands). The gate
-        has already allowed every command."""
-        cmd = params.get("cmd")
+    def _batch_creates(self, params: dict | None) -> list[tuple[Any, str, Touch]]:
+        """(cmd key, command, its create) for every create the judge can mark in a batch: a top-level
+        string command under the exact key `cmd`. The gate counts every create, wherever it sits
+        (`CMD`, a nested batch, a raw body); a batch with more than these is refused."""
+        cmd = (params or {}).get("cmd")
         items = cmd.items() if isinstance(cmd, dict) else enumerate(cmd) if isinstance(cmd, list) else ()
+        return [(key, command, touch) for key, command in items if isinstance(command, str)
+                for touch in self.touches(command.split("?", 1)[0]) if touch.effect == "create"]
+
+    def _prepare_batch(self, params: dict, creates: list[tuple[Any, str, Touch]]) -> tuple[dict, list[tuple[str, str | None]]]:
+        """The batch with each of `creates` marked, each ledgered before it is sent."""
+        cmd = params["cmd"]
+        new_cmd = dict(cmd) if isinstance(cmd, dict) else list(cmd)
         keys: list[tuple[str, str | None]] = []
-        new_cmd: dict | list = {} if isinstance(cmd, dict) else []
-        changed = False
-        for cmd_key, command in items:
-            creates = [t for t in self.touches(command.split("?", 1)[0])
-                       if t.effect == "create"] if isinstance(command, str) else []
-            if creates:
-                command = self._mark_command(command, creates[0])
-                keys.append((self.ledger.sending(None, creates[0].entity or "unknown"), str(cmd_key)))
-                changed = True
-            if isinstance(new_cmd, dict):
-                new_cmd[cmd_key] = command
-            else:
-                new_cmd.append(command)
-        if changed:
-            params = {**params, "cmd": new_cmd}
-        return params, keys
+        for cmd_key, command, touch in creates:
+            new_cmd[cmd_key] = self._mark_command(command, touch)
+            keys.append((self.ledger.sending(None, touch.entity or "unknown"), str(cmd_key)))
+        return {**params, "cmd": new_cmd}, keys
 
     def _mark_command(self, command: str, touch: Touch) -> str:
         method, _, query = command.partition("?")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -161,42 +161,32 @@ def for_cli(text: str) -> str:
     return re.sub(r" ?\(pytest: [^)]*\)", "", text)
 
 
-def _check_target_url(target: str, oauth_token: str | None) -> None:
-    """A --target that cannot be used is bad input (exit 2), found before anything is sent."""
+def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
+    """The live target's endpoints and the warnings about it (a plain-HTTP loopback target). A
+    --target that cannot be used is bad input (exit 2), found before anything is sent."""
     import warnings
 
     from b24conform.judge.client import TargetURLError
-    from b24conform.judge.factory import live_endpoints
+    from b24conform.judge.factory import InsecureTargetWarning, live_endpoints
     from b24conform.judge.redact import redact
     from b24conform.judge.settings import Settings
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            live_endpoints(Settings(target=target, oauth_token=oauth_token))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InsecureTargetWarning)
+            endpoints = live_endpoints(Settings(target=target, oauth_token=oauth_token))
     except TargetURLError as exc:
         hint = "--oauth-token" if "OAuth token" in str(exc) else "--target"
         raise typer.BadParameter(for_cli(redact(str(exc))), param_hint=hint) from None
+    return endpoints, [redact(str(w.message)) for w in caught if issubclass(w.category, InsecureTargetWarning)]
 
 
-def _live_preflight(target: str, oauth_token: str | None, ca_bundle: Path | None) -> str | None:
-    """The read-only probe of judge/preflight.py, before any check; a bad --target is one line too."""
-    import warnings
-
-    from b24conform.judge.client import TargetURLError
-    from b24conform.judge.factory import live_endpoints
+def _live_preflight(endpoints: Any, ca_bundle: Path | None) -> str | None:
+    """The read-only probe of judge/preflight.py, before any check."""
     from b24conform.judge.preflight import preflight
-    from b24conform.judge.settings import Settings
     from b24conform.judge.target import Target
 
-    settings = Settings(target=target, oauth_token=oauth_token, ca_bundle=str(ca_bundle) if ca_bundle else None)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            endpoints = live_endpoints(settings)
-    except TargetURLError as exc:
-        return f"--target: {exc}"
-    probe = Target(endpoints, kind="live", run_id="preflight", ca_bundle=settings.ca_bundle)
+    probe = Target(endpoints, kind="live", run_id="preflight", ca_bundle=str(ca_bundle) if ca_bundle else None)
     try:
         return preflight(probe)
     finally:
@@ -261,9 +251,7 @@ def register(app: typer.Typer) -> None:
         fixtures = {name: value for name, value in {
             "owner_type_id": owner_type, "owner_id": owner, "contact_type_id": contact_type,
             "contact_id": contact, "responsible_id": responsible, "missing_id": missing_id}.items() if value is not None}
-        if target:
-            _check_target_url(target, oauth_token)
-        problem = _live_preflight(target, oauth_token, ca_bundle) if target else None
+        problem = _live_preflight(_endpoints(target, oauth_token)[0], ca_bundle) if target else None
         if problem:
             typer.echo(for_cli(redact(f"error: {problem}")), err=True)
             raise typer.Exit(EXIT_TARGET)
@@ -313,24 +301,15 @@ def register(app: typer.Typer) -> None:
                                    help="also delete activities found by the marks (ORIGINATOR_ID and SUBJECT prefix)"),
     ) -> None:
         """Delete activities left on a portal by earlier runs (ledger ids, then a sweep by marks)."""
-        import warnings
-
         from b24conform.judge.cleanup import cleanup_portal
-        from b24conform.judge.client import TargetURLError
-        from b24conform.judge.factory import InsecureTargetWarning, live_endpoints
         from b24conform.judge.redact import redact, register_secret
-        from b24conform.judge.settings import Settings
         from b24conform.judge.target import Target
 
         console = Console()
         register_secret(oauth_token)
-        _check_target_url(target, oauth_token)
-        settings = Settings(target=target, oauth_token=oauth_token, ca_bundle=ca_bundle)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", InsecureTargetWarning)
-            endpoints = live_endpoints(settings)
-        for warning in caught:
-            console.print(f"[yellow]warning:[/] {redact(warning.message)}")
+        endpoints, warnings = _endpoints(target, oauth_token)
+        for warning in warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
         tgt = Target(endpoints, kind="live", run_id="cleanup", allow_writes=True, ca_bundle=ca_bundle)
         try:
             result = cleanup_portal(tgt, ledger_dir, sweep=sweep)

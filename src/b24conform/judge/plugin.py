@@ -356,9 +356,9 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
 
 def _bring_world(target: Any, settings: Settings) -> None:
     """On a live portal the checks bind to the judge's own records, never to the mock's seed ids."""
-    from b24conform.judge.world import establish, given_fixtures
+    from b24conform.judge.world import establish
 
-    world = establish(target, given_fixtures(settings.fixtures, settings.fixtures_given))
+    world = establish(target, settings.fixture_options)
     target.fixtures = world.fixtures
     target.world_missing = world.missing  # type: ignore[attr-defined]
 

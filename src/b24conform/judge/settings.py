@@ -79,7 +79,7 @@ class Settings:
     ledger_dir: Path = Path(".b24conform") / "ledger"
     run_id: str = ""
     fixtures: TargetFixtures = field(default_factory=TargetFixtures)
-    fixtures_given: frozenset[str] = frozenset()  # the TargetFixtures fields an option set
+    fixture_options: dict[str, int] = field(default_factory=dict)  # the TargetFixtures fields an option set
 
     @property
     def kind(self) -> str:
@@ -148,7 +148,7 @@ def resolve(getoption: Callable[[str], Any], environ: Mapping[str, str] | None =
         ledger_dir=Path(values["ledger_dir"]) if "ledger_dir" in values else Path(".b24conform") / "ledger",
         run_id=values.get("run_id") or new_run_id(),
         fixtures=TargetFixtures(**fixture_values),
-        fixtures_given=frozenset(fixture_values),
+        fixture_options=dict(fixture_values),
     )
 
 

@@ -14,7 +14,7 @@ comes from a fixture option, or the judge finds or creates it:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from b24conform.judge.effects import as_id
@@ -24,7 +24,6 @@ from b24conform.judge.target import Target, TargetError, TargetFixtures
 # COMMUNICATIONS entry describes that contact truly.
 CONTACT_PHONE = "+18005551234"
 CONTACT_EMAIL_DOMAIN = "example.invalid"  # RFC 2606: never delivered anywhere
-BINDINGS = ("owner_id", "contact_id", "responsible_id")
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,9 @@ def own_user(target: Target) -> tuple[int | None, str]:
     return None, "; ".join(problems)
 
 
-def _create(target: Target, method: str, fields_: dict[str, Any]) -> tuple[int | None, str]:
+def _create(target: Target, method: str, fields: dict[str, Any]) -> tuple[int | None, str]:
     try:
-        reply = target.call(method, {"fields": fields_})
+        reply = target.call(method, {"fields": fields})
     except TargetError as exc:
         return None, str(exc)
     new_id = as_id(_result(reply))
@@ -118,10 +117,6 @@ def establish(target: Target, given: dict[str, int]) -> World:
         else:
             missing["owner_id"] = f"could not create the judge's deal ({why}); pass --owner"
     return World(fixtures, missing)
-
-
-def given_fixtures(fixtures: TargetFixtures, names: frozenset[str]) -> dict[str, int]:
-    return {f.name: getattr(fixtures, f.name) for f in fields(fixtures) if f.name in names}
 
 
 def rebind(fields: Any, fixtures: TargetFixtures) -> Any:

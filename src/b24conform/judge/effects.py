@@ -130,10 +130,6 @@ def _commands(pairs: list[tuple[str, Any]]) -> list[Any]:
     return [leaf for key, value in pairs if _base_key(key) == "cmd" for leaf in _values(value)]
 
 
-def method_touch(table: Mapping[str, MethodEffect], method: str) -> MethodEffect | None:
-    return table.get(normalise_method(method))
-
-
 def touches(table: Mapping[str, MethodEffect], method: str, pairs: list[tuple[str, Any]] | None,
             depth: int = 0) -> list[Touch]:
     """Everything a call of `method` with parameters `pairs` may do (a batch: its commands')."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 ORIGINATOR = "b24conform"
-ADD_METHODS = {"crm.activity.add"}
 
 
 class WritesNotAllowed(RuntimeError):
@@ -20,13 +19,6 @@ class UnsafeRequest(RuntimeError):
 
 def subject_prefix(run_id: str) -> str:
     return f"[{ORIGINATOR} {run_id}] "
-
-
-def is_add_method(method: str) -> bool:
-    name = method.lower()
-    if name.endswith(".json"):
-        name = name[: -len(".json")]
-    return name in ADD_METHODS
 
 
 def _flag(value: Any) -> str:

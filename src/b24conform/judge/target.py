@@ -23,7 +23,6 @@ from b24conform.judge.ratelimit import LeakyBucket
 from b24conform.judge.safety import (
     UnsafeRequest,
     WritesNotAllowed,
-    is_add_method,
     mark,
     refuse_mail,
 )
@@ -262,8 +261,8 @@ class Target:
             raise WritesNotAllowed("this batch creates records the judge cannot mark and ledger (creates only as "
                                    "top-level `cmd` strings of a JSON, form or query request)")
         if raw_body is not None:
-            if self.kind != "mock" and is_add_method(name):
-                self._refuse_raw_mail(name, raw_body)
+            if self.kind != "mock" and any(t.entity == "activity" for t in creates):
+                self._refuse_raw_mail(raw_body)
             # A raw body cannot be marked by us, but it may still create records: ledger them.
             ledger_keys += [(self.ledger.sending(None, t.entity or "unknown"), None) for t in creates]
         elif batch_creates:
@@ -377,9 +376,7 @@ class Target:
         out.append(("fields[ORIGINATOR_ID]", "b24conform"))
         return f"{method}?{urlencode(out)}"
 
-    def _refuse_raw_mail(self, method: str, raw_body: bytes) -> None:
-        if not is_add_method(method):
-            return
+    def _refuse_raw_mail(self, raw_body: bytes) -> None:
         text = raw_body.decode("utf-8", errors="replace")
         data = _parse_json(text)
         if isinstance(data, dict):

@@ -6,6 +6,8 @@ without b24conform installed.
 """
 from __future__ import annotations
 
+import pytest
+
 FOREIGN_CONFTEST = """
 from hypothesis import settings
 
@@ -61,13 +63,27 @@ def test_a_foreign_project_runs_unchanged_with_b24_secrets_in_the_environment(py
     result.stdout.no_fnmatch_line("*b24conform_writes*")
 
 
-def test_the_prefixed_profiles_leave_a_same_named_foreign_profile_alone(pytester, monkeypatch):
+# Hypothesis itself loads a profile named `ci` when it sees one of these (hypothesis._settings._CI_VARS).
+CI_DETECTION_VARIABLES = ("CI", "__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI", "TF_BUILD", "bamboo.buildKey",
+                          "BUILDKITE", "CIRCLECI", "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS",
+                          "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION")
+
+
+@pytest.mark.parametrize(("ci", "expected"), [
+    (None, "*PROFILE default 100*"),  # hypothesis' default, although B24_TARGET names a "live" portal
+    ("true", "*PROFILE ci 7*"),  # hypothesis' own CI choice: their `ci`, not b24conform's
+])
+def test_the_prefixed_profiles_leave_a_same_named_foreign_profile_alone(pytester, monkeypatch, ci, expected):
+    for name in CI_DETECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    if ci is not None:
+        monkeypatch.setenv("CI", ci)
     monkeypatch.setenv("B24_TARGET", JOB_ENVIRONMENT["B24_TARGET"])
     pytester.makeconftest(FOREIGN_CONFTEST)
     pytester.makepyfile(test_foreign=FOREIGN_TESTS)
-    # No profile asked for: hypothesis' default, although B24_TARGET names a "live" portal.
+    # No profile asked for.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "-k", "profile")
-    result.stdout.fnmatch_lines(["*PROFILE default 100*"])
+    result.stdout.fnmatch_lines([expected])
 
 
 def test_a_session_given_a_b24_option_is_the_judges(pytester, monkeypatch):

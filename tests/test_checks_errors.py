@@ -12,6 +12,7 @@ from b24conform.judge.checks.errors import (
     check_error_code_alphabet,
     check_error_one_of,
     check_error_shape,
+    check_unlisted_refusal,
     identify,
 )
 
@@ -125,3 +126,25 @@ def test_status_code_message_checks_each_fail_alone(mode):
     assert check_message(exact("ADD_TYPE_ID_INVALID", error_description=""), CONTRACT, mode, "ADD_TYPE_ID_INVALID")
     # A batch result_error entry is a plain dict: code and message checks read it too.
     assert check_message(CONTRACT.error("ADD_TYPE_ID_INVALID").body(), CONTRACT, mode, "ADD_TYPE_ID_INVALID") == []
+
+
+def _kinds(problems):
+    return [p.kind for p in problems]
+
+
+def test_an_undocumented_refusal_fails_strict_only():
+    """REQ-011 / AMB-UNLISTED-VALUES: strict wants the add accepted; lenient accepts a 400 that says why."""
+    refused = reply({"error": "", "error_description": "PRIORITY is out of range"}, 400)
+    assert _kinds(check_unlisted_refusal(refused, CONTRACT, "strict", "PRIORITY")) == ["refusal-undocumented"]
+    assert check_unlisted_refusal(refused, CONTRACT, "lenient", "PRIORITY") == []
+
+
+@pytest.mark.parametrize(("body", "status", "kinds"), [
+    ({"error": "", "error_description": ""}, 400, ["refusal-description-empty"]),
+    ({"error": "", "error_description": "   "}, 400, ["refusal-description-empty"]),
+    ({"error": "", "error_description": "out of range"}, 500, ["http-status"]),
+    ({"error_description": "out of range"}, 400, ["error-key-missing"]),
+    ("<html>", 400, ["error-not-object", "refusal-description-empty"]),
+])
+def test_a_lenient_refusal_still_has_to_say_why(body, status, kinds):
+    assert _kinds(check_unlisted_refusal(reply(body, status), CONTRACT, "lenient", "PRIORITY")) == kinds

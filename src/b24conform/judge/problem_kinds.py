@@ -93,6 +93,11 @@ KINDS: dict[str, Kind] = {
                           "but it must be a non-empty string", "a non-empty string"),
     "error-unexpected": Kind("not the error the docs prescribe", "{actual} is none of the expected errors {expected}",
                              "one of the errors the docs prescribe"),
+    "refusal-undocumented": Kind("refused where the docs document no error",
+                                 "{subject}: refused with {actual}, where the docs document no error for it",
+                                 "the add accepted (AMB-UNLISTED-VALUES reading a)"),
+    "refusal-description-empty": Kind("a refusal that does not say why",
+                                      "{subject}: refused with error_description {actual}", "a non-empty string"),
     "error-not-in-catalogue": Kind("an error the catalogue does not know", "{actual} is not an error of the catalogue",
                                    "an error of spec/errors.yaml"),
     # --- batch ------------------------------------------------------------------------------------

@@ -190,3 +190,20 @@ def check_catalogue_error(reply: Any, contract: Any, mode: str, kinds: Iterable[
                         actual={"status": status_of(reply), "error": body.get("error"),
                                 "error_description": body.get("error_description")})]
     return []
+
+
+def check_unlisted_refusal(reply: Any, contract: Any, mode: str, field: str) -> list[Problem]:
+    """REQ-011 (AMB-UNLISTED-VALUES), for an add refused over a value of `field` no error is documented
+    for: strict (reading a) wants no refusal at all; lenient (reading b) accepts HTTP 400 in the error
+    envelope with a non-empty error_description, whatever its wording."""
+    body = json_of(reply)
+    description = body.get("error_description") if isinstance(body, dict) else None
+    if not accepts(contract, "AMB-UNLISTED-VALUES", "b", mode):
+        return [Problem("refusal-undocumented", field,
+                        actual={"status": status_of(reply), "error_description": short(description, 120)})]
+    problems = check_error_shape(reply, contract, mode)
+    if status_of(reply) != 400:
+        problems.append(Problem("http-status", "HTTP status", expected=400, actual=status_of(reply)))
+    if not (isinstance(description, str) and description.strip()):
+        problems.append(Problem("refusal-description-empty", field, actual=description))
+    return problems

@@ -1,7 +1,8 @@
 """Who is calling: webhook path or OAuth `auth` token -> a Caller, or a catalogue error.
 
 Order: credentials (NO_AUTH_FOUND / expired_token), then scope (insufficient_scope) once the method
-is known. Deviation profiles may accept what a portal must refuse (`auth: wrong_code`, ...).
+is known. A deviation profile that accepts what a portal must refuse (`auth: wrong_code`, ...)
+wraps these functions (faults/auth.py); nothing here knows of it.
 """
 from __future__ import annotations
 
@@ -34,34 +35,25 @@ def authenticate(
     target: Target,
     params: dict[str, Any],
     config: PortalConfig,
-    accepts: frozenset[str] = frozenset(),
     user_active: Callable[[int], bool] = lambda user_id: True,
 ) -> Caller:
-    """`accepts` holds the auth bypasses of the active deviation profile; `user_active` tells
-    whether a credential's user may still act (else INVALID_CREDENTIALS)."""
+    """The caller a credential names, or the documented refusal. `user_active` tells whether a
+    credential's user may still act (else INVALID_CREDENTIALS). Deviation profiles that let a refused
+    caller in wrap this function (faults/auth.py); it has no bypass of its own."""
     if target.is_webhook:
         hook = config.find_webhook(target.user_id or 0, target.code or "")
         if hook:
             if not user_active(hook.user_id):
                 raise PortalError("INVALID_CREDENTIALS")
             return Caller(hook.user_id, hook.scopes, None, _key("webhook", hook.code))
-        other = config.webhook_code_exists(target.code or "")
-        if other and "wrong_user" in accepts:
-            return Caller(target.user_id or other.user_id, other.scopes, None, _key("webhook", other.code))
-        if not other and "wrong_code" in accepts:
-            return Caller(target.user_id or 1, None, None, _key("webhook", target.code or ""))
         raise PortalError("NO_AUTH_FOUND")
     token = params.get("auth")
     if not isinstance(token, str) or not token:
-        if "no_auth" in accepts:
-            return Caller(1, None, None, "anonymous")
         raise PortalError("NO_AUTH_FOUND")
     item = config.find_token(token)
     if item is None:
-        if "wrong_code" in accepts:
-            return Caller(1, None, None, _key("oauth", token))
         raise PortalError("NO_AUTH_FOUND")
-    if item.expired and "expired_token" not in accepts:
+    if item.expired:
         raise PortalError("EXPIRED_TOKEN")
     if not user_active(item.user_id):
         raise PortalError("INVALID_CREDENTIALS")
@@ -89,7 +81,7 @@ def required_scope(method: str) -> str | None:
     return scopes[0] if scopes else None
 
 
-def check_scope(caller: Caller, method: str, accepts: frozenset[str] = frozenset()) -> None:
+def check_scope(caller: Caller, method: str) -> None:
     scopes = required_scopes(method)
-    if scopes and not any(caller.has_scope(s) for s in scopes) and "scope" not in accepts:
+    if scopes and not any(caller.has_scope(s) for s in scopes):
         raise PortalError("INSUFFICIENT_SCOPE")

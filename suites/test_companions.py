@@ -8,6 +8,8 @@ from _support import add_ok, call_no_input, clause_error, judge, shared
 
 from b24conform.judge.checks.envelope import check_result_true, check_success
 from b24conform.judge.checks.errors import check_error, check_error_shape
+from b24conform.judge.checks.readback import check_list_select, check_list_uncounted
+from b24conform.judge.problems import Problem, canonical
 
 DESCRIPTOR_FLAGS = ("type", "isRequired", "isReadOnly", "isImmutable", "isMultiple")
 COMPANY_TYPE = 4  # crm.enum.ownertype: no seed activity is bound to a company directly
@@ -65,21 +67,15 @@ def test_list_filters_by_bindings(b24_target, b24_contract, b24_mode, b24_eviden
     problems = check_success(reply, b24_contract, b24_mode)
     listed = str(readable) in _ids(reply)
     if listed != found:
-        problems.append(f"filter[BINDINGS]={[pair]} {'did not find' if found else 'found'} activity {readable}")
+        problems.append(Problem("list-bindings-filter", canonical([pair]), expected=[str(readable)] if found else [],
+                                actual=_ids(reply)))
     judge(b24_evidence, reply, problems, f"BINDINGS {binding}")
 
 
 @pytest.mark.b24conform_clause("RT-015")
 def test_start_minus_one_skips_the_count(b24_target, b24_contract, b24_mode, b24_evidence):
     reply = b24_target.call("crm.activity.list", {"order": {"ID": "ASC"}, "select": ["ID"], "start": -1})
-    problems = check_success(reply, b24_contract, b24_mode)
-    body = reply.json if isinstance(reply.json, dict) else {}
-    if "next" in body:
-        problems.append(f"start=-1 answered next={body['next']!r}; the count is off, so there is no next page")
-    if "total" in body and body["total"] != 0:
-        problems.append(f"start=-1 answered total={body['total']!r}; the docs show total 0")
-    if len(_items(reply)) > 50:
-        problems.append(f"start=-1 answered {len(_items(reply))} items; a page holds at most 50")
+    problems = check_success(reply, b24_contract, b24_mode) + check_list_uncounted(reply, b24_contract, b24_mode)
     judge(b24_evidence, reply, problems, "start=-1")
 
 
@@ -100,7 +96,7 @@ def test_update_to_the_configurable_provider(b24_target, b24_contract, b24_mode,
     after = b24_target.call("crm.activity.get", {"id": own})
     provider = ((after.json or {}).get("result") or {}).get("PROVIDER_ID") if isinstance(after.json, dict) else None
     if provider == "CONFIGURABLE_REST_APP":
-        problems.append("the refused update changed PROVIDER_ID to CONFIGURABLE_REST_APP all the same")
+        problems.append(Problem("update-refused-applied", "PROVIDER_ID", actual=provider))
     judge(b24_evidence, reply, problems, "update to CONFIGURABLE_REST_APP")
 
 
@@ -128,16 +124,8 @@ SELECTS = [
 @pytest.mark.parametrize("select,present,absent", SELECTS)
 def test_list_gives_what_select_names(b24_target, b24_contract, b24_mode, b24_evidence, readable, select, present, absent):
     reply = b24_target.call("crm.activity.list", {"filter": {"ID": readable}, "select": select})
-    problems = check_success(reply, b24_contract, b24_mode)
-    items = [item for item in _items(reply) if isinstance(item, dict)]
-    if len(items) != 1:
-        problems.append(f"the filter by ID {readable} gave {len(items)} items")
-    for item in items:
-        keys = set(item)
-        problems += [f"select {select}: {name} is missing" for name in sorted(present - keys)]
-        problems += [f"select {select}: {name} came without being selected" for name in sorted(absent & keys)]
-        if select == ["ID", "SUBJECT"] and keys - present:
-            problems.append(f"select {select}: also answered {sorted(keys - present)}")
+    problems = check_success(reply, b24_contract, b24_mode) + check_list_select(
+        reply, b24_contract, b24_mode, activity_id=readable, select=select, present=present, absent=absent)
     judge(b24_evidence, reply, problems, f"select {select}")
 
 
@@ -153,8 +141,8 @@ def test_descriptors_agree_with_the_fields_page(b24_target, b24_contract, b24_mo
         for name, expected in documented.items():
             got = result.get(name)
             if not isinstance(got, dict):
-                problems.append(f"{method}: no descriptor for {name}")
+                problems.append(Problem("descriptor-not-served", f"{method} {name}"))
                 continue
-            problems += [f"{method}: {name}.{flag} is {got.get(flag)!r}, the fields page gives {expected[flag]!r}"
+            problems += [Problem("descriptor-flag", f"{method} {name}.{flag}", expected=expected[flag], actual=got.get(flag))
                          for flag in DESCRIPTOR_FLAGS if got.get(flag) != expected[flag]]
     judge(b24_evidence, reply, problems, method)

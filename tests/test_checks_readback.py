@@ -12,6 +12,9 @@ from b24conform.judge.checks.readback import (
     check_deadline,
     check_list_finds,
     check_list_page,
+    check_list_select,
+    check_list_uncounted,
+    check_list_walk,
     check_readback_dates,
     check_readback_equal,
     check_readback_id,
@@ -167,6 +170,63 @@ def test_list_paging(mode):
     assert check_list_page(lst(range(20), 120, nxt=120), CONTRACT, mode, start=100)  # next on last page
     assert check_list_page(lst(range(50), 120, nxt=40), CONTRACT, mode)
     assert check_list_page(lst(range(10), 5), CONTRACT, mode)
+
+
+def kinds(problems):
+    return [p.kind for p in problems]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_uncounted(mode):
+    assert check_list_uncounted(lst(range(50), 0), CONTRACT, mode) == []
+    body = lst(range(50), 0)
+    del body["total"]  # no total at all is no count either
+    assert check_list_uncounted(body, CONTRACT, mode) == []
+    [problem] = check_list_uncounted(lst(range(50), 0, nxt=50), CONTRACT, mode)
+    assert problem.kind == "list-next" and str(problem).startswith("start=-1: list: next 50, expected no `next`")
+    [problem] = check_list_uncounted(lst(range(7), 7), CONTRACT, mode)
+    assert (problem.kind, problem.expected, problem.actual) == ("list-total", 0, 7)
+    assert str(problem) == "start=-1: list: total 7, expected 0"
+    assert kinds(check_list_uncounted(lst(range(51), 0), CONTRACT, mode)) == ["list-page-size"]
+    assert check_list_uncounted("not json", CONTRACT, mode) == []  # the envelope check reports that
+
+
+SELECT_ITEM = {"ID": "7", "SUBJECT": "s", "OWNER_ID": "1"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_select(mode):
+    def check(items, select, present, absent=frozenset()):
+        body = {"result": items, "total": len(items), "time": {}}
+        return check_list_select(body, CONTRACT, mode, activity_id=7, select=select, present=set(present),
+                                 absent=set(absent))
+
+    assert check([SELECT_ITEM], ["*"], {"ID", "SUBJECT"}, {"FILES"}) == []
+    assert check([{"ID": "7", "SUBJECT": "s"}], ["ID", "SUBJECT"], {"ID", "SUBJECT"}) == []
+    [missing] = check([{"ID": "7"}], ["*"], {"ID", "SUBJECT"})
+    assert (missing.kind, missing.subject, str(missing)) == ("list-select-missing", "SUBJECT",
+                                                             'list: select ["*"] answered no SUBJECT')
+    [extra] = check([{**SELECT_ITEM, "FILES": []}], ["*"], {"ID"}, {"FILES"})
+    assert (extra.kind, str(extra)) == ("list-select-extra", 'list: select ["*"] also answered FILES')
+    # Named fields only: whatever else comes is one problem naming all of it.
+    [extra] = check([{**SELECT_ITEM, "TYPE_ID": "2"}], ["ID", "SUBJECT"], {"ID", "SUBJECT"})
+    assert str(extra) == 'list: select ["ID", "SUBJECT"] also answered OWNER_ID, TYPE_ID'
+    [wrong] = check([], ["*"], {"ID"})
+    assert (wrong.kind, wrong.expected, wrong.actual) == ("list-wrong-items", 7, [])
+    assert kinds(check([SELECT_ITEM, SELECT_ITEM], ["*"], {"ID"})) == ["list-wrong-items"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_walk(mode):
+    assert check_list_walk(list(range(60)), CONTRACT, mode, total=60, pages=2, min_pages=2) == []
+    assert check_list_walk([1], CONTRACT, mode, total=None, pages=1) == []  # no total: nothing to compare
+    [total] = check_list_walk(list(range(53)), CONTRACT, mode, total=54, pages=2)
+    assert total.kind == "list-total" and str(total) == "list: total 54, expected the 53 items the pages gave"
+    [repeated] = check_list_walk([1, 2, 2, 3, 3], CONTRACT, mode, total=5, pages=2)
+    assert (repeated.kind, repeated.actual) == ("list-item-repeated", [2, 3])
+    [pages] = check_list_walk(list(range(51)), CONTRACT, mode, total=51, pages=1, min_pages=2)
+    assert pages.kind == "list-pages" and str(pages) == "list: 1 page(s), expected 2 or more for 51 items (50 to a page)"
+    assert check_list_walk(list(range(51)), CONTRACT, mode, total=51, pages=1) == []
 
 
 # ------------------------------------------------------------ same_value, branch by branch (mutation testing

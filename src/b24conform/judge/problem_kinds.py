@@ -163,6 +163,22 @@ KINDS: dict[str, Kind] = {
                       "start + page size while more follow, else no `next`", by_value=False),
     "list-page-size": Kind("list page has the wrong size", "list: {subject} {actual}, expected {expected}",
                            "50 items on every page but the last", by_value=False),
+    "list-pages": Kind("list does not page", "list: {actual} page(s), expected {expected}",
+                       "two pages or more for more than 50 items", by_value=False),
+    "list-item-repeated": Kind("an item comes twice while paging",
+                               "list: IDs {actual} came more than once while walking the pages",
+                               "every item once", by_value=False),
+    "list-bindings-filter": Kind("list's BINDINGS filter selects the wrong activities",
+                                 "list: filter[BINDINGS]={subject} gave IDs {actual}, expected {expected}",
+                                 "the activity where it is bound, and only there", by_value=False),
+    # The select is the expected value: which fields are missing or extra depends on what it names.
+    "list-select-missing": Kind("list omits a selected field", "list: select {expected} answered no {subject}",
+                                "every field select names"),
+    "list-select-extra": Kind("list answers a field select does not name",
+                              "list: select {expected} also answered {subject}", "only the fields select names"),
+    "update-refused-applied": Kind("a refused update changed the activity",
+                                   "read-back: {subject} is {actual} after an update that was refused",
+                                   "the activity as it was before"),
     "ids-reused": Kind("ids are reused", "ids repeat: {actual}", "a new id for every add", by_value=False),
     # --- descriptors and enumerations --------------------------------------------------------------
     "schema-violation": Kind("does not match the documented schema",
@@ -172,6 +188,29 @@ KINDS: dict[str, Kind] = {
                                "a descriptor"),
     "enum-values": Kind("an enumeration lists other ids", "{subject}: ids {actual}, documented {expected}",
                         "the documented ids"),
+    # The subject names the method too: both descriptor tables have fields of the same name (ID).
+    "descriptor-not-served": Kind("a field of the fields page has no descriptor",
+                                  "{subject}: no descriptor, though the fields page documents one", "a descriptor"),
+    "descriptor-flag": Kind("a descriptor flag differs from the fields page",
+                            "{subject} is {actual}, the fields page gives {expected}", "the fields page's value"),
+    # --- request limits ---------------------------------------------------------------------------
+    # How many requests a bucket admits depends on how fast they were sent and on what the session sent
+    # before, so a count (and its bounds) is no part of a problem's identity; the never-refused count is
+    # the judge's own fixed cap.
+    "limit-never-refused": Kind("the request bucket never refuses",
+                                "{actual} requests admitted without a refusal; the burst is {expected}",
+                                "a refusal once the burst is spent"),
+    "limit-refused-early": Kind("refused before the burst was spent", "refused after {actual} requests, expected {expected}",
+                                "the burst admitted first", by_value=False),
+    "limit-burst-exceeded": Kind("more requests admitted than the burst",
+                                 "{actual} requests admitted before the first refusal, expected {expected}",
+                                 "the burst plus what drained while filling", by_value=False),
+    "limit-drain-short": Kind("the bucket does not drain",
+                              "{actual} request(s) admitted after a drain of {subject}, expected {expected}",
+                              "one request admitted for every slot drained", by_value=False),
+    "limit-drain-exceeded": Kind("more requests admitted after a drain than it freed",
+                                 "{actual} request(s) admitted after a drain of {subject}, expected {expected}",
+                                 "the slots drained, plus what drained meanwhile", by_value=False),
     # --- schemathesis' own checks, in the suite that runs them ---------------------------------------
     "schemathesis": Kind("a schemathesis check failed", "{subject}: {actual_text}",
                          "the response passes the schemathesis check", by_value=False),

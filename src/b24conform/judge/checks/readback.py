@@ -293,3 +293,55 @@ def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> 
         problems.append(Problem("list-next", "next", expects="no `next` on the last page", actual=body["next"],
                                 context=f"total {total}"))
     return problems
+
+
+def check_list_uncounted(reply: Any, contract: Any, mode: str) -> list[Problem]:
+    """RT-015: with start=-1 the count is skipped: no `next`, `total` 0 where it is given, one page at most."""
+    body = json_of(reply)
+    body = body if isinstance(body, dict) else {}
+    items = body.get("result") if isinstance(body.get("result"), list) else []
+    problems = []
+    if "next" in body:
+        problems.append(Problem("list-next", "next", expects="no `next`: the count is off, so no page follows",
+                                actual=body["next"], context="start=-1"))
+    if "total" in body and body["total"] != 0:
+        problems.append(Problem("list-total", "total", expected=0, actual=body["total"], context="start=-1"))
+    if len(items) > PAGE_SIZE:
+        problems.append(Problem("list-page-size", "items in one page", expects=f"at most {PAGE_SIZE}", actual=len(items),
+                                context="start=-1"))
+    return problems
+
+
+def check_list_select(reply: Any, contract: Any, mode: str, *, activity_id: Any, select: list[str],
+                      present: set[str], absent: set[str]) -> list[Problem]:
+    """RT-019: list filtered by ID gives one item with the fields `present` and none of `absent`; a
+    select without "*" gives the fields it names and nothing else."""
+    body = json_of(reply)
+    result = body.get("result") if isinstance(body, dict) else None
+    items = [item for item in result if isinstance(item, dict)] if isinstance(result, list) else []
+    problems = []
+    if len(items) != 1:
+        problems.append(Problem("list-wrong-items", "result", expected=activity_id, actual=[i.get("ID") for i in items]))
+    for item in items:
+        keys = set(item)
+        problems += [Problem("list-select-missing", name, expected=select) for name in sorted(present - keys)]
+        problems += [Problem("list-select-extra", name, expected=select) for name in sorted(absent & keys)]
+        if "*" not in select and keys - present:
+            problems.append(Problem("list-select-extra", ", ".join(sorted(keys - present)), expected=select))
+    return problems
+
+
+def check_list_walk(ids: list[Any], contract: Any, mode: str, *, total: Any, pages: int,
+                    min_pages: int = 1) -> list[Problem]:
+    """RT-005, over all pages: the IDs walked by `next` number `total` (where it is an integer), none
+    twice, in at least `min_pages` pages (2 where more than a page's worth are known to exist)."""
+    problems = []
+    if isinstance(total, int) and len(ids) != total:
+        problems.append(Problem("list-total", "total", expects=f"the {len(ids)} items the pages gave", actual=total))
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+        problems.append(Problem("list-item-repeated", "result", actual=repeated))
+    if pages < min_pages:
+        problems.append(Problem("list-pages", "pages", expects=f"{min_pages} or more for {len(ids)} items "
+                                f"({PAGE_SIZE} to a page)", actual=pages))
+    return problems

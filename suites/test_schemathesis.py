@@ -12,7 +12,6 @@ and .json routes carry the same body as the webhook route (test_calling.py prove
 """
 from __future__ import annotations
 
-import copy
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -23,20 +22,18 @@ import pytest
 import schemathesis
 from _support import call_no_input, judge
 from hypothesis import HealthCheck, assume, settings
-from jsonschema import Draft202012Validator
 from schemathesis.config import OperationsConfig, SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
-from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from b24conform.contract import load_contract
 from b24conform.contract.paths import spec_dir
-from b24conform.contract.schemas import registry_for
 from b24conform.judge.checks.envelope import check_add_success, check_success
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.hypothesis_profiles import live_cap
 from b24conform.judge.problems import from_failure
 from b24conform.judge.safety import sends_mail
 from b24conform.judge.world import rebind
+from b24conform.schemathesis_checks import b24_envelope, b24_error_catalogue, b24_time_block
 from b24conform.judge.suites_dir import schemathesis_config
 
 CONTRACT = load_contract()
@@ -47,8 +44,8 @@ ENUM_OPERATIONS = [op["post"]["operationId"] for path, op in CONTRACT.openapi["p
 CONFIG = SchemathesisConfig.from_path(CONFIG_FILE)
 # The file's [[operations]] blocks serve `st run` from the repository root. Loaded here they become an
 # include filter that matches every operation, so `include(operation_id=...)` below would select all
-# 16 (and reach update/delete, which the gate refuses). This suite decides the same exemptions per
-# case (rejection_demanded), so it drops them.
+# 16 (and reach update/delete, which the gate refuses). The one exemption they hold is batch's, an
+# operation this suite does not fuzz, so it drops them.
 CONFIG.projects.default.operations = OperationsConfig(operations=[])
 loaded = schemathesis.openapi.from_path(spec_dir() / "openapi.yaml", config=CONFIG)
 # The webhook path parameters are never sent: the Target calls every method with its own credentials
@@ -64,97 +61,6 @@ get_schema = loaded.include(operation_id=["activityGet"])
 list_schema = loaded.include(operation_id=["activityList"])
 fields_schema = loaded.include(operation_id=["activityFields"])
 enum_schema = loaded.include(operation_id=ENUM_OPERATIONS)
-
-# Wire coercions Bitrix documents or is known for (reference peers-and-real-behaviour.md 4.2 #2):
-# numeric strings read as integers, numbers read as strings, unknown keys ignored. A "negative" case
-# whose only violations are of these kinds (or sit in a body `auth`, unused on the webhook route) is
-# a valid request on the wire, so schemathesis' negative_data_rejection must not expect a refusal.
-COERCIBLE = {  # schema type -> (does the portal read this value as that type?, the value it reads)
-    "integer": (lambda v: isinstance(v, str) and v.strip().lstrip("-").isdigit(), lambda v: int(v)),
-    "string": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), str),
-}
-
-
-def request_schema(path: str) -> dict:
-    """The JSON request-body schema of an operation of spec/openapi.yaml ({} when it takes none)."""
-    body = CONTRACT.openapi["paths"][path]["post"].get("requestBody") or {}
-    if "$ref" in body:
-        body = CONTRACT.openapi["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[-1]]
-    schema = ((body.get("content") or {}).get("application/json") or {}).get("schema") or {}
-    ref = schema.get("$ref", "")
-    if ref.startswith("#/components/schemas/"):
-        return CONTRACT.openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-    return CONTRACT.schema(ref.rsplit("/", 1)[-1]) if ref else schema
-
-
-def _set(doc: Any, path: list, value: Any) -> None:
-    for key in path[:-1]:
-        doc = doc[key]
-    doc[path[-1]] = value
-
-
-def _drop(doc: Any, path: list) -> None:
-    for key in path[:-1]:
-        doc = doc[key]
-    del doc[path[-1]]
-
-
-# The add fields whose constraints no page gives a refusal for (x-b24-unrefused: AMB-UNLISTED-VALUES): a
-# listed-id field outside its list, a datetime the portal cannot read. Breaking them is no refusal test;
-# REQ-011 (suites/test_unlisted_values.py) gives the verdict on them.
-UNREFUSED_FIELDS = frozenset(name for name, prop in CONTRACT.schema("activity-add-fields.json")["properties"].items()
-                             if prop.get("x-b24-unrefused"))
-
-
-def only_wire_coercions(body: Any, path: str) -> bool:
-    """Whether the body becomes schema-valid once read the way the portal reads the wire: numeric
-    strings as integers, numbers as strings, unknown keys (and, on the webhook route, `auth`) ignored,
-    and the fields no refusal is documented for (UNREFUSED_FIELDS) left out."""
-    if not isinstance(body, dict):
-        return False
-    validator = Draft202012Validator(request_schema(path), registry=registry_for(CONTRACT))
-    doc = copy.deepcopy(body)
-    for _ in range(50):  # each round repairs at least one value; bodies are small
-        errors = list(validator.iter_errors(doc))
-        if not errors:
-            return True
-        repaired = False
-        for error in errors:
-            where = list(error.absolute_path)
-            if error.validator == "additionalProperties":
-                extra = set(error.instance) - set((error.schema.get("properties") or {}))
-                for key in extra:
-                    _drop(doc, where + [key])
-                repaired = repaired or bool(extra)
-            elif len(where) >= 2 and where[0] == "fields" and where[1] in UNREFUSED_FIELDS:
-                del doc["fields"][where[1]]
-                repaired = True
-            elif where[:1] == ["auth"] and "auth" in doc:
-                # `auth` is the OAuth token; on the webhook route a body `auth` is not read at all.
-                del doc["auth"]
-                repaired = True
-            elif error.validator == "type" and isinstance(error.validator_value, str):
-                coerce = COERCIBLE.get(error.validator_value)
-                if coerce and where and coerce[0](error.instance):
-                    _set(doc, where, coerce[1](error.instance))
-                    repaired = True
-            if repaired:
-                break  # paths may have moved: validate again
-        if not repaired:
-            return False
-    return False
-
-
-def rejection_demanded(case: Any) -> bool:
-    """Whether a conformant portal must refuse this negative case."""
-    path = case.operation.path
-    if not request_schema(path).get("required"):
-        # Only optional parameters (list's select/order/filter/start, none at all for fields and the
-        # enums): malformed ones are read as absent, the PHP way, and the docs never say a portal
-        # refuses them.
-        return False
-    return not only_wire_coercions(case.body, path)
-
 
 def takes_no_input(path: str) -> bool:
     """Whether an operation of spec/openapi.yaml has no body and no parameter but the webhook path ones
@@ -199,6 +105,11 @@ LIVE_SIZED = {
 }
 
 
+# schemathesis.toml loads b24conform.schemathesis_checks; these three ask what the suite's own checks
+# (run_case) have just asked, with the run's mode and target kind.
+ALREADY_JUDGED = [b24_envelope, b24_time_block, b24_error_catalogue]
+
+
 def schemathesis_problems(case: Any, response: httpx.Response, excluded: list) -> list:
     """schemathesis' own checks of the response, each failure as a problem (kind `schemathesis`)."""
     try:
@@ -231,10 +142,7 @@ def run_case(case, target, contract, mode, evidence) -> None:
         reply = call_no_input(target, case.operation.path.rsplit("/", 1)[-1])
     else:
         reply = send(target, case)
-    excluded = []
     negative = case.meta is not None and case.meta.generation.mode.is_negative
-    if negative and not rejection_demanded(case):
-        excluded.append(negative_data_rejection)
     # The suite's own verdict first (a conformant success envelope, or an error of the catalogue): its
     # problems name the defect by kind and values. schemathesis' checks then add what only the schema
     # sees; where the suite already found the defect they would repeat it in the schema's words.
@@ -244,7 +152,7 @@ def run_case(case, target, contract, mode, evidence) -> None:
     else:
         problems = check_catalogue_error(reply, contract, mode)
     if not problems:
-        problems = schemathesis_problems(case, as_httpx(reply), excluded)
+        problems = schemathesis_problems(case, as_httpx(reply), ALREADY_JUDGED)
     judge(evidence, reply, problems, f"{case.operation.label} {'negative' if negative else 'positive'}")
 
 

@@ -19,7 +19,7 @@ from test_portal_cli import run_serve, stop
 ROOT = Path(__file__).resolve().parents[1]
 ST = str(Path(sys.executable).parent / "st")
 CODE = "secret"
-ONLY_OURS = "b24_envelope,b24_time_block,b24_error_catalogue"
+ONLY_OURS = "b24_envelope,b24_time_block,b24_error_catalogue,b24_negative_data_rejection"
 # One profile per kind of defect the three checks look for: a wrong `result`, error keys on success,
 # no JSON content type, a `time` block short of keys, wrong `time` arithmetic, errors that are not the
 # catalogue's.
@@ -71,6 +71,14 @@ def test_a_deviant_portal_fails_with_the_problem(tmp_path, profile):
     run = st_run(tmp_path, profile)
     assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
     assert f"b24conform: {CAUGHT[profile]}" in run.stdout, run.stdout[-4000:]
+
+
+def test_a_refusal_the_docs_give_is_still_demanded(tmp_path):
+    """b24_negative_data_rejection leaves out what a portal reads as valid, not the refusals the docs
+    give: a portal that accepts an add without a usable `fields` fails it."""
+    run = st_run(tmp_path, "validation-anything-goes")
+    assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "Schema-violating request accepted" in run.stdout, run.stdout[-4000:]
 
 
 def test_a_problem_becomes_one_failure_deduplicated_by_its_identity():

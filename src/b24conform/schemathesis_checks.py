@@ -21,10 +21,12 @@ from typing import Any
 
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from b24conform.judge.checks.envelope import check_no_error_keys, check_result_id, check_status_and_content_type
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.checks.time_block import check_time_block
+from b24conform.judge.negative_cases import rejection_demanded
 from b24conform.judge.problems import Problem
 
 MODE_ENV = "B24_MODE"
@@ -133,4 +135,18 @@ def b24_error_catalogue(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-CHECKS = (b24_envelope, b24_time_block, b24_error_catalogue)
+@schemathesis.check
+def b24_negative_data_rejection(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis' negative_data_rejection, asked only where a conformant portal must refuse: not for
+    a request the portal reads as valid (numeric strings, unknown keys) or whose only violations are of
+    constraints no page gives a refusal for (judge/negative_cases.py). Enable it in place of the stock
+    check, whose expected-statuses it uses."""
+    meta = getattr(case, "meta", None)
+    if meta is None or not meta.generation.mode.is_negative:
+        return True
+    if not rejection_demanded(case.operation.path, case.body):
+        return True
+    return negative_data_rejection(ctx, response, case)
+
+
+CHECKS = (b24_envelope, b24_time_block, b24_error_catalogue, b24_negative_data_rejection)

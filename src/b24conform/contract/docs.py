@@ -94,6 +94,13 @@ def _required_label(name: str, required: set[str], choices: dict[str, str]) -> s
     return f"{label} ({', '.join(deciding)})" if deciding else label
 
 
+def _refusal_label(prop: dict[str, Any]) -> str:
+    # x-b24-refused-by: the catalogue errors the docs give for breaking the property's constraints.
+    # Elsewhere the constraints say what a client should send, and a portal need not refuse the rest.
+    errors = prop.get("x-b24-refused-by")
+    return ", ".join(errors) if errors else "no documented error"
+
+
 def properties_section(contract: Contract, schema_name: str, anchor: str, title: str) -> Section:
     """One row per property of a request schema: name, required, type, meaning."""
     schema = contract.schema(schema_name)
@@ -103,10 +110,11 @@ def properties_section(contract: Contract, schema_name: str, anchor: str, title:
     patterns = ", ".join(f"`{p}`" for p in schema.get("patternProperties", {}))
     intro = f"{schema.get('description', '')} Schema `{schema_name}`. Other names: {unknown}"
     intro += f", except {patterns} (allowed)." if patterns else "."
-    section = Section(anchor=anchor, title=title, intro=intro, columns=["field", "required", "type", "meaning"])
+    section = Section(anchor=anchor, title=title, intro=intro,
+                      columns=["field", "required", "type", "refused when broken", "meaning"])
     for name, prop in schema["properties"].items():
         section.rows.append([Code(name), _required_label(name, required, choices),
-                             type_label(prop, schema, contract), prop.get("description", "")])
+                             type_label(prop, schema, contract), _refusal_label(prop), prop.get("description", "")])
         section.row_ids.append(f"{anchor}-{name}")
     return section
 

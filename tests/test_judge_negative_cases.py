@@ -78,3 +78,18 @@ def test_companions():
     assert not rejection_demanded(BATCH, {})
     assert not rejection_demanded(BATCH, None)
     assert rejection_demanded(GET, None)  # no body at all: no id
+
+
+def test_spec_validate_refuses_a_refusal_mark_naming_no_error():
+    import copy
+
+    from b24conform.contract.validate import read_spec, refusal_mark_problems
+
+    spec = read_spec(load_contract().root)
+    assert refusal_mark_problems(spec) == []
+    spec.schemas = copy.deepcopy(spec.schemas)
+    spec.schemas["activity-add-fields.json"]["properties"]["SUBJECT"]["x-b24-refused-by"] = ["NO_SUCH_ERROR"]
+    spec.schemas["communication.json"]["properties"]["VALUE"]["x-b24-refused-by"] = []
+    problems = refusal_mark_problems(spec)
+    assert any("NO_SUCH_ERROR" in p and "SUBJECT" in p for p in problems)
+    assert any("non-empty" in p and "VALUE" in p for p in problems)

@@ -284,16 +284,9 @@ def schema_file_problems(spec: SpecFiles) -> list[str]:
     return problems
 
 
-def _x_enum_properties(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+def _x_enum_properties(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every subschema carrying an `x-b24-enum` annotation, with its JSON pointer."""
-    if isinstance(node, dict):
-        if "x-b24-enum" in node:
-            yield pointer, node
-        for key, value in node.items():
-            yield from _x_enum_properties(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _x_enum_properties(value, f"{pointer}/{i}")
+    return _carrying(node, "x-b24-enum")
 
 
 def enum_agreement_problems(spec: SpecFiles) -> list[str]:
@@ -458,11 +451,41 @@ def openapi_contract_problems(spec: SpecFiles) -> list[str]:
     return problems
 
 
+def _carrying(node: Any, key: str, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(JSON pointer, object) of every object of a document that has `key`."""
+    if isinstance(node, dict):
+        if key in node:
+            yield pointer, node
+        for name, value in node.items():
+            yield from _carrying(value, key, f"{pointer}/{name}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _carrying(value, key, f"{pointer}/{i}")
+
+
+def refusal_mark_problems(spec: SpecFiles) -> list[str]:
+    """Every x-b24-refused-by (the refusal the docs give for breaking a property) is a non-empty list
+    of error ids of errors.yaml."""
+    known = {e.get("id") for e in spec.errors}
+    documents = [(f"schemas/{name}", schema) for name, schema in spec.schemas.items()]
+    documents.append(("openapi.yaml", spec.openapi))
+    problems = []
+    for label, document in documents:
+        for pointer, node in _carrying(document, "x-b24-refused-by"):
+            value = node["x-b24-refused-by"]
+            if not (isinstance(value, list) and value):
+                problems.append(f"{label}#{pointer}: x-b24-refused-by must be a non-empty list of error ids")
+                continue
+            problems += [f"{label}#{pointer}: x-b24-refused-by names unknown error {eid!r}"
+                         for eid in value if eid not in known]
+    return problems
+
+
 # ---------------------------------------------------------------- all together
 
 CHECKS = (
     duplicate_ids, error_problems, clause_problems, ambiguity_problems, provenance_problems, fields_problems,
-    schema_file_problems,
+    schema_file_problems, refusal_mark_problems,
     enum_agreement_problems, ref_problems, openapi_lint_problems, openapi_contract_problems,
 )
 

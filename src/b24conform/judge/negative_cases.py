@@ -29,7 +29,7 @@ COERCIBLE = {
     "integer": (lambda v: isinstance(v, str) and v.strip().lstrip("-").isdigit(), lambda v: int(v)),
     "string": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), str),
 }
-# Each round of repairs fixes at least one value; generated bodies are small.
+# Each round changes at least one value; generated bodies are small.
 MAX_REPAIRS = 50
 
 
@@ -54,8 +54,7 @@ def refused_properties(contract: Contract, schema: str = ADD_FIELDS_SCHEMA) -> f
 @lru_cache(maxsize=64)
 def _validator(path: str) -> Draft202012Validator:
     # Built once per operation: a validator with its registry costs more than the validation itself.
-    contract = load_contract()
-    return Draft202012Validator(request_schema(contract, path), registry=registry_for(contract))
+    return Draft202012Validator(_root(path), registry=registry_for(load_contract()))
 
 
 def _resolve(schema: dict, document: dict) -> tuple[dict, dict]:
@@ -130,25 +129,40 @@ def _read_as_the_wire(doc: Any, error: Any) -> bool:
     return False
 
 
+@lru_cache(maxsize=64)
+def _root(path: str) -> dict:
+    return request_schema(load_contract(), path)
+
+
+@lru_cache(maxsize=4096)
+def _backed_at(path: str, where: tuple) -> bool:
+    # Generated bodies of one operation break the same few places over and over: decide each once.
+    return backed(_root(path), list(where))
+
+
 def _missing(error: Any) -> list[str]:
     instance = error.instance if isinstance(error.instance, dict) else {}
     return [name for name in error.validator_value if name not in instance]
 
 
-def _is_backed(root: dict, error: Any) -> bool:
-    where = list(error.absolute_path)
+def _is_backed(path: str, error: Any) -> bool:
+    where = tuple(error.absolute_path)
     if error.validator == "required":
-        return any(backed(root, where + [name]) for name in _missing(error))
-    return not where or backed(root, where)
+        return any(_backed_at(path, where + (name,)) for name in _missing(error))
+    return not where or _backed_at(path, where)
 
 
-def _drop_unbacked(root: dict, doc: Any, error: Any) -> bool:
-    """Leave out a value whose constraints no page gives a refusal for; whether the document changed."""
-    where = list(error.absolute_path)
-    if error.validator == "required" or not where or _is_backed(root, error):
+def _drop_unbacked(path: str, doc: Any, error: Any) -> bool:
+    """Leave out the property, of those a violation lies in, whose constraints no page gives a refusal
+    for (the outermost one: a key, never a list position); whether the document changed."""
+    where = tuple(error.absolute_path)
+    if error.validator == "required" or not where:
         return False
-    del _parent(doc, where)[where[-1]]
-    return True
+    for end in range(1, len(where) + 1):
+        if isinstance(where[end - 1], str) and not _backed_at(path, where[:end]):
+            del _parent(doc, list(where[:end]))[where[end - 1]]
+            return True
+    return False
 
 
 def rejection_demanded(path: str, body: Any) -> bool:
@@ -157,7 +171,6 @@ def rejection_demanded(path: str, body: Any) -> bool:
     reads the wire (numeric strings as integers, numbers as strings, null as absent, unknown keys and,
     on the webhook route, a body `auth` ignored) and once the values no refusal is documented for are
     left out."""
-    root = request_schema(load_contract(), path)
     validator = _validator(path)
     # A body that is no JSON object carries no parameters the portal can read.
     doc = copy.deepcopy(body) if isinstance(body, dict) else {}
@@ -165,10 +178,12 @@ def rejection_demanded(path: str, body: Any) -> bool:
         errors = list(validator.iter_errors(doc))
         if not errors:
             return False
-        # One change per round (any() stops at the first): paths may move once a value is changed.
-        if any(_read_as_the_wire(doc, error) for error in errors):
-            continue
-        if any(_drop_unbacked(root, doc, error) for error in errors):
-            continue
-        return any(_is_backed(root, error) for error in errors)
+        changed = False
+        for error in errors:
+            try:
+                changed = _read_as_the_wire(doc, error) or _drop_unbacked(path, doc, error) or changed
+            except (KeyError, IndexError, TypeError):
+                changed = True  # its place went with an earlier change of this round: validate again
+        if not changed:
+            return any(_is_backed(path, error) for error in errors)
     return True

@@ -2,7 +2,8 @@
 (suites/_support.py), with mutmut 3, against the project's own unit tests of the checks (tests/test_checks_*.py,
 tests/test_problems.py).
 
-Not CI, and mutmut is no project dependency: install it into the venv first (`.venv/bin/pip install mutmut`).
+Not CI, and mutmut is no project dependency: install its pinned lock into the venv first
+(`.venv/bin/pip install --require-hashes -r benchmarks/mutation.lock`, made by tools/lock.sh against requirements.lock).
 The run happens in a temporary copy of the repository (mutmut writes its `mutants/` folder and reads its
 configuration from setup.cfg there), so the checkout is never touched. Prints and (unless --no-write) writes
 the `mutation` section of BENCHMARKS.md: mutants, killed, survived, no tests, timeouts, per file, and every

@@ -235,6 +235,32 @@ def test_detection_faithful_portal_and_representative_profiles(tmp_path: Path) -
     assert not problems, "\n".join(problems)
 
 
+# Lenient mode: strict-only profiles must survive (their readings are accepted), the others still die.
+# The first three were once unmarked strict-only deviations that lenient runs reported as misses.
+LENIENT_REPRESENTATIVE = [
+    "validation-owner-required",
+    "validation-bad-base64-accepted",
+    "state-completed-ignored",
+    "validation-unlisted-priority-refused",
+    "state-priority-fixed",
+    "validation-subject-optional",
+    "envelope-result-string",
+]
+
+
+def test_lenient_detection_accepts_strict_only_readings_and_kills_the_rest(tmp_path: Path) -> None:
+    det = selftest(jobs=max(2, min(4, os.cpu_count() or 2)), profiles=LENIENT_REPRESENTATIVE, mode="lenient")
+    problems = [f"false alarm: {fa['check']} {fa['clauses']}: {fa['reason'][:300]}" for fa in det.false_alarms]
+    problems += [f"{v.verdict}: {v.profile} ({', '.join(v.named)}): {v.reason[:300]}" for v in det.misses]
+    assert not problems, "\n".join(problems)
+    verdicts = {v.profile: v.verdict for v in det.verdicts}
+    strict_only = {p.id for p in load_catalogue().profiles if p.strict_only}
+    assert {name for name in LENIENT_REPRESENTATIVE if name in strict_only} == {
+        name for name, verdict in verdicts.items() if verdict == "accepted"}
+    assert {name for name, verdict in verdicts.items() if verdict == "killed"} == {
+        "state-priority-fixed", "validation-subject-optional"}
+
+
 def test_mutant_table_names_real_checks_and_profiles() -> None:
     import importlib
 

@@ -98,7 +98,7 @@ def _refusal_label(prop: dict[str, Any]) -> str:
     # x-b24-refused-by: the catalogue errors the docs give for breaking the property's constraints.
     # Elsewhere the constraints say what a client should send, and a portal need not refuse the rest.
     errors = prop.get("x-b24-refused-by")
-    return ", ".join(errors) if errors else "no documented error"
+    return ", ".join(errors) if errors else "none of its own"
 
 
 def properties_section(contract: Contract, schema_name: str, anchor: str, title: str) -> Section:
@@ -106,10 +106,17 @@ def properties_section(contract: Contract, schema_name: str, anchor: str, title:
     schema = contract.schema(schema_name)
     required = set(schema.get("required", []))
     choices = schema.get("x-b24-ambiguities") or {}
-    unknown = "refused" if schema.get("additionalProperties") is False else "allowed"
+    # The contract binds clients: an unknown name is flagged as a client's mistake (a typo), while a
+    # portal reading the wire ignores it.
+    unknown = ("outside the contract (a portal ignores them)" if schema.get("additionalProperties") is False
+               else "allowed")
     patterns = ", ".join(f"`{p}`" for p in schema.get("patternProperties", {}))
     intro = f"{schema.get('description', '')} Schema `{schema_name}`. Other names: {unknown}"
-    intro += f", except {patterns} (allowed)." if patterns else "."
+    intro += f", except {patterns}, which are allowed." if patterns else "."
+    if any("x-b24-refused-by" in prop for prop in schema["properties"].values()):
+        intro += (" Refused when broken: the errors the docs give for a value of the wrong type or outside its"
+                  " list; \"none of its own\" means a portal may accept such a value (AMB-UNLISTED-VALUES),"
+                  " though the field can still take part in another error, such as the binding.")
     section = Section(anchor=anchor, title=title, intro=intro,
                       columns=["field", "required", "type", "refused when broken", "meaning"])
     for name, prop in schema["properties"].items():

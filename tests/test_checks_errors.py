@@ -148,3 +148,119 @@ def test_an_undocumented_refusal_fails_strict_only():
 ])
 def test_a_lenient_refusal_still_has_to_say_why(body, status, kinds):
     assert _kinds(check_unlisted_refusal(reply(body, status), CONTRACT, "lenient", "PRIORITY")) == kinds
+
+
+# ------------------------------------------------------------ exact verdicts, branch by branch (the mutation run
+# left these unpinned; each case fails under one of the surviving mutants)
+
+from b24conform.judge.checks.errors import check_code, check_message  # noqa: E402
+from b24conform.judge.problems import Problem  # noqa: E402
+
+SUBJECT_MSG = CONTRACT.error("ADD_SUBJECT_MISSING").message
+TYPE_MSG = CONTRACT.error("ADD_TYPE_ID_INVALID").message
+
+
+def live(body, status):
+    return SimpleNamespace(status=status, headers={"content-type": "application/json"}, json=body, text=repr(body),
+                           target_kind="live")
+
+
+def test_one_of_needs_an_id():
+    with pytest.raises(ValueError, match="at least one expected error id"):
+        check_error_one_of(exact("ADD_SUBJECT_MISSING"), CONTRACT, "strict", [])
+
+
+ONE_OF = ["ADD_SUBJECT_MISSING", "ADD_TYPE_ID_INVALID"]
+
+
+@pytest.mark.parametrize("r, mode, expected", [
+    # The second id's message with a wrong status: judged against that id, not summarised, not the first id.
+    (exact("ADD_TYPE_ID_INVALID", status=500), "strict",
+     [Problem("error-status", "HTTP status", expected=400, actual=500, error_id="ADD_TYPE_ID_INVALID")]),
+    # The period variant is that id's message in lenient mode only; strict summarises.
+    (exact("ADD_TYPE_ID_INVALID", status=500, error_description=TYPE_MSG + "."), "lenient",
+     [Problem("error-status", "HTTP status", expected=400, actual=500, error_id="ADD_TYPE_ID_INVALID")]),
+    (exact("ADD_TYPE_ID_INVALID", status=500, error_description=TYPE_MSG + "."), "strict",
+     [Problem("error-unexpected", "reply", expected=ONE_OF, actual=f"HTTP 500 {TYPE_MSG + '.'!r}")]),
+    (exact("ADD_TYPE_ID_INVALID", error_description=TYPE_MSG + "."), "strict",
+     [Problem("error-unexpected", "reply", expected=ONE_OF, actual=f"HTTP 400 {TYPE_MSG + '.'!r}")]),
+    # No message matches: the summary quotes the description, not the whole body.
+    (reply({"error": "", "error_description": "Nope"}, 400), "strict",
+     [Problem("error-unexpected", "reply", expected=ONE_OF, actual="HTTP 400 'Nope'")]),
+    # Not JSON: the summary quotes the text; a bare value without text does not make the check raise.
+    (SimpleNamespace(status=502, headers={"content-type": "text/html"}, json=None, text="<html>Bad gateway</html>"),
+     "strict", [Problem("error-unexpected", "reply", expected=ONE_OF, actual="HTTP 502 '<html>Bad gateway</html>'")]),
+    ([1, 2], "strict", [Problem("error-unexpected", "reply", expected=ONE_OF, actual="HTTP None None")]),
+])
+def test_one_of_reports_against_the_matching_id(r, mode, expected):
+    assert check_error_one_of(r, CONTRACT, mode, ONE_OF) == expected
+
+
+@pytest.mark.parametrize("r, mode, kinds, expected", [
+    (exact("ADD_SUBJECT_MISSING"), "strict", ["method"], "ADD_SUBJECT_MISSING"),
+    (exact("ADD_SUBJECT_MISSING"), "strict", ["general", "transport"], None),
+    (exact("INTERNAL_SERVER_ERROR"), "strict", ["general"], "INTERNAL_SERVER_ERROR"),
+    # The right message with a wrong status is no catalogue error.
+    (exact("ADD_SUBJECT_MISSING", status=500), "strict", None, None),
+    # A non-empty code on a method error is the lenient reading of AMB-ERROR-CODE-EMPTY only.
+    (exact("ADD_SUBJECT_MISSING", error="ERROR_CORE"), "strict", None, None),
+    (exact("ADD_SUBJECT_MISSING", error="ERROR_CORE"), "lenient", None, "ADD_SUBJECT_MISSING"),
+    (live({"error": "ERROR_CORE", "error_description": "The field FILES is not defined or invalid"}, 400),
+     "strict", None, None),
+    # On a live portal an unpinned message is no evidence: strict recognises the period variant by
+    # status and code only, so the first unpinned entry of that status and code stands for it.
+    (live({"error": "", "error_description": "The field FILES is not defined or invalid."}, 400), "lenient", None,
+     "FILES_INVALID"),
+    (live({"error": "", "error_description": "The field FILES is not defined or invalid."}, 400), "strict", None,
+     "UPDATE_FIELDS_MISSING"),
+])
+def test_identify_exactly(r, mode, kinds, expected):
+    assert identify(r, CONTRACT, mode, kinds) == expected
+
+
+NOT_IN_CATALOGUE = Problem("error-not-in-catalogue", "reply", actual={
+    "status": 400, "error": "", "error_description": SUBJECT_MSG + "."})
+
+
+@pytest.mark.parametrize("r, mode, kinds, expected", [
+    (exact("ADD_SUBJECT_MISSING", error_description=SUBJECT_MSG + "."), "strict", None, [NOT_IN_CATALOGUE]),
+    (exact("ADD_SUBJECT_MISSING", error_description=SUBJECT_MSG + "."), "lenient", None, []),
+    (exact("ADD_SUBJECT_MISSING"), "strict", ["general"], [Problem("error-not-in-catalogue", "reply", actual={
+        "status": 400, "error": "", "error_description": SUBJECT_MSG})]),
+    # A malformed envelope is reported as such, not as an unknown error.
+    (exact("ADD_SUBJECT_MISSING", result=False), "strict", None, [Problem("error-with-result", "result", actual=False)]),
+])
+def test_catalogue_error_exactly(r, mode, kinds, expected):
+    assert check_catalogue_error(r, CONTRACT, mode, kinds) == expected
+
+
+@pytest.mark.parametrize("r, error_id, kinds", [
+    # Outside the alphabet: the alphabet and the code are two problems.
+    (exact("INTERNAL_SERVER_ERROR", error="INTERNAL-ERROR"), "INTERNAL_SERVER_ERROR", ["error-code-alphabet", "error-code"]),
+    # A missing key is not the end: status, code and message are still judged.
+    (reply({"error": ""}, 500), "ADD_SUBJECT_MISSING", ["error-key-missing", "error-status", "message-mismatch"]),
+    # Not an object: one problem, the rest cannot be read.
+    (reply(None, 400), "ADD_SUBJECT_MISSING", ["error-not-object"]),
+])
+def test_check_error_kinds(r, error_id, kinds):
+    assert _kinds(check_error(r, CONTRACT, "strict", error_id)) == kinds
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pieces_read_bad_bodies_without_raising(mode):
+    not_json = reply(None, 502)
+    assert check_error_code_alphabet(not_json, CONTRACT, mode) == []
+    assert check_code(not_json, CONTRACT, mode, "ADD_SUBJECT_MISSING") == [
+        Problem("error-code", "error", expected="", actual=None, error_id="ADD_SUBJECT_MISSING")]
+    assert _kinds(check_message(not_json, CONTRACT, mode, "ADD_SUBJECT_MISSING")) == ["message-mismatch"]
+    # A batch's result_error item is a bare dict without headers: no Content-Type to judge.
+    assert check_error_shape(CONTRACT.error("ADD_SUBJECT_MISSING").body(), CONTRACT, mode) == []
+    # Parameters after the media type are not part of it.
+    assert check_error_shape(reply({"error": "", "error_description": "x"}, 400, "application/json; charset=utf-8"),
+                             CONTRACT, mode) == []
+
+
+def test_an_undocumented_refusal_names_the_field():
+    refused = reply({"error": "", "error_description": "PRIORITY is out of range"}, 400)
+    assert check_unlisted_refusal(refused, CONTRACT, "strict", "PRIORITY") == [Problem(
+        "refusal-undocumented", "PRIORITY", actual={"status": 400, "error_description": "'PRIORITY is out of range'"})]

@@ -269,3 +269,47 @@ def test_a_skipped_field_does_not_end_the_comparison(mode):
     for first in ({"DESCRIPTION_TYPE": ""}, {"COMMUNICATIONS": []}):
         sent = {**first, "SUBJECT": SENT["SUBJECT"], "DESCRIPTION": "Important call"}
         assert check_readback_equal(read(DESCRIPTION="Other"), CONTRACT, mode, sent=sent), first
+
+
+# ------------------------------------------------------------ check_communications, branch by branch (the
+# mutation run left these unpinned; each case fails under one of its surviving mutants)
+
+from b24conform.judge.problems import Problem  # noqa: E402
+
+PHONE = {"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}
+MAIL = {"VALUE": "a@example.com", "ENTITY_ID": 135, "ENTITY_TYPE_ID": 3}
+PHONE_READ = {"ID": "23", "TYPE": "PHONE", "VALUE": "+18005551234", "ENTITY_ID": "134", "ENTITY_TYPE_ID": "3"}
+MAIL_READ = {"ID": "24", "TYPE": "PHONE", "VALUE": "a@example.com", "ENTITY_ID": "135", "ENTITY_TYPE_ID": "3"}
+
+
+def _as_int(comm, key):
+    return {**comm, key: int(comm[key])}
+
+
+@pytest.mark.parametrize("sent_comms, read_comms, type_id, mode, expected", [
+    # Read back in another order: each sent item is found by its VALUE, not by position.
+    ([PHONE, MAIL], [MAIL_READ, PHONE_READ], 2, "strict", []),
+    # A VALUE the portal did not keep: reported with what came back instead, and the next item still judged.
+    ([{**PHONE, "VALUE": "+1999"}, {**MAIL, "ENTITY_ID": 136}], [PHONE_READ, MAIL_READ], 2, "strict", [
+        Problem("readback-communications", "VALUE", expected="+1999", actual=["+18005551234", "a@example.com"]),
+        Problem("readback-communications", "ENTITY_ID", expected=136, actual="135"),
+    ]),
+    # ENTITY_ID not sent: ENTITY_TYPE_ID is still compared.
+    ([{"VALUE": "+18005551234", "ENTITY_TYPE_ID": 3}], [{**PHONE_READ, "ENTITY_TYPE_ID": "4"}], 2, "strict", [
+        Problem("readback-communications", "ENTITY_TYPE_ID", expected=3, actual="4"),
+    ]),
+    # A JSON integer where the docs print a decimal string: strict only (AMB-NUMBERS-AS-STRINGS).
+    ([PHONE], [_as_int(PHONE_READ, "ENTITY_ID")], 2, "strict", [
+        Problem("readback-number-as-int", "numbers", actual=134, context="communication ENTITY_ID",
+                ambiguity="AMB-NUMBERS-AS-STRINGS", mode="strict"),
+    ]),
+    ([PHONE], [_as_int(PHONE_READ, "ENTITY_ID")], 2, "lenient", []),
+    # A TYPE the caller sent is demanded as sent, whatever the activity type would fill in.
+    ([{**PHONE, "TYPE": "EMAIL"}], [{**PHONE_READ, "TYPE": "EMAIL"}], 2, "strict", []),
+    ([{**PHONE, "TYPE": "PHONE"}], [{**PHONE_READ, "TYPE": ""}], 1, "strict", [
+        Problem("readback-communications", "TYPE", expected="PHONE", actual=""),
+    ]),
+])
+def test_communications_each_branch(sent_comms, read_comms, type_id, mode, expected):
+    sent = {**SENT, "TYPE_ID": type_id, "COMMUNICATIONS": sent_comms}
+    assert check_communications(read(COMMUNICATIONS=read_comms), CONTRACT, mode, sent=sent) == expected

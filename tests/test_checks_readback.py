@@ -313,3 +313,100 @@ def _as_int(comm, key):
 def test_communications_each_branch(sent_comms, read_comms, type_id, mode, expected):
     sent = {**SENT, "TYPE_ID": type_id, "COMMUNICATIONS": sent_comms}
     assert check_communications(read(COMMUNICATIONS=read_comms), CONTRACT, mode, sent=sent) == expected
+
+
+# ------------------------------------------------------------ the other read-back checks, exactly (mutation run)
+
+@pytest.mark.parametrize("sent, read_value, field, equal", [
+    ("3", 3, "PRIORITY", True),                                          # a number on the read side only
+    # A date field compares instants, whatever form the offset takes (RT-003 judges the form).
+    ("2023-12-31T12:00:00+00:00", "2023-12-31T12:00:00Z", "START_TIME", True),
+    # A text field that merely parses as a date is text: other text is another value.
+    ("2024-01-01T10:00:00", "2024-01-01 10:00:00", "DESCRIPTION", False),
+])
+def test_same_value_date_and_number_edges(sent, read_value, field, equal):
+    assert same_value(sent, read_value, field) is equal
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_readback_equal_exactly(mode):
+    sent = {"START_TIME": SENT["START_TIME"], "LOCATION": "Room 1", "DESCRIPTION": "Important call"}
+    # A missing field does not end the comparison; a date read with "Z" is the same instant.
+    assert check_readback_equal(read(LOCATION=..., DESCRIPTION="Other", START_TIME="2023-12-31T12:00:00Z"),
+                                CONTRACT, mode, sent=sent) == [
+        Problem("readback-field-missing", "LOCATION", expected="Room 1"),
+        Problem("readback-mismatch", "DESCRIPTION", expected="Important call", actual="Other"),
+    ]
+
+
+def test_readback_numbers_exactly():
+    # An integer is lenient only; the fields after it are still judged.
+    ints = read(OWNER_ID=102, PRIORITY="high")
+    assert check_readback_numbers(ints, CONTRACT, "lenient") == [Problem("readback-number-type", "PRIORITY", actual="high")]
+    assert check_readback_numbers(ints, CONTRACT, "strict") == [
+        Problem("readback-number-as-int", "numbers", actual=102, context="OWNER_ID", ambiguity="AMB-NUMBERS-AS-STRINGS",
+                mode="strict"),
+        Problem("readback-number-type", "PRIORITY", actual="high"),
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_readback_dates_exactly(mode):
+    only_end = {"END_TIME": SENT["END_TIME"]}
+    assert check_readback_dates(read(END_TIME="2023-12-31 15:30:00"), CONTRACT, mode, sent=only_end) == [
+        Problem("readback-date-format", "END_TIME", actual="2023-12-31 15:30:00")]
+    assert check_readback_dates(read(START_TIME=None), CONTRACT, mode, sent=SENT) == [
+        Problem("readback-date-format", "START_TIME", actual=None)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_deadline_is_derived_for_calls_and_meetings_only(mode):
+    task = {**SENT, "TYPE_ID": 3}
+    assert check_deadline(read(DEADLINE="2024-02-01T10:00:00+03:00"), CONTRACT, mode, sent=task) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_get_envelope_without_an_activity(mode):
+    # result [] (no such activity) inside a get envelope: the activity is [], not the envelope.
+    assert check_readback_id({"result": [], "time": {}}, CONTRACT, mode, activity_id=999) == [
+        Problem("readback-not-activity", "get", actual=[])]
+
+
+@pytest.mark.parametrize("body, expected", [
+    (lst([8], 1), [Problem("list-wrong-items", "result", expected=7, actual=["8"])]),
+    ({"result": {}, "total": 0}, [Problem("list-not-list", "result", actual={})]),
+    ([1], [Problem("list-not-list", "result", actual=[1])]),
+])
+def test_list_finds_exactly(body, expected):
+    assert check_list_finds(body, CONTRACT, "strict", activity_id=7) == expected
+
+
+@pytest.mark.parametrize("body, start, expected", [
+    (lst([], 0), 0, []),                                    # an empty list is a count of 0
+    (lst([1], 1), 0, []),
+    ({"result": {}, "total": 0}, 0, [Problem("list-not-list", "result", actual={})]),
+    ([1], 0, [Problem("list-not-list", "result", actual=[1])]),
+    (lst(range(50), "120", nxt=50), 0, [Problem("list-total", "total", expects="a count", actual="120")]),
+    (lst(range(50), 120), 0, [Problem("list-next", "next", expected=50, actual=None, context="total 120")]),
+    (lst(range(20), 120, nxt=120), 100,
+     [Problem("list-next", "next", expects="no `next` on the last page", actual=120, context="total 120")]),
+])
+def test_list_page_exactly(body, start, expected):
+    assert check_list_page(body, CONTRACT, "strict", start=start) == expected
+
+
+def test_list_uncounted_page_size_exactly():
+    assert check_list_uncounted(lst(range(51), 0), CONTRACT, "strict") == [
+        Problem("list-page-size", "items in one page", expects="at most 50", actual=51, context="start=-1")]
+
+
+@pytest.mark.parametrize("body", ["not json", {"result": None}, {"error": "", "error_description": "x"}])
+def test_list_select_without_a_list(body):
+    assert check_list_select(body, CONTRACT, "strict", activity_id=7, select=["*"], present={"ID"}, absent=set()) == [
+        Problem("list-wrong-items", "result", expected=7, actual=[])]
+
+
+def test_list_walk_with_ids_of_two_types():
+    # A portal that prints some ids as numbers and some as strings: reported, not a crash.
+    [repeated] = check_list_walk([7, "7", 7, "7"], CONTRACT, "strict", total=4, pages=1)
+    assert repeated.kind == "list-item-repeated" and sorted(repeated.actual, key=repr) == ["7", 7]

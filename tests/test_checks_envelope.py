@@ -80,3 +80,51 @@ def test_time_block_is_part_of_success(mode):
 def test_result_true():
     assert check_result_true(reply({**SEED_BODY, "result": True}), CONTRACT, "strict") == []
     assert check_result_true(reply({**SEED_BODY, "result": 1}), CONTRACT, "strict")
+
+
+# ------------------------------------------------------------ exact verdicts (the mutation run left these unpinned;
+# each case fails under one of the surviving mutants)
+
+from b24conform.judge.problems import Problem  # noqa: E402
+
+RESET_ISO = "2024-01-20T18:45:33+03:00"
+
+
+def _with_reset_iso(**body):
+    full = copy.deepcopy({**SEED_BODY, **body})
+    full["time"]["operating_reset_at"] = RESET_ISO
+    return reply(full)
+
+
+@pytest.mark.parametrize("r, mode, expected", [
+    # The time block is judged in the caller's mode: an ISO reset time is lenient only.
+    (_with_reset_iso(), "strict", [Problem("time-reset-iso", "time.operating_reset_at", actual=RESET_ISO,
+                                           ambiguity="AMB-OPERATING-RESET-TYPE", mode="strict")]),
+    (_with_reset_iso(), "lenient", []),
+    # So is the id: a numeric string is lenient only.
+    (reply({**SEED_BODY, "result": "999"}), "strict",
+     [Problem("result-numeric-string", "result", actual="999", ambiguity="AMB-RESULT-TYPE", mode="strict")]),
+    (reply({**SEED_BODY, "result": "1"}), "lenient", []),
+    # "0" is no id in either mode.
+    (reply({**SEED_BODY, "result": "0"}), "lenient", [Problem("result-not-id", "result", actual="0")]),
+    (reply({**SEED_BODY, "result": "0"}), "strict", [Problem("result-not-id", "result", actual="0")]),
+    # A wrong status is kept when the envelope's keys are judged after it.
+    (reply(status=500), "strict", [Problem("http-status", "HTTP status", expected=200, actual=500)]),
+    (reply({"time": SEED_BODY["time"]}), "strict",
+     [Problem("success-without-result", "result"), Problem("success-without-result", "result")]),
+])
+def test_add_success_exactly(r, mode, expected):
+    assert check_add_success(r, CONTRACT, mode) == expected
+
+
+@pytest.mark.parametrize("body", [None, ["result"], {"time": {}}])
+def test_result_id_without_a_result(body):
+    not_an_add = SimpleNamespace(status=200, headers={"content-type": "application/json"}, json=body, text=repr(body))
+    assert check_result_id(not_an_add, CONTRACT, "strict") == [Problem("success-without-result", "result")]
+
+
+@pytest.mark.parametrize("result, expected", [
+    (1, 1), (0, None), (-1, None), ("1", 1), ("0", None), ("abc", None), (None, None), (True, None),
+])
+def test_new_id_exactly(result, expected):
+    assert new_id(reply({**SEED_BODY, "result": result})) == expected

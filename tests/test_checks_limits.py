@@ -47,3 +47,9 @@ def test_counts_do_not_split_a_limit_problem():
     one = check_burst(10, CONTRACT, "strict", earlier=0, elapsed=0.0)
     two = check_burst(12, CONTRACT, "strict", earlier=3, elapsed=1.0)
     assert [p.key() for p in one] == [p.key() for p in two]
+
+
+def test_drain_ceiling_grows_with_the_time_it_drained():
+    # 2 a second: 2 s of draining add 4 slots' worth, so 2 + 4 + 1 = 7 pass and 8 do not.
+    assert check_drain(7, CONTRACT, "strict", slots=2, elapsed=2.0) == []
+    assert [p.kind for p in check_drain(8, CONTRACT, "strict", slots=2, elapsed=2.0)] == ["limit-drain-exceeded"]

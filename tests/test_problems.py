@@ -99,3 +99,35 @@ def test_problems_still_read_as_sentences_where_strings_were():
 
 def test_checks_of_a_good_reply_find_nothing():
     assert check_add_success(reply({"result": 7, "time": copy.deepcopy(TIME)}), CONTRACT, "strict") == []
+
+
+# ------------------------------------------------------------ the helpers every check reads replies with
+# (mutation run: each case fails under one of the surviving mutants)
+
+from b24conform.judge.checks._common import header, is_decimal_string, short, status_of  # noqa: E402
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("ab", "'ab'"),
+    ("x" * 198, "'" + "x" * 198 + "'"),                  # 200 characters: kept whole
+    ("x" * 199, "'" + "x" * 199 + "..."),                 # 201: cut to 200
+    (None, "None"),
+])
+def test_short(value, expected):
+    assert short(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [("12", True), ("-5", True), ("5-", False), (" 5", False), ("", False)])
+def test_is_decimal_string(value, expected):
+    assert is_decimal_string(value) is expected
+
+
+def test_a_bare_body_has_no_status_or_headers():
+    # Batch items and hand-made values are plain dicts: the helpers read them without raising.
+    assert status_of({"error": ""}) is None and header({"error": ""}, "content-type") is None
+
+
+def test_assert_conforms_names_a_context_only_when_given():
+    with pytest.raises(AssertionError) as info:
+        assert_conforms([Problem("time-missing", "envelope")])
+    assert str(info.value).startswith("1 conformance problem(s):\n")

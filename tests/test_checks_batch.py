@@ -182,8 +182,8 @@ SUBJECT_ERROR = SUBJECT.body()
     ({"result": {"a": 0}, "result_error": {"b": SUBJECT_ERROR}}, "strict",
      {"ok": ["a"], "failed": {"b": "ADD_SUBJECT_MISSING"}},
      [Problem("result-not-id", "result", actual=0, context="batch command 'a'")]),
-    ({"result": {"a": 11}, "result_error": {}}, "strict", {"failed": {"b": "ADD_SUBJECT_MISSING"}},
-     [Problem("batch-command-no-error", "result.result_error", actual=None, context="batch command 'b'")]),
+    ({"result": {"a": 11, "b": 13}, "result_error": {}}, "strict", {"failed": {"b": "ADD_SUBJECT_MISSING"}},
+     [Problem("batch-command-no-error", "result.result_error", actual=13, context="batch command 'b'")]),
     # A result_error item's code and message are judged in the caller's mode, inside that command.
     ({"result": {}, "result_error": {"b": {**SUBJECT_ERROR, "error": "ERROR_CORE"}}}, "strict",
      {"failed": {"b": "ADD_SUBJECT_MISSING"}},

@@ -370,6 +370,9 @@ def test_a_get_envelope_without_an_activity(mode):
     # result [] (no such activity) inside a get envelope: the activity is [], not the envelope.
     assert check_readback_id({"result": [], "time": {}}, CONTRACT, mode, activity_id=999) == [
         Problem("readback-not-activity", "get", actual=[])]
+    # A body with a time block and no result is not an envelope to unwrap; judged without raising.
+    assert check_readback_id({"time": {}}, CONTRACT, mode, activity_id=999) == [
+        Problem("readback-wrong-id", "ID", expected=999, actual=None)]
 
 
 @pytest.mark.parametrize("body, expected", [
@@ -387,7 +390,7 @@ def test_list_finds_exactly(body, expected):
     ({"result": {}, "total": 0}, 0, [Problem("list-not-list", "result", actual={})]),
     ([1], 0, [Problem("list-not-list", "result", actual=[1])]),
     (lst(range(50), "120", nxt=50), 0, [Problem("list-total", "total", expects="a count", actual="120")]),
-    (lst(range(50), 120), 0, [Problem("list-next", "next", expected=50, actual=None, context="total 120")]),
+    (lst(range(50), 120, nxt=40), 0, [Problem("list-next", "next", expected=50, actual=40, context="total 120")]),
     (lst(range(20), 120, nxt=120), 100,
      [Problem("list-next", "next", expects="no `next` on the last page", actual=120, context="total 120")]),
 ])

@@ -208,14 +208,20 @@ def test_one_of_reports_against_the_matching_id(r, mode, expected):
     (live({"error": "ERROR_CORE", "error_description": "The field FILES is not defined or invalid"}, 400),
      "strict", None, None),
     # On a live portal an unpinned message is no evidence: strict recognises the period variant by
-    # status and code only, so the first unpinned entry of that status and code stands for it.
+    # status and code only, so some unpinned entry of that status and code stands for it (which one
+    # is the catalogue's order, not a verdict).
     (live({"error": "", "error_description": "The field FILES is not defined or invalid."}, 400), "lenient", None,
      "FILES_INVALID"),
     (live({"error": "", "error_description": "The field FILES is not defined or invalid."}, 400), "strict", None,
-     "UPDATE_FIELDS_MISSING"),
+     frozenset(e.id for e in CONTRACT.errors.values()
+               if not e.message_pinned and e.http_status == 400 and e.code == "")),
 ])
 def test_identify_exactly(r, mode, kinds, expected):
-    assert identify(r, CONTRACT, mode, kinds) == expected
+    found = identify(r, CONTRACT, mode, kinds)
+    if isinstance(expected, frozenset):
+        assert found in expected and "FILES_INVALID" in expected
+    else:
+        assert found == expected
 
 
 NOT_IN_CATALOGUE = Problem("error-not-in-catalogue", "reply", actual={

@@ -54,29 +54,38 @@ def _copy(tmp_path: Path) -> Path:
     return root
 
 
-def test_a_page_missing_from_the_snapshot_is_reported(tmp_path):
+def _spec_with(tmp_path: Path, name: str, edit) -> Path:
+    """A copy of spec/ whose YAML file `name` went through `edit` (which changes the loaded data)."""
     root = _copy(tmp_path)
-    data = yaml.safe_load((root / "clauses.yaml").read_text(encoding="utf-8"))
-    data["clauses"][0]["source"][0]["page"] = "api-reference/no-such-page.md"
-    (root / "clauses.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
+    edit(data)
+    (root / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return root
+
+
+def test_a_page_missing_from_the_snapshot_is_reported(tmp_path):
+    def edit(data):
+        data["clauses"][0]["source"][0]["page"] = "api-reference/no-such-page.md"
+
+    root = _spec_with(tmp_path, "clauses.yaml", edit)
     problems = validate_spec(root)
     assert any("no-such-page.md is not in the docs snapshot" in p for p in problems), problems
 
 
 def test_a_free_text_source_is_reported(tmp_path):
-    root = _copy(tmp_path)
-    data = yaml.safe_load((root / "errors.yaml").read_text(encoding="utf-8"))
-    data["errors"][0]["source"] = "reference docs-contract.md section 3"
-    (root / "errors.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    def edit(data):
+        data["errors"][0]["source"] = "reference docs-contract.md section 3"
+
+    root = _spec_with(tmp_path, "errors.yaml", edit)
     problems = validate_spec(root)
     assert any("source must be a non-empty list of citations" in p for p in problems), problems
 
 
 def test_an_unpinned_commit_is_reported(tmp_path):
-    root = _copy(tmp_path)
-    data = yaml.safe_load((root / "provenance.yaml").read_text(encoding="utf-8"))
-    data["docs"]["commit"] = "main"
-    (root / "provenance.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    def edit(data):
+        data["docs"]["commit"] = "main"
+
+    root = _spec_with(tmp_path, "provenance.yaml", edit)
     assert any("not a 40-digit git commit" in p for p in validate_spec(root))
 
 

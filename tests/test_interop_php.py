@@ -125,17 +125,21 @@ def _requests_of(recorder, before: int, n: int) -> list:
     return received
 
 
-@pytest.mark.parametrize("auth", ["webhook", "oauth"])
-def test_crest_style_form_post(php, portal, auth) -> None:
+def _add_and_get(php, portal, mode: str, auth: str):
+    """The PHP client in `mode` adds the seed's activity and reads it back, by webhook or OAuth: the
+    add and get requests the portal received, the new id, the OAuth token and the webhook."""
     running, recorder = portal
-    token = running.credentials["oauth_token"]
-    hook = split_webhook(running.webhook_url)
     before = len(recorder.requests)
-    proc, answers = _run(php, "crest", _webhook(running) if auth == "webhook" else _oauth(running), running.ca_file)
+    proc, answers = _run(php, mode, _webhook(running) if auth == "webhook" else _oauth(running), running.ca_file)
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     new_id = _check_stored(answers)
-
     add, get = _requests_of(recorder, before, 2)
+    return add, get, new_id, running.credentials["oauth_token"], split_webhook(running.webhook_url)
+
+
+@pytest.mark.parametrize("auth", ["webhook", "oauth"])
+def test_crest_style_form_post(php, portal, auth) -> None:
+    add, get, new_id, token, hook = _add_and_get(php, portal, "crest", auth)
     prefix = f"/rest/{hook.user_id}/{hook.code}/" if auth == "webhook" else "/rest/"
     assert (add.method, add.path, add.query) == ("POST", prefix + "crm.activity.add.json", b"")
     assert (get.method, get.path) == ("POST", prefix + "crm.activity.get.json")
@@ -155,15 +159,7 @@ def test_crest_style_form_post(php, portal, auth) -> None:
 
 @pytest.mark.parametrize("auth", ["webhook", "oauth"])
 def test_b24phpsdk_style_json_post(php, portal, auth) -> None:
-    running, recorder = portal
-    token = running.credentials["oauth_token"]
-    hook = split_webhook(running.webhook_url)
-    before = len(recorder.requests)
-    proc, answers = _run(php, "b24phpsdk", _webhook(running) if auth == "webhook" else _oauth(running), running.ca_file)
-    assert proc.returncode == 0, (proc.stdout, proc.stderr)
-    new_id = _check_stored(answers)
-
-    add, get = _requests_of(recorder, before, 2)
+    add, get, new_id, token, hook = _add_and_get(php, portal, "b24phpsdk", auth)
     if auth == "webhook":
         assert add.path == f"/rest/{hook.user_id}/{hook.code}/crm.activity.add/"
     else:

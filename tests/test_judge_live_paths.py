@@ -34,10 +34,12 @@ def _judge_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _start(tmp_path: Path, *args: str) -> tuple[object, str, str]:
+def _start(tmp_path: Path, *args: str, command: list[str] | None = None,
+           env: dict[str, str] | None = None) -> tuple[object, str, str]:
+    """A portal served in `tmp_path` on a free port (by `command` if given): (process, webhook, CA file)."""
     proc, lines, ready = run_serve(["--port", "0", "--db", str(tmp_path / "portal.sqlite3"),
-                                    "--tls-dir", str(tmp_path / "tls"), *args], tmp_path)
-    assert ready.wait(30), lines
+                                    "--tls-dir", str(tmp_path / "tls"), *args], tmp_path, command, env)
+    assert ready.wait(60), lines
     webhook = next((line.split(" ", 1)[1] for line in lines if line.startswith("webhook: ")), None)
     ca = next((line.split(" ", 1)[1] for line in lines if line.startswith("ca: ")), None)
     assert webhook and ca, lines

@@ -18,10 +18,13 @@ from b24conform.portal.testing import SEED_FIELDS
 SERVE = [str(Path(sys.executable).parent / "b24conform")]
 
 
-def run_serve(args: list[str], cwd: Path) -> tuple[subprocess.Popen, list[str], threading.Event]:
+def run_serve(args: list[str], cwd: Path, command: list[str] | None = None,
+              env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[str], threading.Event]:
+    """`b24conform serve` (this environment's, or `command`) as a separate process; its output lines
+    as they come, and an event set once it printed its webhook (or ended)."""
     proc = subprocess.Popen(
-        SERVE + ["serve", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        (command or SERVE) + ["serve", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
     )
     lines: list[str] = []
     ready = threading.Event()

@@ -138,32 +138,6 @@ def test_installed_wheel_reports_its_version(installed, tmp_path):
     assert version in proc.stdout
 
 
-def _serve_from(installed: Path, cwd: Path, *args: str) -> tuple[subprocess.Popen, str, str]:
-    """`b24conform serve` of the installed wheel, as a separate process on a free port: (process,
-    webhook URL, CA file)."""
-    import threading
-
-    proc = subprocess.Popen([str(_bin(installed, "b24conform")), "serve", "--port", "0", *args], cwd=cwd,
-                            env={**clean_env(), "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in proc.stdout:  # type: ignore[union-attr]
-            lines.append(line.rstrip("\n"))
-            if line.startswith("webhook: "):
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    assert ready.wait(60), lines
-    webhook = next((line.split(" ", 1)[1] for line in lines if line.startswith("webhook: ")), None)
-    ca = next((line.split(" ", 1)[1] for line in lines if line.startswith("ca: ")), None)
-    assert webhook and ca, lines
-    return proc, webhook, ca
-
-
 def _run_from(installed: Path, cwd: Path, *args: str) -> tuple[int, str, dict | None]:
     env = {**clean_env(), "B24_RATE": "200", "B24_BURST": "1000", "B24_LEDGER_DIR": str(cwd / "ledger")}
     proc = subprocess.run([str(_bin(installed, "b24conform")), "run", "--report-dir", "R", *args], cwd=cwd,
@@ -177,13 +151,14 @@ def test_installed_wheel_judges_a_separately_served_portal_of_another_world(inst
     packaged ids. Writes allowed with no fixture options: every clause a live target can check passes,
     and the portal holds exactly what it held before. Read-only: nothing changes either. Nothing
     listening: an error with its own exit code, never a verdict."""
-    from test_judge_live_paths import OTHER_WORLD, _add_activity, _free_port, _snapshot
+    from test_judge_live_paths import OTHER_WORLD, _add_activity, _free_port, _snapshot, _start
+    from test_portal_cli import stop
 
     portal_dir, judge_dir = _empty_dir(tmp_path / "p"), _empty_dir(tmp_path / "j")
     world = portal_dir / "world.yaml"
     world.write_text(OTHER_WORLD.read_text(encoding="utf-8"), encoding="utf-8")
-    proc, webhook, ca = _serve_from(installed, portal_dir, "--seed-data", str(world), "--webhook",
-                                    "7001:othercode7001", "--db", "portal.sqlite3", "--tls-dir", "tls")
+    proc, webhook, ca = _start(portal_dir, "--seed-data", str(world), "--webhook", "7001:othercode7001",
+                               command=[str(_bin(installed, "b24conform"))], env=clean_env())
     try:
         _add_activity(webhook, ca, owner=8101, contact=8201, user=7001)  # somebody's activity
         before = _snapshot(webhook, ca)
@@ -194,8 +169,7 @@ def test_installed_wheel_judges_a_separately_served_portal_of_another_world(inst
                                                    "--ca-bundle", ca)
         after_read_only = _snapshot(webhook, ca)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
     assert code == 0, output[-6000:]
     statuses = {c["id"]: c["status"] for c in results["clauses"]}
     assert results["run"]["kind"] == "live"

@@ -110,10 +110,11 @@ LIVE_SIZED = {
 ALREADY_JUDGED = [b24_envelope, b24_time_block, b24_error_catalogue]
 
 
-def schemathesis_problems(case: Any, response: httpx.Response, excluded: list) -> list:
-    """schemathesis' own checks of the response, each failure as a problem (kind `schemathesis`)."""
+def schemathesis_problems(case: Any, response: httpx.Response) -> list:
+    """schemathesis' own checks of the response (but ALREADY_JUDGED), each failure as a problem (kind
+    `schemathesis`)."""
     try:
-        case.validate_response(response, excluded_checks=excluded)
+        case.validate_response(response, excluded_checks=ALREADY_JUDGED)
     except FailureGroup as group:
         return [from_failure(f) for f in group.exceptions]
     except Failure as failure:
@@ -152,7 +153,7 @@ def run_case(case, target, contract, mode, evidence) -> None:
     else:
         problems = check_catalogue_error(reply, contract, mode)
     if not problems:
-        problems = schemathesis_problems(case, as_httpx(reply), ALREADY_JUDGED)
+        problems = schemathesis_problems(case, as_httpx(reply))
     judge(evidence, reply, problems, f"{case.operation.label} {'negative' if negative else 'positive'}")
 
 

@@ -284,16 +284,23 @@ def schema_file_problems(spec: SpecFiles) -> list[str]:
     return problems
 
 
-def _x_enum_properties(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every subschema carrying an `x-b24-enum` annotation, with its JSON pointer."""
-    return _carrying(node, "x-b24-enum")
+def _carrying(node: Any, key: str, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(JSON pointer, object) of every object of a document that has `key`."""
+    if isinstance(node, dict):
+        if key in node:
+            yield pointer, node
+        for name, value in node.items():
+            yield from _carrying(value, key, f"{pointer}/{name}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _carrying(value, key, f"{pointer}/{i}")
 
 
 def enum_agreement_problems(spec: SpecFiles) -> list[str]:
     """Enum lists written into schemas equal the ids of enums.yaml (as integers, or as decimal strings)."""
     problems = []
     for name, schema in spec.schemas.items():
-        for pointer, node in _x_enum_properties(schema):
+        for pointer, node in _carrying(schema, "x-b24-enum"):
             enum_name = node["x-b24-enum"]
             source = spec.enums.get(enum_name)
             if not source:
@@ -449,18 +456,6 @@ def openapi_contract_problems(spec: SpecFiles) -> list[str]:
             problems += [f"{label}: error {eid} of crm.activity.add is not declared on any response"
                          for eid in sorted(add_error_ids - seen)]
     return problems
-
-
-def _carrying(node: Any, key: str, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """(JSON pointer, object) of every object of a document that has `key`."""
-    if isinstance(node, dict):
-        if key in node:
-            yield pointer, node
-        for name, value in node.items():
-            yield from _carrying(value, key, f"{pointer}/{name}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _carrying(value, key, f"{pointer}/{i}")
 
 
 def refusal_mark_problems(spec: SpecFiles) -> list[str]:

@@ -57,22 +57,6 @@ def _validator(path: str) -> Draft202012Validator:
     return Draft202012Validator(_root(path), registry=registry_for(load_contract()))
 
 
-def _resolve(schema: dict, document: dict) -> tuple[dict, dict]:
-    """`schema` with its $refs followed (a schema file of spec/schemas/, or a pointer into the current
-    one), and the document it now lives in."""
-    for _ in range(10):
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        if not isinstance(ref, str):
-            break
-        file, _, pointer = ref.partition("#")
-        if file:
-            document = load_contract().schema(file.rsplit("/", 1)[-1])
-        schema = document
-        for part in filter(None, pointer.split("/")):
-            schema = schema[part]
-    return (schema if isinstance(schema, dict) else {}), document
-
-
 def _marks(schema: dict) -> bool:
     return any(isinstance(p, dict) and p.get("x-b24-refused-by") for p in (schema.get("properties") or {}).values())
 
@@ -84,9 +68,14 @@ def backed(root: dict, where: list) -> bool:
     inside marks properties of its own (a communication: VALUE, not TYPE). With no mark on the way,
     no refusal is documented (batch's cmd, list's parameters)."""
     verdict = False
-    schema, document = root, root
+    schema, resolver = root, registry_for(load_contract()).resolver()
     for key in where:
-        schema, document = _resolve(schema, document)
+        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+            # The schema files' $refs, relative to the file they are in (contract/schemas.py).
+            resolved = resolver.lookup(schema["$ref"])
+            schema, resolver = resolved.contents, resolved.resolver
+        if not isinstance(schema, dict):
+            return verdict
         if isinstance(key, int):
             schema = schema.get("items") or {}
             continue

@@ -141,25 +141,11 @@ def _is_backed(path: str, error: Any) -> bool:
     return not where or _backed_at(path, where)
 
 
-def _drop_unbacked(path: str, doc: Any, error: Any) -> bool:
-    """Leave out the property, of those a violation lies in, whose constraints no page gives a refusal
-    for (the outermost one: a key, never a list position); whether the document changed."""
-    where = tuple(error.absolute_path)
-    if error.validator == "required" or not where:
-        return False
-    for end in range(1, len(where) + 1):
-        if isinstance(where[end - 1], str) and not _backed_at(path, where[:end]):
-            del _parent(doc, list(where[:end]))[where[end - 1]]
-            return True
-    return False
-
-
 def rejection_demanded(path: str, body: Any) -> bool:
     """Whether a conformant portal must refuse this schema-violating request to operation `path`:
     whether it still breaks a constraint the docs give a refusal for once read the way the portal
     reads the wire (numeric strings as integers, numbers as strings, null as absent, unknown keys and,
-    on the webhook route, a body `auth` ignored) and once the values no refusal is documented for are
-    left out."""
+    on the webhook route, a body `auth` ignored)."""
     validator = _validator(path)
     # A body that is no JSON object carries no parameters the portal can read.
     doc = copy.deepcopy(body) if isinstance(body, dict) else {}
@@ -170,9 +156,10 @@ def rejection_demanded(path: str, body: Any) -> bool:
         changed = False
         for error in errors:
             try:
-                changed = _read_as_the_wire(doc, error) or _drop_unbacked(path, doc, error) or changed
+                changed = _read_as_the_wire(doc, error) or changed
             except (KeyError, IndexError, TypeError):
                 changed = True  # its place went with an earlier change of this round: validate again
         if not changed:
+            # What is left breaks the schema as the portal reads it: a refusal test where the docs give one.
             return any(_is_backed(path, error) for error in errors)
     return True

@@ -16,7 +16,7 @@ def test_defaults_are_the_embedded_mock_and_the_standard_plan():
     s = resolve(opts(), {})
     assert s.kind == "mock"
     assert (s.rate, s.burst, s.rate_given) == (2.0, 50, False)
-    assert s.mode == "strict" and s.allow_writes is False
+    assert s.mode == "lenient" and s.allow_writes is False
     assert s.report_dir == Path("reports") and s.report_dir_given is False
     assert capabilities(s) == {"any", "oauth", "mock", "https", "limits"}
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
+
+from b24conform.contract.model import DEFAULT_MODE, MODES
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from b24conform.judge.checks.envelope import check_no_error_keys, check_result_id, check_status_and_content_type
@@ -41,8 +43,8 @@ def contract() -> Any:
 
 
 def mode() -> str:
-    value = os.environ.get(MODE_ENV, "strict").strip().lower()
-    return value if value in ("strict", "lenient") else "strict"
+    value = os.environ.get(MODE_ENV, DEFAULT_MODE).strip().lower()
+    return value if value in MODES else DEFAULT_MODE
 
 
 class B24Problem(Failure):

@@ -63,6 +63,12 @@ class Clause:
     citations: tuple[Citation, ...] = ()  # `source` is their text
 
 
+# The verdict a run gives unless told otherwise: every reading a source shows (an official page, the vendor's
+# published code, a real recorded reply) passes. "strict" holds a portal to the add page's own reading.
+DEFAULT_MODE = "lenient"
+MODES = ("strict", "lenient")
+
+
 @dataclass(frozen=True)
 class Ambiguity:
     id: str

@@ -207,7 +207,7 @@ def register(app: typer.Typer) -> None:
                                                  help="CA bundle (PEM) to verify the target's TLS"),
         allow_writes: bool = typer.Option(False, "--allow-writes", envvar="B24_ALLOW_WRITES",
                                           help="allow creating (marked, cleaned-up) activities, contacts and deals on a live portal"),
-        strict: Optional[bool] = typer.Option(None, "--strict/--lenient", help="verdict for documented ambiguities (default strict)"),
+        strict: Optional[bool] = typer.Option(None, "--strict/--lenient", help="--strict holds the portal to the add page's own reading of each documented ambiguity; the default (--lenient) accepts every reading a source shows"),
         report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR", file_okay=False),
         keyword: Optional[str] = typer.Option(None, "-k", help="only checks matching this pytest -k expression"),
         hypothesis_profile: Optional[str] = typer.Option(

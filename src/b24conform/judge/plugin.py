@@ -92,9 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(option.flag, action="store", default=None, dest=f"b24_{option.dest}",
                             help=option.help + env)
     group.addoption("--b24-strict", action="store_const", const="strict", dest="b24_mode", default=None,
-                    help="judge documented ambiguities by their strict verdict (default) [env B24_MODE]")
+                    help="hold the portal to the add page's own reading of each documented ambiguity [env B24_MODE]")
     group.addoption("--b24-lenient", action="store_const", const="lenient", dest="b24_mode",
-                    help="accept every reading an ambiguity's lenient verdict allows")
+                    help="accept every reading a source shows (the default)")
     group.addoption("--b24-no-preflight", action="store_true", default=False, dest="b24_no_preflight",
                     help="skip the read-only probe a live run starts with (`b24conform run` made it already)")
 

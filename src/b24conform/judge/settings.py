@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields as dc_fields
 from pathlib import Path
 from typing import Any
 
+from b24conform.contract.model import DEFAULT_MODE, MODES
 from b24conform.judge.ratelimit import STANDARD_BURST, STANDARD_RATE
 from b24conform.judge.target import TargetFixtures
 
@@ -67,7 +68,7 @@ class Settings:
     oauth_token: str | None = None
     ca_bundle: str | None = None
     allow_writes: bool = False
-    mode: str = "strict"
+    mode: str = DEFAULT_MODE
     report_dir: Path = Path("reports")
     report_dir_given: bool = False
     rate: float = STANDARD_RATE
@@ -121,8 +122,8 @@ def resolve(getoption: Callable[[str], Any], environ: Mapping[str, str] | None =
         values[option.dest] = _convert(option, raw, source)
         given.add(option.dest)
 
-    mode = getoption("mode") or env.get(MODE_ENV) or "strict"
-    if mode not in {"strict", "lenient"}:
+    mode = getoption("mode") or env.get(MODE_ENV) or DEFAULT_MODE
+    if mode not in MODES:
         raise SettingsError(f"mode must be 'strict' or 'lenient', got {mode!r}")
 
     fixture_names = {f.name for f in dc_fields(TargetFixtures)}

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from b24conform.contract.model import DEFAULT_MODE
 from b24conform.judge import redact as _redact
 from b24conform.judge.client import Endpoints, Webhook, encode_request, make_client, method_url
 from b24conform.judge.effects import Touch, normalise_method, request_touches
@@ -130,7 +131,7 @@ class Target:
         *,
         kind: str,
         run_id: str,
-        mode: str = "strict",
+        mode: str = DEFAULT_MODE,
         allow_writes: bool = False,
         capabilities: frozenset[str] | set[str] = frozenset({"any"}),
         fixtures: TargetFixtures | None = None,

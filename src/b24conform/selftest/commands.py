@@ -8,6 +8,7 @@ from typing import Literal, Optional
 
 import typer
 
+from b24conform.contract.model import DEFAULT_MODE
 from b24conform.cliparams import USAGE_ERROR, one_line, output_folder
 from b24conform.selftest.catalogue import FAMILIES
 
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
                                                     help="only these profiles (repeatable; default: all)"),
         family: Optional[list[str]] = typer.Option(None, "--family", parser=_family, metavar="FAMILY",
                                                    help=f"only profiles of these families: {', '.join(FAMILIES)}"),
-        mode: Literal["strict", "lenient"] = typer.Option("strict", "--mode", help="strict or lenient judging"),
+        mode: Literal["strict", "lenient"] = typer.Option(DEFAULT_MODE, "--mode", help="strict or lenient judging"),
         timeout: float = typer.Option(900.0, "--timeout", min=1, help="seconds one pytest run may take"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-run progress lines"),
         mutation: bool = typer.Option(False, "--mutation",

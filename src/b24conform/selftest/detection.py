@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.contract import load_contract
+from b24conform.contract.model import DEFAULT_MODE
 from b24conform.selftest.catalogue import Catalogue, Profile, automated_clauses, deviation_key, load_catalogue
 
 RECORD_PLUGIN = "b24conform.selftest.pytest_record"
@@ -181,7 +182,7 @@ def default_suites() -> Path:
         return repo_root() / "suites"
 
 
-def run_one(spec: RunSpec, *, suites: Path | None = None, mode: str = "strict", timeout: float = DEFAULT_TIMEOUT,
+def run_one(spec: RunSpec, *, suites: Path | None = None, mode: str = DEFAULT_MODE, timeout: float = DEFAULT_TIMEOUT,
             cwd: Path | None = None, extra: Iterable[str] = ()) -> RunResult:
     cwd = cwd or repo_root()
     with tempfile.TemporaryDirectory(prefix=f"b24-selftest-{spec.label[:40]}-") as tmp:
@@ -398,7 +399,7 @@ def selftest(
     jobs: int = 2,
     profiles: Iterable[str] | None = None,
     suites: Path | None = None,
-    mode: str = "strict",
+    mode: str = DEFAULT_MODE,
     timeout: float = DEFAULT_TIMEOUT,
     catalogue: Catalogue | None = None,
     cwd: Path | None = None,

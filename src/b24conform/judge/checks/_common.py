@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MODES = ("strict", "lenient")
+from b24conform.contract.model import MODES  # noqa: F401  (re-exported for the checks)
 
 
 def accepts(contract: Any, ambiguity_id: str, reading: str, mode: str) -> bool:

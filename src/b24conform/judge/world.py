@@ -88,7 +88,8 @@ def establish(target: Target, given: dict[str, int]) -> World:
         if user_id:
             fixtures = replace(fixtures, responsible_id=user_id)
         else:
-            missing["responsible_id"] = f"the credentials' own user is unknown ({why}); pass --responsible"
+            missing["responsible_id"] = ("the judge could not learn its user id: profile and user.current gave none "
+                                         f"({why}); pass --responsible (pytest: --b24-fixture-responsible)")
     wanted = [name for name in ("contact_id", "owner_id") if name not in given]
     if wanted and not target.allow_writes:
         for name in wanted:

@@ -99,6 +99,29 @@ def clause_error(contract: Any, clause_id: str) -> str:
     return contract.clauses[clause_id].errors[0]
 
 
+def accepted_errors(contract: Any, mode: str, ambiguity_id: str, default: str) -> tuple[str, ...]:
+    """The errors a conformant portal may answer where `ambiguity_id`'s readings differ in the error
+    itself (its `errors` per reading): those of every reading `mode` accepts, or `default` alone."""
+    return contract.ambiguities[ambiguity_id].accepted_errors(mode) or (default,)
+
+
+def clause_accepted_errors(contract: Any, mode: str, clause_id: str) -> tuple[str, ...]:
+    """accepted_errors for a clause: read from the first of its ambiguities that lists errors per
+    reading, else the clause's own first error."""
+    clause = contract.clauses[clause_id]
+    for amb in clause.ambiguities:
+        if contract.ambiguities[amb].errors:
+            return accepted_errors(contract, mode, amb, clause.errors[0])
+    return (clause.errors[0],)
+
+
+def fits_one(error_ids: Iterable[str], check: Any) -> list[Problem]:
+    """No problem when `check(error_id)` finds none for one of the accepted errors; else the problems
+    against the first (the reference portal's own reading)."""
+    attempts = [check(error_id) for error_id in error_ids]
+    return [] if any(not problems for problems in attempts) else attempts[0]
+
+
 def enum_id(contract: Any, enum_name: str, value_name: str) -> int:
     """An id of enums.yaml by its name (e.g. enum_id(c, "activitytype", "E-mail") == 4)."""
     return next(int(v["ID"]) for v in contract.enums[enum_name].values if v["NAME"] == value_name)

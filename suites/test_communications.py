@@ -1,16 +1,12 @@
 """Communications and binding (COMM-001..COMM-004)."""
 from __future__ import annotations
 
-import re
-
 import pytest
-from _support import add_ok, clause_error, enum_id, expect_error, judge, list_by_id, try_add
+from _support import add_ok, clause_accepted_errors, clause_error, enum_id, judge, list_by_id, try_add
 
 from b24conform.judge.checks.envelope import check_add_success
-from b24conform.judge.checks.errors import check_error
+from b24conform.judge.checks.errors import check_error, check_error_one_of
 from b24conform.judge.checks.readback import check_communications, check_list_finds
-
-OWNER_NOT_FOUND = re.compile(r"Could not find '[A-Z_0-9]+' with ID: \d+")
 
 # Activity types limited to one communication (clause COMM-001), by their enum names.
 ONE_COMMUNICATION_TYPES = ("Meeting", "Call")
@@ -26,7 +22,13 @@ def test_one_communication_only(b24_target, b24_contract, b24_mode, b24_evidence
     comm = seed_fields()["COMMUNICATIONS"][0]
     second = {**comm, "VALUE": "+18005550000"}
     reply = try_add(b24_target, seed_fields(TYPE_ID=type_id(b24_contract, type_name), COMMUNICATIONS=[comm, second]))
-    expect_error(b24_target, b24_contract, b24_mode, b24_evidence, reply, clause_error(b24_contract, "COMM-001"))
+    problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "COMM-001"))
+    if problems and type_name == "Call" and b24_contract.ambiguities["AMB-CALL-COMMUNICATIONS"].accepts("b", b24_mode):
+        # The docs limit meetings only: a call that keeps both communications is a documented reading.
+        # try_add ledgered the activity, so it is deleted with the run's others.
+        if not check_add_success(reply, b24_contract, b24_mode):
+            problems = []
+    judge(b24_evidence, reply, problems, f"{type_name} with two communications")
 
 
 @pytest.mark.b24conform_clause("COMM-002")
@@ -34,13 +36,9 @@ def test_binding_must_resolve(b24_target, b24_contract, b24_mode, b24_evidence, 
     fx = b24_target.fixtures
     comm = {**seed_fields()["COMMUNICATIONS"][0], "ENTITY_ID": fx.missing_owner_id}
     reply = try_add(b24_target, seed_fields(OWNER_ID=fx.missing_owner_id, COMMUNICATIONS=[comm]))
-    problems = check_error(reply, b24_contract, b24_mode, clause_error(b24_contract, "COMM-002"))
-    description = (reply.json or {}).get("error_description") if isinstance(reply.json, dict) else None
-    if problems and isinstance(description, str) and OWNER_NOT_FOUND.fullmatch(description) \
-            and b24_contract.ambiguities["AMB-OWNER-NOT-FOUND"].accepts("b", b24_mode):
-        # The add tutorial's wording for a missing owner; the type and id vary, so the text is not pinned.
-        problems = check_error(reply, b24_contract, b24_mode, "ADD_OWNER_NOT_FOUND", pinned=False)
-    judge(b24_evidence, reply, problems, "owner and communication item missing")
+    # AMB-OWNER-NOT-FOUND: the binding error, or the tutorial's "Could not find '<TYPE>' with ID: <id>".
+    error_ids = clause_accepted_errors(b24_contract, b24_mode, "COMM-002")
+    judge(b24_evidence, reply, check_error_one_of(reply, b24_contract, b24_mode, error_ids), "owner and communication item missing")
 
 
 @pytest.mark.b24conform_clause("COMM-003")

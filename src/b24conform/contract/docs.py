@@ -177,7 +177,7 @@ def clause_sections(contract: Contract) -> list[Section]:
             columns=["id", "level", "clause", "relies on", "where", "check"]))
         relies: list[str | Code] = [f"error {e}" for e in clause.errors]
         relies += [Code(s) for s in clause.schemas]
-        relies += [f"ambiguity {clause.ambiguity}"] if clause.ambiguity else []
+        relies += [f"ambiguity {amb}" for amb in clause.ambiguities]
         check: list[str | Code] = [clause.check] + ([clause.reason] if clause.reason else [])
         section.rows.append([clause.id, clause.level, [clause.title, clause.statement, *_sources(contract, clause.citations)],
                              relies, clause.where + (", writes" if clause.writes else ""), check])

@@ -82,9 +82,17 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
             methods=tuple(raw.get("methods") or ()),
             message_pinned=pinned,
             citations=cites,
+            message_pattern=raw.get("message_pattern"),
         )
         entries[entry.id] = entry
     return entries
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A key that holds one name or a list of them."""
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
@@ -99,7 +107,8 @@ def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
             source=source_text(cites),
             errors=tuple(raw.get("errors") or ()),
             schemas=tuple(raw.get("schemas") or ()),
-            ambiguity=raw.get("ambiguity"),
+            ambiguity=_names(raw.get("ambiguity"))[0] if raw.get("ambiguity") else None,
+            ambiguities=_names(raw.get("ambiguity")),
             where=raw["where"],
             writes=bool(raw.get("writes", False)),
             check=raw.get("check", "automated"),
@@ -126,6 +135,7 @@ def parse_ambiguities(data: dict[str, Any]) -> dict[str, Ambiguity]:
             portal=raw["portal"],
             note=raw.get("note"),
             citations=cites,
+            errors={reading: tuple(ids) for reading, ids in (raw.get("errors") or {}).items()},
         )
         if amb.id in result:
             raise ContractError(f"ambiguities.yaml: id {amb.id} appears twice")

@@ -33,6 +33,9 @@ class ErrorEntry:
     # Defaults to True for entries built in code (the portal's companion errors cite the docs page).
     message_pinned: bool = True
     citations: tuple[Citation, ...] = ()  # `source` is their text
+    # A regular expression the whole message may match instead, where the docs' text names one
+    # instance of a family ("Could not find 'CONTACT' with ID: 1" for any owner type and id).
+    message_pattern: str | None = None
 
     def body(self) -> dict[str, str]:
         """The error envelope a portal sends for this error."""
@@ -61,6 +64,7 @@ class Clause:
     check: str
     reason: str | None = None
     citations: tuple[Citation, ...] = ()  # `source` is their text
+    ambiguities: tuple[str, ...] = ()  # every ambiguity the clause's verdict reads; `ambiguity` is the first
 
 
 # The verdict a run gives unless told otherwise: every reading a source shows (an official page, the vendor's
@@ -80,11 +84,21 @@ class Ambiguity:
     portal: str
     note: str | None = None
     citations: tuple[Citation, ...] = ()  # `sources` holds their texts
+    # reading -> the catalogue errors a portal following it answers, where the readings differ in the
+    # error itself (code, status or message); the checks of the ambiguity's clauses accept the errors
+    # of every reading the mode accepts.
+    errors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def accepts(self, reading: str, mode: str) -> bool:
         """Whether a server showing `reading` passes in `mode` ("strict" or "lenient")."""
         allowed = self.strict if mode == "strict" else self.lenient
         return reading in allowed
+
+    def accepted_errors(self, mode: str) -> tuple[str, ...]:
+        """The error ids of every reading `mode` accepts, the portal's reading first."""
+        readings = [self.portal, *(r for r in self.readings if r != self.portal)]
+        ids = [e for r in readings if self.accepts(r, mode) for e in self.errors.get(r, ())]
+        return tuple(dict.fromkeys(ids))
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,13 @@ def error_problems(spec: SpecFiles) -> list[str]:
             problems.append(f"errors.yaml: {eid}: message_pinned must be true or false, got {err.get('message_pinned')!r}")
         if not re.fullmatch(r"[A-Za-z0-9_]*", str(err.get("code", ""))):
             problems.append(f"errors.yaml: {eid}: code {err.get('code')!r} has characters outside [A-Za-z0-9_]")
+        pattern = err.get("message_pattern")
+        if pattern is not None:
+            try:
+                if not re.fullmatch(pattern, str(err.get("message", ""))):
+                    problems.append(f"errors.yaml: {eid}: message_pattern does not match the entry's own message")
+            except re.error as exc:
+                problems.append(f"errors.yaml: {eid}: message_pattern is not a regular expression ({exc})")
     return problems
 
 
@@ -159,9 +166,10 @@ def clause_problems(spec: SpecFiles) -> list[str]:
             problems.append(f"{where}: check is none but no reason says why")
         problems += [f"{where}: unknown error id {e!r}" for e in clause.get("errors") or () if e not in error_ids]
         problems += [f"{where}: unknown schema {s!r}" for s in clause.get("schemas") or () if s not in spec.schemas]
-        amb = clause.get("ambiguity")
-        if amb and amb not in ambiguity_ids:
-            problems.append(f"{where}: unknown ambiguity {amb!r}")
+        named = clause.get("ambiguity") or []
+        for amb in [named] if isinstance(named, str) else named:
+            if amb not in ambiguity_ids:
+                problems.append(f"{where}: unknown ambiguity {amb!r}")
     return problems
 
 
@@ -180,6 +188,15 @@ def ambiguity_problems(spec: SpecFiles) -> list[str]:
             problems += [f"{where}: {mode} names unknown reading {r!r}" for r in chosen if r not in readings]
         if amb.get("portal") not in readings:
             problems.append(f"{where}: portal names unknown reading {amb.get('portal')!r}")
+        reading_errors = amb.get("errors") or {}
+        if not isinstance(reading_errors, dict):
+            problems.append(f"{where}: `errors` must map readings to lists of error ids")
+            reading_errors = {}
+        known_errors = {e.get("id") for e in spec.errors}
+        for reading, ids in reading_errors.items():
+            if reading not in readings:
+                problems.append(f"{where}: errors names unknown reading {reading!r}")
+            problems += [f"{where}: errors.{reading} names unknown error {i!r}" for i in (ids or []) if i not in known_errors]
         # lenient mode must accept at least what strict mode accepts, or "lenient" would fail more.
         missing = set(amb.get("strict") or []) - set(amb.get("lenient") or [])
         if missing:

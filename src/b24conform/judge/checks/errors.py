@@ -99,6 +99,8 @@ def message_matches(message: Any, entry: Any, contract: Any, mode: str) -> bool:
     """AMB-MESSAGE-PERIOD: byte for byte (strict) or one of accepted_messages() (lenient)."""
     if message == entry.message:
         return True
+    if entry.message_pattern and isinstance(message, str) and re.fullmatch(entry.message_pattern, message):
+        return True
     return (
         isinstance(message, str)
         and accepts(contract, "AMB-MESSAGE-PERIOD", "b", mode)

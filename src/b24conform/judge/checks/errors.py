@@ -160,10 +160,24 @@ def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable
     return [Problem("error-unexpected", "reply", expected=ids, actual=f"HTTP {status_of(reply)} {short(got, 120)}")]
 
 
+def _own_wording(message: Any, entry: Any) -> bool:
+    """Whether `message` is `entry`'s text or a documented variant of it (its period variants too,
+    whatever the mode: an unpinned wording is not demanded, only recognised), where an elided "..."
+    of the docs stands for any text."""
+    if not isinstance(message, str):
+        return False
+    return any(re.fullmatch(".+".join(re.escape(part) for part in text.split("...")), message)
+               for text in entry.accepted_messages())
+
+
 def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> str | None:
-    """The catalogue id whose message (and status) the reply carries, or None. An error whose wording
-    the docs do not pin has no message to be recognised by on a live target: there it is recognised by
-    status, code and a non-empty description, after every message that does match was tried."""
+    """The catalogue id whose message (and status) the reply carries, or None.
+
+    On a live target an error whose wording the docs do not pin is not held to its text, so status and
+    code decide, but only where the code names the error (ERROR_METHOD_NOT_FOUND in other words is
+    still that error). The empty code of every method and companion error names none: a 400 "" is
+    recognised by its own message or a documented variant of it, never by status and code alone. On
+    the embedded mock every message is exact."""
     body = json_of(reply)
     if not isinstance(body, dict):
         return None
@@ -176,7 +190,9 @@ def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None =
             return entry.id
     if target_kind_of(reply) != "mock":
         for entry in candidates:
-            if not entry.message_pinned and not check_error(reply, contract, mode, entry.id):
+            if entry.message_pinned or check_error(reply, contract, mode, entry.id):
+                continue
+            if entry.code or _own_wording(body.get("error_description"), entry):
                 return entry.id
     return None
 

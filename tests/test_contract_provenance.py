@@ -29,9 +29,13 @@ def test_the_snapshot_is_pinned():
     assert all(len(blob) == 40 for blob in docs.pages.values())
 
 
+# Variants shown only by evidence beside the docs (the vendor's source, a recorded reply) cite no page.
+EVIDENCE_ONLY = {f"{e.id} variant" for e in CONTRACT.errors.values() for v in e.variants if v.evidence and not v.citations}
+
+
 @pytest.mark.parametrize("key,citations", list(_all_citations()), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_source_cites_a_page_of_the_snapshot(key, citations):
-    assert citations, f"{key} cites nothing"
+    assert citations or key in EVIDENCE_ONLY, f"{key} cites nothing"
     for citation in citations:
         assert citation.page in CONTRACT.provenance.pages, (key, citation.page)
         assert citation.heading
@@ -113,3 +117,90 @@ def test_heading_anchor_is_githubs():
     assert heading_slug("Возможные коды ошибок") == "возможные-коды-ошибок"
     assert heading_slug("Объект time") == "объект-time"
     assert heading_slug("1. Получим данные клиента") == "1-получим-данные-клиента"
+
+
+# ------------------------------------------------------------------ evidence beside the docs
+
+def test_the_evidence_is_pinned_and_cited():
+    evidence = CONTRACT.provenance.evidence
+    assert evidence, "provenance.yaml has no evidence"
+    for item in evidence.values():
+        assert len(item.commit) == 40 and 0 < item.start <= item.end and item.facts, item.id
+    cited = {i for e in CONTRACT.errors.values() for i in (*e.evidence, *(i for v in e.variants for i in v.evidence))}
+    assert cited and cited <= set(evidence), sorted(cited - set(evidence))
+
+
+def test_an_evidence_link_points_at_the_lines():
+    item = next(iter(CONTRACT.provenance.evidence.values()))
+    assert item.link() == (f"https://github.com/{item.repository}/blob/{item.commit}/{item.path}"
+                           f"#L{item.start}-L{item.end}")
+
+
+def _with_evidence_reference(data, ref):
+    entry = next(e for e in data["errors"] if e.get("evidence"))
+    entry["evidence"] = [*entry["evidence"], ref]
+
+
+def test_a_broken_evidence_reference_is_reported(tmp_path):
+    root = _spec_with(tmp_path, "errors.yaml", lambda data: _with_evidence_reference(data, "NO-SUCH-EVIDENCE"))
+    problems = validate_spec(root)
+    assert any("'NO-SUCH-EVIDENCE' is not in provenance.yaml evidence" in p for p in problems), problems
+
+
+def test_a_broken_evidence_reference_in_a_variant_is_reported(tmp_path):
+    def edit(data):
+        entry = next(e for e in data["errors"] if e.get("variants"))
+        entry["variants"].append({"text": "Some other wording.", "evidence": ["NO-SUCH-EVIDENCE"]})
+
+    problems = validate_spec(_spec_with(tmp_path, "errors.yaml", edit))
+    assert any("/variants/" in p and "'NO-SUCH-EVIDENCE'" in p for p in problems), problems
+
+
+def test_a_variant_without_source_or_evidence_is_reported(tmp_path):
+    def edit(data):
+        entry = next(e for e in data["errors"] if e.get("variants"))
+        entry["variants"].append({"text": "Some other wording."})
+
+    problems = validate_spec(_spec_with(tmp_path, "errors.yaml", edit))
+    assert any("variant 'Some other wording.'" in p and "non-empty list of citations" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("key,value,expected", [
+    ("commit", "main", "is not a 40-digit git commit"),
+    ("commit", "C9B48305DA6110FBA2E38D43DF20BEB24F6AA9A8", "is not a 40-digit git commit"),
+    ("lines", "120", "must be a range"),
+    ("lines", "141-120", "end before they start"),
+    ("kind", "blog", "kind 'blog' not in"),
+])
+def test_a_malformed_evidence_entry_is_reported(tmp_path, key, value, expected):
+    def edit(data):
+        data["evidence"][0][key] = value
+
+    root = _spec_with(tmp_path, "provenance.yaml", edit)
+    problems = validate_spec(root)
+    assert any(expected in p for p in problems), problems
+    with pytest.raises(ContractError, match=expected):
+        _ = load_contract(root).provenance
+
+
+def test_a_repeated_evidence_id_is_reported(tmp_path):
+    root = _spec_with(tmp_path, "provenance.yaml", lambda data: data["evidence"].append(dict(data["evidence"][0])))
+    assert any("id appears twice" in p for p in validate_spec(root))
+
+
+def test_the_loader_refuses_evidence_that_is_not_a_list_of_ids(tmp_path):
+    def edit(data):
+        next(e for e in data["errors"] if e.get("evidence"))["evidence"] = "VENDOR-REST-APAUTH"
+
+    root = _spec_with(tmp_path, "errors.yaml", edit)
+    with pytest.raises(ContractError, match="list of provenance.yaml evidence ids"):
+        _ = load_contract(root).errors
+    assert any("evidence must be a non-empty list" in p for p in validate_spec(root))
+
+
+def test_spec_docs_links_every_evidence_at_its_lines(tmp_path):
+    md_path, html_path = write_docs(CONTRACT, tmp_path)
+    md, page = md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")
+    for item in CONTRACT.provenance.evidence.values():
+        assert f"(<{item.link()}>)" in md, item.id
+        assert f'href="{item.link()}"' in page.replace("&amp;", "&"), item.id

@@ -147,6 +147,15 @@ def _sources(contract: Contract, citations: Iterable[Citation], label: str = "so
     return [Link(f"{label}: {c.text()}", contract.provenance.link(c)) for c in citations]
 
 
+def _evidence(contract: Contract, ids: Iterable[str], label: str = "evidence") -> list[Part]:
+    """Each evidence id of provenance.yaml as a link to its lines at the pinned commit."""
+    parts: list[Part] = []
+    for eid in ids:
+        item = contract.provenance.evidence.get(eid)
+        parts.append(Link(f"{label}: {item.text()}", item.link()) if item else f"{label}: {eid} (not in provenance.yaml)")
+    return parts
+
+
 def errors_section(contract: Contract) -> Section:
     section = Section(anchor="errors", title="Errors",
                       intro="Every error a portal may answer, with the exact `error_description`.",
@@ -154,10 +163,12 @@ def errors_section(contract: Contract) -> Section:
     for err in contract.errors.values():
         message: list[Part] = [Code(err.message)]
         for v in err.variants:
-            message += [f"also documented: {v.text!r}", *_sources(contract, v.citations)]
+            seen = "also documented" if v.citations else "also in the vendor's source or real replies"
+            message += [f"{seen}: {v.text!r}", *_sources(contract, v.citations), *_evidence(contract, v.evidence)]
         if not err.message_pinned:
             message.append("not given by the docs: exact on the reference portal only")
         message += _sources(contract, err.citations)
+        message += _evidence(contract, err.evidence)
         section.rows.append([err.id, err.kind, str(err.http_status), Code(err.code or '""'), message,
                              err.trigger or err.meaning])
         section.row_ids.append(f"error-{err.id}")
@@ -211,12 +222,26 @@ def provenance_section(contract: Contract) -> Section:
     return section
 
 
+def evidence_section(contract: Contract) -> Section:
+    section = Section(anchor="evidence", title="Evidence beside the docs",
+                      intro="The vendor's published source and recorded replies of real portals, each pinned "
+                            "at a commit and a line range. The facts are b24conform's summaries; only messages, "
+                            "codes, statuses and keys are quoted.",
+                      columns=["id", "kind", "lines", "date", "facts"])
+    for item in contract.provenance.evidence.values():
+        section.rows.append([item.id, item.kind, Link(f"{item.repository} {item.path} lines {item.start}-{item.end}",
+                                                      item.link()), item.date or "", list(item.facts)])
+        section.row_ids.append(f"evidence-{item.id}")
+    return section
+
+
 def document(contract: Contract) -> list[Section]:
     return [fields_section(contract),
             properties_section(contract, "communication.json", "communication", "A COMMUNICATIONS item"),
             properties_section(contract, "file-data.json", "file-data", "A FILES item"),
             shaping_ambiguities_section(contract), errors_section(contract),
-            *clause_sections(contract), ambiguities_section(contract), provenance_section(contract)]
+            *clause_sections(contract), ambiguities_section(contract), provenance_section(contract),
+            evidence_section(contract)]
 
 
 TITLE = "b24conform: the crm.activity.add contract"

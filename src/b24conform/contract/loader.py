@@ -17,8 +17,8 @@ import yaml
 
 from b24conform.contract.model import EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, MethodEffect, Variant
 from b24conform.contract.paths import ENV_VAR, spec_dir
-from b24conform.contract.provenance import (Citation, Provenance, citation_problems, parse_citations,
-                                            parse_provenance, source_text)
+from b24conform.contract.provenance import (Citation, Provenance, citation_problems, evidence_problems,
+                                            parse_citations, parse_provenance, source_text)
 from b24conform.yamltext import load_yaml
 
 
@@ -46,9 +46,21 @@ def _citations(raw: Any, where: str) -> tuple[Citation, ...]:
     return parse_citations(raw)
 
 
+def _evidence_ids(raw: Any, where: str) -> tuple[str, ...]:
+    # Whether each id exists is `spec validate`'s to report; a value that is not a list of ids stops here.
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(i, str) and i for i in raw):
+        raise ContractError(f"{where}: `evidence` must be a list of provenance.yaml evidence ids")
+    return tuple(raw)
+
+
 def _variant(raw: dict[str, Any], where: str) -> Variant:
+    # A variant cites the docs (`source`), evidence beside them (`evidence`), or both.
     citations = _citations(raw.get("source"), where)
-    return Variant(raw["text"], source_text(citations), citations)
+    evidence = _evidence_ids(raw.get("evidence"), where)
+    text = "; ".join([source_text(citations)] * bool(citations) + [f"evidence {i}" for i in evidence])
+    return Variant(raw["text"], text, citations, evidence)
 
 
 def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
@@ -80,6 +92,7 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
             reachable=raw.get("reachable", ""),
             source=source_text(cites),
             methods=tuple(raw.get("methods") or ()),
+            evidence=_evidence_ids(raw.get("evidence"), f"errors.yaml: {raw['id']}"),
             message_pinned=pinned,
             citations=cites,
             message_pattern=raw.get("message_pattern"),
@@ -214,8 +227,12 @@ class Contract:
 
     @cached_property
     def provenance(self) -> Provenance:
+        data = _read_yaml(self.root / "provenance.yaml")
+        problems = evidence_problems(data.get("evidence") if isinstance(data, dict) else None)
+        if problems:
+            raise ContractError(problems[0])
         try:
-            return parse_provenance(_read_yaml(self.root / "provenance.yaml"))
+            return parse_provenance(data)
         except (KeyError, TypeError, AttributeError) as exc:
             raise ContractError(f"provenance.yaml: needs docs.repository, docs.url, docs.commit, docs.date: {exc}") from exc
 

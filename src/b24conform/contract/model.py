@@ -13,6 +13,9 @@ class Variant:
     text: str
     source: str
     citations: tuple[Citation, ...] = ()
+    # Ids of provenance.yaml `evidence` (the vendor's source, a recorded reply) that show this spelling;
+    # a variant cites the docs (`citations`), evidence, or both.
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class ErrorEntry:
     reachable: str
     source: str
     methods: tuple[str, ...]
+    # Ids of provenance.yaml `evidence` beside the docs (the vendor's source, recorded replies) that show
+    # this error (errors.yaml `evidence`, optional).
+    evidence: tuple[str, ...] = ()
     # Whether the docs give `message` (errors.yaml `message_pinned`, required there). False: b24conform
     # chose the text or only saw it on portals, so only the embedded mock is held to it word for word.
     # Defaults to True for entries built in code (the portal's companion errors cite the docs page).

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 import yaml
 from jsonschema import Draft202012Validator
 
-from b24conform.contract.provenance import COMMIT, citation_problems
+from b24conform.contract.provenance import COMMIT, citation_problems, evidence_problems
 from b24conform.yamltext import load_yaml
 
 # Allowed values, as the header comments of clauses.yaml and errors.yaml define them.
@@ -211,7 +211,9 @@ def _cited(spec: SpecFiles) -> Iterator[tuple[str, Any]]:
     for err in spec.errors:
         yield f"errors.yaml: {err.get('id', '?')}", err.get("source")
         for variant in err.get("variants") or ():
-            if isinstance(variant, dict):
+            # A variant shown only by evidence beside the docs (the vendor's source, a recorded reply)
+            # cites no page; evidence_reference_problems checks its ids.
+            if isinstance(variant, dict) and ("source" in variant or "evidence" not in variant):
                 yield f"errors.yaml: {err.get('id', '?')}: variant {variant.get('text')!r}", variant.get("source")
     for clause in spec.clauses:
         yield f"clauses.yaml: {clause.get('id', '?')}", clause.get("source")
@@ -249,6 +251,25 @@ def provenance_problems(spec: SpecFiles) -> list[str]:
         source = str((method or {}).get("source", "")) if isinstance(method, dict) else ""
         if not source.startswith("none:") and source not in pages:
             problems.append(f"methods.yaml: {name}: page {source!r} is not in the docs snapshot (provenance.yaml pages)")
+    return problems + evidence_problems(spec.provenance.get("evidence")) + evidence_reference_problems(spec)
+
+
+def evidence_reference_problems(spec: SpecFiles) -> list[str]:
+    """Every `evidence:` of errors.yaml (entries, variants, at any depth), clauses.yaml and ambiguities.yaml
+    is a non-empty list naming entries of provenance.yaml `evidence`."""
+    raw = spec.provenance.get("evidence")
+    known = {e.get("id") for e in raw if isinstance(e, dict)} if isinstance(raw, list) else set()
+    problems = []
+    for file, items in (("errors.yaml", spec.errors), ("clauses.yaml", spec.clauses),
+                        ("ambiguities.yaml", spec.ambiguities)):
+        for item in items:
+            for pointer, node in _carrying(item, "evidence"):
+                where = f"{file}: {item.get('id', '?')}{pointer}"
+                ids = node["evidence"]
+                if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+                    problems.append(f"{where}: evidence must be a non-empty list of provenance.yaml evidence ids")
+                    continue
+                problems += [f"{where}: evidence {i!r} is not in provenance.yaml evidence" for i in ids if i not in known]
     return problems
 
 

@@ -1,5 +1,6 @@
 """Every command refuses bad input with one line on stderr, no traceback, the documented exit code and,
-for `serve`, before it creates any file or folder.
+for `serve`, `run` and `cleanup`, before it creates any file or folder (and, for `run` and `cleanup`, before
+any request to the target and before any suite runs). A target that cannot be reached (exit 3) is one line too.
 
 Each row runs `python -m b24conform ...` as its own process in an empty temporary folder (plus the files the
 row needs), so what is checked is what a user sees. `run`, `cleanup` and `diff` belong to the judge area
@@ -117,6 +118,13 @@ ROWS = [
     Row(["cleanup"], "--target"),
     Row(["cleanup", "--target", "ftp://x"], "--target"),
     Row(["cleanup", "--target", "https://portal.example/rest/"], "--oauth-token"),
+    Row(["cleanup", "--target", "https://127.0.0.1:99999/rest/1/CODE/"], "--target"),
+    Row(["cleanup", "--target", "https://127.0.0.1:{free}/rest/1/CODE/", "--ca-bundle", "afile"], "--ca-bundle",
+        ("afile",)),
+    Row(["cleanup", "--target", "https://127.0.0.1:{free}/rest/1/CODE/", "--ca-bundle", "missing.pem"], "--ca-bundle"),
+    # cleanup: nothing listening, or a certificate not trusted, is one line and the exit code of `run`
+    Row(["cleanup", "--target", "https://127.0.0.1:{free}/rest/1/CODE/"], "cannot reach the target", code=3),
+    Row(["cleanup", "--target", "https://127.0.0.1:{tls}/rest/1/CODE/"], "--ca-bundle", code=3),
     # run
     Row(["run", "--hypothesis-profile", "nosuchprofile"], "--hypothesis-profile"),
     # -k keeps the run short should -n 0 be accepted
@@ -124,6 +132,18 @@ ROWS = [
     Row(["run", "--report-dir", "afile"], "--report-dir", ("afile",)),
     Row(["run", "--target", "ftp://x"], "--target"),
     Row(["run", "--oauth-token", "abcdefgh"], "--oauth-token"),
+    # found before any request and before the suites run: the target below is never asked
+    Row(["run", "--target", "https://127.0.0.1:{free}/rest/1/CODE/", "--ca-bundle", "afile"], "--ca-bundle",
+        ("afile",)),
+    Row(["run", "--ca-bundle", "empty"], "--ca-bundle", ("empty/",)),
+    Row(["run", "--report-dir", "afile/sub"], "--report-dir", ("afile",)),
+    Row(["run", "--target", "https://127.0.0.1:99999/rest/1/CODE/"], "--target"),
+    Row(["run", "--target", "https://127.0.0.1:0/rest/1/CODE/"], "--target"),
+    Row(["run", "-k", "and or ("], "-k"),
+    Row(["run", "-k", "envelope and"], "-k"),
+    # run: a certificate the judge does not trust says so and names the option that fixes it
+    Row(["run", "--target", "https://127.0.0.1:{tls}/rest/1/CODE/"], "--ca-bundle", code=3),
+    Row(["run", "--target", "https://127.0.0.1:{free}/rest/1/CODE/"], "cannot reach the target", code=3),
     # the top level
     Row(["nosuchcommand"], "nosuchcommand"),
 ]
@@ -153,15 +173,26 @@ def busy_port():
         yield sock.getsockname()[1]
 
 
+@pytest.fixture(scope="module")
+def tls_port():
+    """The port of a portal served over TLS by a CA no trust store knows (the embedded portal's own)."""
+    from b24conform.portal.config import PortalConfig
+    from b24conform.portal.server import start_portal
+
+    with start_portal(PortalConfig.for_conformance(tls=True, http_port=False)) as portal:
+        yield int(portal.base_url.rsplit(":", 1)[1])
+
+
 @pytest.mark.parametrize("row", [r.param() for r in ROWS])
-def test_bad_input_is_one_line(row: Row, tmp_path: Path, busy_port: int):
+def test_bad_input_is_one_line(row: Row, tmp_path: Path, busy_port: int, request):
     for name in row.files:
         if name.endswith("/"):
             (tmp_path / name).mkdir()
         else:
             (tmp_path / name).write_text(FILES[name])
     free = _free_port()
-    args = [a.format(busy=busy_port, free=free) for a in row.args]
+    tls = request.getfixturevalue("tls_port") if any("{tls}" in a for a in row.args) else None
+    args = [a.format(busy=busy_port, free=free, tls=tls) for a in row.args]
     before = _tree(tmp_path)
     result = subprocess.run([sys.executable, "-m", "b24conform", *args], cwd=tmp_path, env=_env(),
                             capture_output=True, text=True, timeout=120)
@@ -174,7 +205,7 @@ def test_bad_input_is_one_line(row: Row, tmp_path: Path, busy_port: int):
     # The CLI's own options, never the pytest plugin's; examples stay readable, with nothing masked.
     assert "--b24-" not in line and "***" not in line, line
     assert result.returncode == row.code, (result.returncode, line)
-    if args[0] == "serve":
+    if args[0] in {"serve", "run", "cleanup"}:  # refused before anything was written
         assert _tree(tmp_path) == before
 
 
@@ -217,3 +248,20 @@ def test_the_example_code_placeholder_is_not_masked():
     # Anything else in the code's place is still a secret, including near-misses of the placeholder.
     for code in ("s3cretcode", "code", "CODEx", "xCODE"):
         assert redact(f"https://HOST/rest/1/{code}/crm.activity.add") == "https://HOST/rest/1/***/crm.activity.add"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+def test_run_refuses_a_report_dir_in_a_read_only_folder_before_the_suites_run(tmp_path: Path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = subprocess.run([sys.executable, "-m", "b24conform", "run", "--report-dir", "ro/reports"],
+                                cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == USAGE, result.stdout[-2000:] + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --report-dir: cannot create ro/reports: folder "), lines
+    assert lines[0].endswith(f"{folder} is not writable"), lines
+    assert sorted(os.listdir(tmp_path)) == ["ro"] and not os.listdir(folder)

@@ -121,7 +121,8 @@ def _register() -> None:
 # them itself: a command that has an epilog of its own keeps it.
 JUDGE_EPILOGS = {
     "cleanup": ("Exit codes: 0 every activity found was deleted; 1 some could not be deleted; "
-                "2 bad input (a missing or malformed --target)."),
+                "2 bad input (a missing or malformed --target, an unusable --ca-bundle); "
+                "3 the target could not be reached or refused the credentials."),
     "diff": ("Exit codes: 0 no clause regressed; 1 a clause that passed now fails; "
              "2 bad input (a missing or unreadable results.json), one line on stderr."),
 }

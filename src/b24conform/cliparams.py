@@ -54,3 +54,41 @@ def output_folder(value: Any) -> Path:
     if problem:
         raise typer.BadParameter(f"cannot create {path}: {problem}")
     return path
+
+
+def ca_bundle_file(value: Any) -> Path:
+    """typer parser: a CA bundle the TLS stack can load, i.e. a readable file with at least one PEM certificate.
+
+    Found here rather than at the first request, where it would surface as an SSLError and a traceback.
+    """
+    import ssl
+
+    path = Path(value)
+    if not path.exists():
+        raise typer.BadParameter(f"{path} does not exist")
+    if not path.is_file():
+        raise typer.BadParameter(f"{path} is not a file")
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as exc:
+        reason = getattr(exc, "reason", None) or one_line(exc)
+        raise typer.BadParameter(f"{path} is not a CA bundle: no PEM certificate could be loaded from it ({reason})") from None
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror or one_line(exc)}") from None
+    return path
+
+
+def keyword_expression(value: Any) -> str:
+    """typer parser: a pytest -k expression, checked as pytest would compile it (so a typo is not a run that
+    checked nothing)."""
+    from _pytest.mark.expression import Expression
+
+    text = str(value)
+    try:
+        Expression.compile(text)
+    except Exception as exc:  # noqa: BLE001 - SyntaxError in pytest >= 9, ParseError before
+        message = getattr(exc, "msg", None) or getattr(exc, "message", None) or str(exc)
+        column = getattr(exc, "offset", None) or getattr(exc, "column", None)
+        where = f" at column {column}" if column else ""
+        raise typer.BadParameter(f"not a valid expression{where}: {one_line(message)}") from None
+    return text

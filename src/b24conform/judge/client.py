@@ -75,11 +75,22 @@ def parse_target_url(url: str) -> tuple[str, Webhook | None]:
         raise TargetURLError("target must be an https:// URL such as https://HOST/rest/1/CODE/")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise TargetURLError("plain http:// targets are accepted only for loopback hosts (127.0.0.1, ::1, localhost)")
+    try:
+        port = parts.port
+    except ValueError:  # urlsplit's own check: not a number, or not in 0-65535
+        port = 0
+    if port == 0:
+        raise TargetURLError(f"target port must be a number from 1 to 65535, not {_port_text(parts.netloc)!r}")
     base = f"{parts.scheme}://{parts.netloc}"
     webhook = parse_webhook_path(parts.path)
     if webhook is None and parts.path.rstrip("/") not in {"/rest", ""}:
         raise TargetURLError("target path must be /rest/<user id>/<code>/ (webhook) or /rest/ (OAuth)")
     return base, webhook
+
+
+def _port_text(netloc: str) -> str:
+    """The port part of a netloc as typed (userinfo left out: it may hold a password)."""
+    return netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")[2]
 
 
 def parse_credential_webhook(value: Any, base_url: str) -> Webhook | None:

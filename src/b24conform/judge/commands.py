@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from b24conform.cliparams import ca_bundle_file, keyword_expression, output_folder
 from b24conform.judge.hypothesis_profiles import PROFILES, default_profile, registered_name
 
 
@@ -203,13 +204,15 @@ def register(app: typer.Typer) -> None:
                                                   "(default: embedded mock portal)"),
         oauth_token: Optional[str] = typer.Option(None, "--oauth-token", envvar="B24_OAUTH_TOKEN", show_envvar=True),
         ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", envvar="B24_CA_BUNDLE", show_envvar=True,
-                                                 exists=True, dir_okay=False, readable=True,
+                                                 parser=ca_bundle_file, metavar="FILE",
                                                  help="CA bundle (PEM) to verify the target's TLS"),
         allow_writes: bool = typer.Option(False, "--allow-writes", envvar="B24_ALLOW_WRITES",
                                           help="allow creating (marked, cleaned-up) activities, contacts and deals on a live portal"),
         strict: Optional[bool] = typer.Option(None, "--strict/--lenient", help="--strict holds the portal to the add page's own reading of each documented ambiguity; the default (--lenient) accepts every reading a source shows"),
-        report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR", file_okay=False),
-        keyword: Optional[str] = typer.Option(None, "-k", help="only checks matching this pytest -k expression"),
+        report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR", show_envvar=True,
+                                        parser=output_folder, metavar="DIR"),
+        keyword: Optional[str] = typer.Option(None, "-k", parser=keyword_expression, metavar="EXPRESSION",
+                                              help="only checks matching this pytest -k expression"),
         hypothesis_profile: Optional[str] = typer.Option(
             None, "--hypothesis-profile",
             help=f"one of {', '.join(PROFILES)} (default: live against a --target, ci on the embedded mock)"),
@@ -238,8 +241,6 @@ def register(app: typer.Typer) -> None:
         hypothesis_profile = hypothesis_profile or default_profile(target)
         if hypothesis_profile not in PROFILES:
             raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--hypothesis-profile")
-        if report_dir.exists() and not report_dir.is_dir():
-            raise typer.BadParameter(f"{report_dir} exists and is not a folder", param_hint="--report-dir")
         try:
             suites = suites_dir()
         except SuitesNotFound as exc:
@@ -290,12 +291,15 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(exit_code)
 
     @app.command(epilog="Exit codes: 0 every record found was deleted; 1 some could not be deleted; "
-                        "2 bad input (a missing or malformed --target).")
+                        "2 bad input (a missing or malformed --target, an unusable --ca-bundle); "
+                        "3 the target could not be reached or refused the credentials (nothing was deleted).")
     def cleanup(
         target: str = typer.Option(..., "--target", envvar="B24_TARGET", show_envvar=True,
                                    help="the portal: https://HOST/rest/1/CODE/ or https://HOST/rest/ with --oauth-token"),
         oauth_token: Optional[str] = typer.Option(None, "--oauth-token", envvar="B24_OAUTH_TOKEN", show_envvar=True),
-        ca_bundle: Optional[str] = typer.Option(None, "--ca-bundle", envvar="B24_CA_BUNDLE", show_envvar=True),
+        ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", envvar="B24_CA_BUNDLE", show_envvar=True,
+                                                 parser=ca_bundle_file, metavar="FILE",
+                                                 help="CA bundle (PEM) to verify the target's TLS"),
         ledger_dir: Path = typer.Option(Path(".b24conform") / "ledger", "--ledger-dir", envvar="B24_LEDGER_DIR"),
         sweep: bool = typer.Option(True, "--sweep/--no-sweep",
                                    help="also delete activities found by the marks (ORIGINATOR_ID and SUBJECT prefix)"),
@@ -308,9 +312,15 @@ def register(app: typer.Typer) -> None:
         console = Console()
         register_secret(oauth_token)
         endpoints, warnings = _endpoints(target, oauth_token)
+        # Before any delete or sweep: an unreachable target or refused credentials is one line, exit 3, as for `run`.
+        problem = _live_preflight(endpoints, ca_bundle)
+        if problem:
+            typer.echo(for_cli(redact(f"error: {problem}")), err=True)
+            raise typer.Exit(EXIT_TARGET)
         for warning in warnings:
             console.print(f"[yellow]warning:[/] {warning}")
-        tgt = Target(endpoints, kind="live", run_id="cleanup", allow_writes=True, ca_bundle=ca_bundle)
+        tgt = Target(endpoints, kind="live", run_id="cleanup", allow_writes=True,
+                     ca_bundle=str(ca_bundle) if ca_bundle else None)
         try:
             result = cleanup_portal(tgt, ledger_dir, sweep=sweep)
         finally:

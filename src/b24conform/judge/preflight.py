@@ -5,6 +5,7 @@ failed clauses. With it, the run stops first and says why in one line.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from b24conform.judge.target import Target, TargetError
@@ -30,10 +31,25 @@ def problem(reply: Any) -> str | None:
             "check the webhook code or token and that it has the crm scope")
 
 
+# How OpenSSL (through Python's ssl module) names a certificate the client did not trust.
+_TLS_VERIFY = re.compile(r"CERTIFICATE_VERIFY_FAILED\]\s*(?:certificate verify failed:\s*)?([^(]*)")
+
+
+def unreachable(exc: Exception, base_url: str) -> str:
+    """The one line for a probe that got no answer. Pure. A TLS verification failure says so and
+    names the option that fixes it; anything else keeps the transport's own words."""
+    tls = _TLS_VERIFY.search(str(exc))
+    if tls:
+        reason = tls.group(1).strip() or "certificate verify failed"
+        return (f"cannot reach the target: TLS verification of {base_url} failed ({reason}); if the portal's "
+                "certificate is signed by a private CA, give that CA (PEM) with --ca-bundle (pytest: --b24-ca-bundle)")
+    return f"cannot reach the target: {exc}"
+
+
 def preflight(target: Target) -> str | None:
     """None when the target answers the probe; else one line saying what is wrong."""
     try:
         reply = target.call(PROBE, {})
     except TargetError as exc:
-        return f"cannot reach the target: {exc}"
+        return unreachable(exc, target.base_url)
     return problem(reply)

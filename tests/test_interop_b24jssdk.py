@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from b24conform.contract import load_contract
+from b24conform.portal.errors import portal_error
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.server import start_portal
 from b24conform.portal.testing import read_activity
@@ -91,7 +92,7 @@ def test_seed_js_example_via_b24hook(node, portal) -> None:
 def test_seed_js_example_with_a_wrong_webhook_code(node, portal) -> None:
     base, _, _ = portal.webhook_url.rstrip("/").rpartition("/")
     seen, proc = _run_seed_example(node, base + "/wrongwrongwrong0/", portal.ca_file)
-    entry = load_contract().error("NO_AUTH_FOUND")
+    entry = load_contract().error(portal_error("AMB-WRONG-CODE"))
     assert seen["ok"] is False and proc.returncode != 0, seen
     assert seen["code"] == entry.code and seen["status"] == entry.http_status, seen
     assert seen["error"] == entry.message, seen

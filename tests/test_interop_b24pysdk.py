@@ -21,6 +21,7 @@ from b24pysdk.errors import (  # noqa: E402
 )
 
 from b24conform.contract import load_contract  # noqa: E402
+from b24conform.portal.errors import portal_error  # noqa: E402
 from b24conform.portal.config import PortalConfig  # noqa: E402
 from b24conform.portal.server import start_portal  # noqa: E402
 from b24conform.selftest.interop import seed_fields, split_webhook, trust_bundle  # noqa: E402
@@ -114,7 +115,7 @@ def test_wrong_webhook_code_raises_unauthorized(portal, trusted) -> None:
     with pytest.raises(BitrixAPIUnauthorized) as err:
         client.crm.activity.add(fields=seed_fields()).result  # noqa: B018
     exc = err.value
-    entry = CONTRACT.error("NO_AUTH_FOUND")
+    entry = CONTRACT.error(portal_error("AMB-WRONG-CODE"))
     assert exc.status_code == entry.http_status == 401
     assert exc.error == entry.code
     assert exc.error_description == entry.message

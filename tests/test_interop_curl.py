@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from b24conform.contract import load_contract
 from b24conform.portal.config import PortalConfig
+from b24conform.portal.errors import portal_error
 from b24conform.portal.testing import SEED_FIELDS, read_activity, readback_mismatches, start_recording_portal
 from b24conform.selftest.interop import split_webhook
 
@@ -134,7 +136,7 @@ def test_a_wrong_webhook_code_is_refused(curl, portal) -> None:
     status, proc, body = _run(_substitute(wrong, running, curl, ca_file=running.ca_file))
     assert proc.returncode == 0, proc.stderr
     assert status == 401
-    assert json.loads(body)["error"] == "NO_AUTH_FOUND"
+    assert json.loads(body) == load_contract().error(portal_error("AMB-WRONG-CODE")).body()
 
 
 def test_commands_are_the_seed_pages() -> None:

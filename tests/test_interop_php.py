@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, parse_qsl
 import pytest
 
 from b24conform.contract import load_contract
+from b24conform.portal.errors import portal_error
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.testing import SEED_FIELDS, readback_mismatches, start_recording_portal
 from b24conform.portal.wire import encode_php_query
@@ -186,12 +187,12 @@ def test_without_the_ca_php_does_not_reach_the_api(php, portal) -> None:
     assert recorder.requests[before:] == []
 
 
-def test_a_wrong_webhook_code_gets_no_auth_found(php, portal) -> None:
+def test_a_wrong_webhook_code_is_refused(php, portal) -> None:
     running, recorder = portal
     hook = split_webhook(running.webhook_url)
     wrong = f"{running.base_url}/rest/{hook.user_id}/{'x' * len(hook.code)}/"
     proc, answers = _run(php, "crest", {"B24_WEBHOOK_URL": wrong}, running.ca_file)
-    entry = load_contract().error("NO_AUTH_FOUND")
+    entry = load_contract().error(portal_error("AMB-WRONG-CODE"))
     assert proc.returncode == 1 and set(answers) == {"ADD"}, (proc.stdout, proc.stderr)
     status, body = answers["ADD"]
     assert status == entry.http_status == 401

@@ -8,6 +8,7 @@ from b24pysdk import BitrixWebhook, Client  # noqa: E402
 from b24pysdk.errors import BitrixAPIBadRequest, BitrixAPIError, BitrixAPIUnauthorized  # noqa: E402
 
 from b24conform.contract import load_contract  # noqa: E402
+from b24conform.portal.errors import portal_error  # noqa: E402
 from b24conform.portal.config import PortalConfig  # noqa: E402
 from b24conform.portal.server import start_portal  # noqa: E402
 from b24conform.portal.testing import SEED_FIELDS, seed_fields  # noqa: E402
@@ -53,7 +54,8 @@ def test_wrong_webhook_raises_unauthorized(sdk):
     with pytest.raises(BitrixAPIUnauthorized) as info:
         sdk("not-the-code").crm.activity.add(fields=SEED_FIELDS).result
     assert isinstance(info.value, BitrixAPIError)
-    assert (info.value.status_code, info.value.error) == (401, "NO_AUTH_FOUND")
+    entry = CONTRACT.error(portal_error("AMB-WRONG-CODE"))
+    assert (info.value.status_code, info.value.error) == (401, entry.code)
 
 
 def test_sdk_batch(sdk):

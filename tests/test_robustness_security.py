@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from b24conform.contract import load_contract
+from b24conform.portal.errors import portal_error
 from b24conform.portal import app as portal_app
 from b24conform.portal.app import build_app
 from b24conform.portal.config import PortalConfig
@@ -38,6 +39,8 @@ from b24conform.portal.testing import InProcessClient, seed_fields
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = load_contract()
 NO_AUTH = CONTRACT.error("NO_AUTH_FOUND")
+# A webhook path whose user id and code match no webhook: the reading of AMB-WRONG-CODE the portal follows.
+WRONG_HOOK = CONTRACT.error(portal_error("AMB-WRONG-CODE"))
 SEED_FIELDS: dict[str, Any] = seed_fields(SUBJECT="security", FILES=None, PRIORITY=None, DESCRIPTION=None,
                                           DESCRIPTION_TYPE=None, DIRECTION=None)
 WRITE_METHODS = {"crm.activity.add", "crm.activity.update", "crm.activity.delete"}
@@ -96,7 +99,8 @@ def test_every_method_refuses_missing_and_wrong_credentials(portal, method: str)
     wrong = []
     for label, (url, kwargs) in attempts.items():
         resp = client.post(url, **kwargs)
-        if resp.status_code != NO_AUTH.http_status or resp.json() != NO_AUTH.body():
+        entry = WRONG_HOOK if label.startswith("webhook") or label == "wrong webhook code" else NO_AUTH
+        if resp.status_code != entry.http_status or resp.json() != entry.body():
             wrong.append(f"{label}: {resp.status_code} {resp.text[:150]}")
     assert not wrong, "\n".join(wrong)
 

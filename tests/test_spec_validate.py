@@ -121,8 +121,8 @@ def test_schema_meta_validation_and_id(spec_copy):
 
 
 def test_openapi_error_ids_must_exist_and_match_their_status(spec_copy):
-    edit(spec_copy / "openapi.yaml", "x-b24-error-ids: [NO_AUTH_FOUND, EXPIRED_TOKEN]",
-         "x-b24-error-ids: [NO_AUTH_FOUND, EXPIRED_TOKEN, QUERY_LIMIT_EXCEEDED, NOT_AN_ERROR]")
+    edit(spec_copy / "openapi.yaml", "x-b24-error-ids: [NO_AUTH_FOUND, INVALID_CREDENTIALS_WEBHOOK, EXPIRED_TOKEN]",
+         "x-b24-error-ids: [NO_AUTH_FOUND, INVALID_CREDENTIALS_WEBHOOK, EXPIRED_TOKEN, QUERY_LIMIT_EXCEEDED, NOT_AN_ERROR]")
     problems = validate_spec(spec_copy)
     assert any("response 401: unknown error id 'NOT_AN_ERROR'" in p for p in problems)
     assert any("response 401: error QUERY_LIMIT_EXCEEDED has HTTP status 503" in p for p in problems)

@@ -1,6 +1,6 @@
 """Who is calling: webhook path or OAuth `auth` token -> a Caller, or a catalogue error.
 
-Order: credentials (NO_AUTH_FOUND / expired_token), then scope (insufficient_scope) once the method
+Order: credentials (NO_AUTH_FOUND / INVALID_CREDENTIALS / expired_token), then scope (insufficient_scope) once the method
 is known. A deviation profile that accepts what a portal must refuse (`auth: wrong_code`, ...)
 wraps these functions (faults/auth.py); nothing here knows of it.
 """
@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
 from b24conform.portal.config import PortalConfig
-from b24conform.portal.errors import PortalError
+from b24conform.portal.errors import PortalError, portal_error
 from b24conform.portal.routing import Target
 
 
@@ -46,7 +46,8 @@ def authenticate(
             if not user_active(hook.user_id):
                 raise PortalError("INVALID_CREDENTIALS")
             return Caller(hook.user_id, hook.scopes, None, _key("webhook", hook.code))
-        raise PortalError("NO_AUTH_FOUND")
+        # A user id and code that match no webhook: INVALID_CREDENTIALS 401, as real portals answer.
+        raise PortalError(portal_error("AMB-WRONG-CODE"))
     token = params.get("auth")
     if not isinstance(token, str) or not token:
         raise PortalError("NO_AUTH_FOUND")

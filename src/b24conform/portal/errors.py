@@ -22,6 +22,14 @@ class PortalError(Exception):
 
 
 @lru_cache(maxsize=None)
+def portal_error(ambiguity_id: str) -> str:
+    """The catalogue error the reference portal answers where an ambiguity's readings differ in the
+    error: the first error of the reading it follows (spec/ambiguities.yaml `portal`, `errors`)."""
+    amb = load_contract().ambiguities[ambiguity_id]
+    return amb.errors[amb.portal][0]
+
+
+@lru_cache(maxsize=None)
 def catalogue(error_id: str) -> ErrorEntry:
     from b24conform.portal.methods.item_errors import ENTRIES
 

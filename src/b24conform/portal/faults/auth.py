@@ -11,7 +11,7 @@ from typing import Any
 
 from b24conform.portal.auth import Caller, _key
 from b24conform.portal.config import PortalConfig
-from b24conform.portal.errors import PortalError
+from b24conform.portal.errors import PortalError, portal_error
 from b24conform.portal.profiles import Op
 from b24conform.portal.routing import Target
 
@@ -28,7 +28,7 @@ def bypass(error_id: str, target: Target, params: dict[str, Any], config: Portal
            faults: dict[str, Op]) -> Caller | None:
     """The caller a deviant portal lets in after the faithful one refused with `error_id`; None: still refused."""
     ok = lambda fault: _allows(faults, fault, target.method)  # noqa: E731 - reads as the rule it is
-    if error_id == "NO_AUTH_FOUND" and target.is_webhook:
+    if error_id == portal_error("AMB-WRONG-CODE") and target.is_webhook:
         code = target.code or ""
         other = config.webhook_code_exists(code)
         if other and ok("wrong_user"):

@@ -94,3 +94,73 @@ def test_a_whole_run_leaves_no_trace_of_the_secrets(pytester):
         text = path.read_text(encoding="utf-8")
         assert CODE not in text and TOKEN not in text, path.name
     assert "***" in (report_dir / "results.json").read_text()
+
+
+@pytest.mark.parametrize("text", [
+    "https://user:pw-secret1@portal.example/rest/1/CODE/crm.activity.add",
+    "curl 'https://user:pw-secret1@portal.example/rest/'",
+    "Target <code>https://user:pw-secret1@127.0.0.1:8443</code>",
+    '{"target": "https://user:pw-secret1@127.0.0.1:8443"}',
+])
+def test_the_password_of_a_urls_userinfo_is_masked(text):
+    r.forget_secrets()
+    out = r.redact(text)
+    assert "pw-secret1" not in out and "user:***@" in out, out
+
+
+@pytest.mark.parametrize("text", ["mailto:someone@example.com", "https://user@portal.example/rest/",
+                                  "https://h/rest/x?email=a:b@c.d"])
+def test_text_without_a_userinfo_password_is_left_alone(text):
+    r.forget_secrets()
+    assert r.redact(text) == text
+
+
+def test_endpoints_name_the_userinfo_password_as_a_secret():
+    endpoints = Endpoints(base_url="https://user:p%40ssw0rd@portal.example", webhook=Webhook(1, CODE))
+    assert {"p%40ssw0rd", "p@ssw0rd", CODE} <= set(endpoints.secrets())
+
+
+def test_a_cli_run_against_a_served_portal_with_a_userinfo_password_leaks_nothing(tmp_path):
+    """As a vendor runs it: `b24conform serve` as its own process, `b24conform run --target
+    https://user:PASSWORD@HOST/rest/1/CODE/` as another. Neither the password nor the webhook code is in
+    anything the run prints or writes: stdout, stderr, report.md, report.html, results.json, junit.xml, the
+    ledger."""
+    import subprocess
+    from urllib.parse import urlsplit
+
+    from test_judge_live_paths import B24CONFORM, _judge_env, _start
+    from test_portal_cli import stop
+
+    password = "secretpw"
+    portal_dir, judge_dir = tmp_path / "portal", tmp_path / "judge"
+    portal_dir.mkdir()
+    judge_dir.mkdir()
+    proc, webhook, ca = _start(portal_dir)
+    try:
+        parts = urlsplit(webhook)
+        code = parts.path.strip("/").split("/")[2]
+        target = webhook.replace("://", f"://user:{password}@", 1)
+        # Writes allowed, so the ledger is written; envelope checks keep the run short.
+        run = subprocess.run([B24CONFORM, "run", "--target", target, "--ca-bundle", ca, "--allow-writes",
+                              "-k", "envelope", "--report-dir", str(judge_dir / "reports")],
+                             cwd=judge_dir, env=_judge_env(judge_dir), capture_output=True, text=True, timeout=600)
+    finally:
+        stop(proc)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    assert "user:***@" in output  # the target is named, its password masked
+    files = [p for p in judge_dir.rglob("*") if p.is_file()]
+    names = {p.name for p in files}
+    assert {"results.json", "report.md", "report.html", "junit.xml"} <= names, names
+    for where, text in [("output", output)] + [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in files]:
+        assert password not in text and code not in text, where
+
+
+def test_the_ledger_names_its_portal_without_the_password(tmp_path):
+    from b24conform.judge.ledger import Ledger, read_events
+
+    path = tmp_path / "run.jsonl"
+    ledger = Ledger(path, portal="https://user:secretpw@portal.example", run_id="r")
+    ledger.sending("[b24conform r] x")
+    assert "secretpw" not in path.read_text(encoding="utf-8")
+    assert read_events(path)[0]["portal"] == "https://user:***@portal.example"

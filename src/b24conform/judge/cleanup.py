@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, delete_rank, ledger_files, read_events, replay
+from b24conform.judge.redact import redact
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
 from b24conform.judge.target import Target, TargetError
 
@@ -210,7 +211,8 @@ def cleanup_portal(target: Target, ledger_dir: Path, *, sweep: bool = True) -> C
     mine: list[tuple[Path, list[dict[str, Any]]]] = []
     for path in ledger_files(ledger_dir):
         events = read_events(path)
-        if events and all(e.get("portal") == target.base_url for e in events):
+        # Ledgers name the portal redacted (judge/ledger.py); older ones may not: compare both redacted.
+        if events and all(redact(e.get("portal")) == redact(target.base_url) for e in events):
             mine.append((path, events))
     owed = [record for _, events in mine for record in replay(events).in_delete_order()]
     # These ledgers are the judge's own record of what it created: they make the ids its own.

@@ -10,7 +10,7 @@ import os
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import httpx
 
@@ -42,7 +42,10 @@ class Endpoints:
 
     def secrets(self) -> list[str]:
         hooks = [h.code for h in (self.webhook, self.restricted, self.unscoped) if h]
-        return [*hooks, *(t for t in (self.oauth_token, self.expired_token) if t)]
+        # A password in the target's userinfo (https://user:PASSWORD@HOST/...), as typed and as decoded.
+        passwords = [p for url in (self.base_url, self.http_base_url) if url
+                     for p in (urlsplit(url).password, unquote(urlsplit(url).password or "")) if p]
+        return [*hooks, *(t for t in (self.oauth_token, self.expired_token) if t), *passwords]
 
 
 def is_loopback(host: str | None) -> bool:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24conform.judge.redact import redact
+
 DEFAULT_DIR = Path(".b24conform") / "ledger"
 
 
@@ -106,7 +108,8 @@ class Ledger:
 
     def __init__(self, path: Path | None, *, portal: str, run_id: str) -> None:
         self.path = path
-        self.portal = portal
+        # As every other file of the judge: never a credential (a password in the target's userinfo).
+        self.portal = redact(portal)
         self.run_id = run_id
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()

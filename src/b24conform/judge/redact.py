@@ -1,10 +1,12 @@
 """Secrets never leave the judge: webhook codes, OAuth tokens and known secrets become "***".
 
 Every output of b24conform (reports, evidence, curl reproductions, pytest output, exception
-messages) goes through `redact()`. The rules are structural (a webhook code is whatever follows
-/rest/<user id>/ in a URL; `auth` is the OAuth token's parameter name) so that even a secret the
-judge never saw, typed by a user into a URL, is hidden; secrets registered at start are replaced
-literally as a second line of defence (e.g. a token echoed in an error message).
+messages) goes through `redact()`, and the report files once more, whole, where they are written
+(reporting.write_reports, through `redact_data()`). The rules are structural (a webhook code is
+whatever follows /rest/<user id>/ in a URL; `auth` is the OAuth token's parameter name; a URL's
+userinfo password is what sits between "user:" and "@") so that even a secret the judge never saw,
+typed by a user into a URL, is hidden; secrets registered at start are replaced literally as a
+second line of defence (e.g. a token echoed in an error message).
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ _QUERY_AUTH = re.compile(r"(?i)((?:^|[?&\s\"'])(?:auth|access_token|refresh_toke
 _JSON_AUTH = re.compile(r"(?i)([\"'](?:auth|access_token|refresh_token)[\"']\s*:\s*[\"'])([^\"']*)")
 # fields[auth]=... never happens, but auth[access_token]=... (PHP SDK style) does.
 _PHP_AUTH = re.compile(r"(?i)((?:^|[?&])auth\[[^\]]*\]=)([^&\s\"'<>#]+)")
+# scheme://user:PASSWORD@host: the password of a URL's userinfo (the user name is kept, as is a userinfo
+# without a password). Stops where an authority ends, so a path or query with "@" in it is left alone.
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s/?#@:\"'<>]*:)([^\s/?#@\"'<>]+)(@)")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -60,6 +65,7 @@ def redact(text: Any) -> str:
     for secret in sorted(known_secrets(), key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    text = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _WEBHOOK.sub(lambda m: m.group(0) if m.group(2) == PLACEHOLDER_CODE else m.group(1) + MASK, text)
     text = _QUERY_AUTH.sub(lambda m: m.group(1) + MASK, text)
     text = _PHP_AUTH.sub(lambda m: m.group(1) + MASK, text)

@@ -7,9 +7,13 @@ from typing import Any
 
 
 def write_reports(results: dict[str, Any], report_dir: Path) -> list[Path]:
+    from b24conform.judge.redact import redact_data
     from b24conform.reporting import html, markdown
     from b24conform.reporting.results import write_json
 
+    # The one place every report file passes: each string of the results, whatever field it sits in,
+    # is redacted before any of the three is rendered (the builders redact what they know; this catches the rest).
+    results = redact_data(results)
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     paths = [write_json(results, report_dir / "results.json")]

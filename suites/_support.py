@@ -90,6 +90,35 @@ def list_by_id(target: Any, activity_id: Any, select: list[str] | None = None) -
     return target.call("crm.activity.list", {"filter": {"ID": activity_id}, "select": select or ["*", "COMMUNICATIONS"]})
 
 
+# The get method of each owner type an activity can bind to (crm.enum.ownertype ids the judge creates or
+# the reference portal seeds): where the owner's responsible user is read from.
+OWNER_GET = {2: "crm.deal.get", 3: "crm.contact.get", 4: "crm.company.get"}
+
+
+def check_responsible_fallback(target: Any, contract: Any, mode: str, evidence: Any, reply: Any,
+                               fields: dict) -> list[Problem]:
+    """AMB-RESPONSIBLE-FALLBACK b: an add without a usable RESPONSIBLE_ID that succeeded gave the
+    activity its owner's responsible user (ASSIGNED_BY_ID), or the caller where the owner has none
+    (the vendor's last resort). Reads the activity and the owner back to see which."""
+    problems = check_add_success(reply, contract, mode)
+    if problems:
+        return problems
+    activity = get(target, new_id(reply))
+    evidence.record(activity, note="RESPONSIBLE_ID after the fallback")
+    got = ((activity.json or {}).get("result") or {}).get("RESPONSIBLE_ID") if isinstance(activity.json, dict) else None
+    owner_get = OWNER_GET.get(int(fields.get("OWNER_TYPE_ID") or 0))
+    if owner_get is None:
+        return []  # an owner type the judge cannot read: the fallback is not judged
+    owner = target.call(owner_get, {"id": fields.get("OWNER_ID")})
+    evidence.record(owner, note="the owner's responsible user")
+    assigned = ((owner.json or {}).get("result") or {}).get("ASSIGNED_BY_ID") if isinstance(owner.json, dict) else None
+    expected = assigned or target.fixtures.responsible_id
+    if str(got) != str(expected):
+        return [Problem("readback-mismatch", "RESPONSIBLE_ID (the owner's responsible user)", expected=str(expected),
+                        actual=got, ambiguity="AMB-RESPONSIBLE-FALLBACK", mode=mode)]
+    return []
+
+
 def clause_errors(contract: Any, clause_id: str) -> tuple[str, ...]:
     return contract.clauses[clause_id].errors
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from _support import enum_id, judge, try_add
+from _support import check_responsible_fallback, enum_id, judge, try_add
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -200,6 +200,12 @@ def test_invalid_field_sets_are_rejected_with_a_catalogue_error(b24_target, b24_
     assert not validator_for(SCHEMA_NAME).is_valid(fields), "breakage left the field set valid"
     reply = try_add(b24_target, fields)
     note(f"add: {reply.curl()}")
+    if name == "RESPONSIBLE_ID" and reply.status == 200 \
+            and b24_contract.ambiguities["AMB-RESPONSIBLE-FALLBACK"].accepts("b", b24_mode):
+        # Filled from the owner (an absent, empty, non-numeric, zero or negative id): the owner's responsible it must be.
+        judge(b24_evidence, reply, check_responsible_fallback(b24_target, b24_contract, b24_mode, b24_evidence, reply, fields),
+              f"RESPONSIBLE_ID {value if value is not MISSING else 'absent'!r}, filled from the owner")
+        return
     problems = check_catalogue_error(reply, b24_contract, b24_mode, kinds=["method"])
     if reply.status != 400:
         problems.append(Problem("http-status", "HTTP status", expected=400, actual=reply.status))

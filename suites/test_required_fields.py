@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from _support import clause_error, clause_errors, expect_one_of, judge, try_add
+from _support import check_responsible_fallback, clause_error, clause_errors, expect_one_of, judge, try_add
 
 from b24conform.contract import load_contract
 from b24conform.judge.checks.errors import check_error
@@ -64,7 +64,13 @@ def test_required_field_missing(b24_target, b24_contract, b24_mode, b24_evidence
     assert error_id in clause_errors(b24_contract, missing_clause)
     amb = b24_contract.clauses[missing_clause].ambiguity
     if amb and reply.status == 200 and b24_contract.ambiguities[amb].accepts("b", b24_mode):
-        # SUBJECT optional / RESPONSIBLE_ID filled from the owner: the lenient reading accepts the add.
+        if amb == "AMB-RESPONSIBLE-FALLBACK":
+            # Filled from the owner: the owner's responsible user it must be.
+            judge(b24_evidence, reply, check_responsible_fallback(b24_target, b24_contract, b24_mode, b24_evidence, reply,
+                                                                  seed_fields(**{field: seed_fields.OMIT})),
+                  f"{field} missing, filled from the owner")
+            return
+        # SUBJECT optional: the lenient reading accepts the add.
         b24_evidence.record(reply, note=f"{field} missing accepted ({amb} b)")
         return
     judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, error_id), f"{field} missing")
@@ -78,9 +84,11 @@ def invalid_cases():
             yield pytest.param(field, name, id=f"{field}-{name}", marks=pytest.mark.b24conform_clause(invalid_clause))
 
 
-# Values the add tutorial says fall back to the owner's responsible user (AMB-RESPONSIBLE-FALLBACK b):
-# an empty or non-numeric RESPONSIBLE_ID. Zero, negative and unknown ids are numbers and still refused.
-FALLS_BACK = {("RESPONSIBLE_ID", "empty-string"), ("RESPONSIBLE_ID", "null"), ("RESPONSIBLE_ID", "not-integer")}
+# Values that fall back to the owner's responsible user (AMB-RESPONSIBLE-FALLBACK b): an empty or
+# non-numeric RESPONSIBLE_ID (the add tutorial), zero and negative ids too (the vendor's CRM module).
+# An unknown user's id is refused by every source.
+FALLS_BACK = {("RESPONSIBLE_ID", "empty-string"), ("RESPONSIBLE_ID", "null"), ("RESPONSIBLE_ID", "not-integer"),
+              ("RESPONSIBLE_ID", "zero"), ("RESPONSIBLE_ID", "negative")}
 
 
 @pytest.mark.parametrize("field,case", list(invalid_cases()))
@@ -89,7 +97,9 @@ def test_required_field_invalid(b24_target, b24_contract, b24_mode, b24_evidence
     reply = try_add(b24_target, seed_fields(**{field: value}))
     if (field, case) in FALLS_BACK and reply.status == 200 \
             and b24_contract.ambiguities["AMB-RESPONSIBLE-FALLBACK"].accepts("b", b24_mode):
-        b24_evidence.record(reply, note=f"{field}={value!r} accepted (AMB-RESPONSIBLE-FALLBACK b)")
+        judge(b24_evidence, reply, check_responsible_fallback(b24_target, b24_contract, b24_mode, b24_evidence, reply,
+                                                              seed_fields(**{field: value})),
+              f"{field}={value!r}, filled from the owner")
         return
     judge(b24_evidence, reply, check_error(reply, b24_contract, b24_mode, FIELD_ERRORS[field]), f"{field}={value!r}")
 
@@ -126,7 +136,8 @@ def test_validation_order(b24_target, b24_contract, b24_mode, b24_evidence, seed
         (seed_fields(COMMUNICATIONS=[{**call["COMMUNICATIONS"][0], "ENTITY_ID": fx.missing_owner_id}],
                      OWNER_ID=fx.missing_owner_id, RESPONSIBLE_ID=seed_fields.OMIT, SUBJECT=seed_fields.OMIT),
          clause_error(b24_contract, "COMM-002")),
-        (seed_fields(RESPONSIBLE_ID=seed_fields.OMIT, SUBJECT=seed_fields.OMIT), FIELD_ERRORS["RESPONSIBLE_ID"]),
+        # An unknown user's id: refused whether or not the portal fills an absent one from the owner.
+        (seed_fields(RESPONSIBLE_ID=fx.missing_user_id, SUBJECT=seed_fields.OMIT), FIELD_ERRORS["RESPONSIBLE_ID"]),
         (seed_fields(SUBJECT=seed_fields.OMIT), FIELD_ERRORS["SUBJECT"]),
     ]
     problems = []

@@ -69,7 +69,9 @@ class PortalConfig:
     profiles_file: Path | None = None    # None: spec/deviations.yaml when present
     seed_data: Path | None = None        # None: the packaged seed_data.yaml
     utc_offset: str = "+03:00"           # the portal's time zone, used for every datetime it writes
-    responsible_fallback: bool = False   # AMB-RESPONSIBLE-FALLBACK reading b when True
+    # AMB-RESPONSIBLE-FALLBACK reading b (the add tutorial, the vendor's module): an empty or non-numeric
+    # RESPONSIBLE_ID takes the owner's responsible user. False serves reading a.
+    responsible_fallback: bool = True
     max_body_bytes: int = 8 * 1024 * 1024
     clock: Clock = field(default_factory=SystemClock)
     # Role name -> credential, filled by for_conformance(); the judge reads them through Portal.credentials.

@@ -8,15 +8,17 @@ THE ORDER (clause REQ-010 of spec/clauses.yaml; the first failing rule answers):
     3. provider        TYPE_ID 6 without PROVIDER_ID              -> ADD_CUSTOM_WITHOUT_PROVIDER
                        PROVIDER_ID CONFIGURABLE_REST_APP          -> ADD_USE_CONFIGURABLE
                        PROVIDER_ID REST_APP, no app context       -> ADD_APP_CONTEXT_REQUIRED
-    4. communications  absent / not a list of objects / empty /
-                       an item without VALUE                      -> ADD_COMMUNICATIONS_INVALID
+    4. communications  absent / not a list / nothing left once the
+                       items without VALUE (and, for a call, of a
+                       TYPE other than PHONE) are dropped         -> ADD_COMMUNICATIONS_INVALID
                        e-mail: no item of TYPE EMAIL (or no TYPE) -> EMAIL_TO_NOT_FOUND
                        e-mail: a VALUE that is not an address     -> EMAIL_INVALID_ADDRESS
     5. count           >1 communication for a meeting or a call   -> ADD_ONE_COMMUNICATION_ONLY
     6. binding         neither owner nor any communication entity
                        exists                                     -> ADD_BINDING_FAILED
     7. responsible     absent / not positive int / no such user   -> ADD_RESPONSIBLE_INVALID
-                       (absent is allowed when responsible_fallback is on and the binding has one)
+                       (empty or non-numeric takes the owner's responsible when responsible_fallback
+                       is on, the default, and the owner has one)
     8. subject         absent / empty / whitespace                -> ADD_SUBJECT_MISSING
     9. permissions     caller has no add right                    -> ADD_ACCESS_DENIED
    10. files           item not {"fileData": [name, base64]}      -> FILES_INVALID
@@ -89,11 +91,13 @@ class AddRequest:
 
     @_view
     def counted_communications(self) -> list[dict[str, Any]]:
-        """The communications the activity keeps: for an e-mail only items of TYPE EMAIL or no TYPE
-        (a wrong TYPE drops the item, reference docs-contract.md section 0)."""
-        items = [c for c in self.communications if isinstance(c, dict)]
-        if self.type_id == TYPE_EMAIL:
-            items = [c for c in items if (as_text(c.get("TYPE")) or "EMAIL").upper() == "EMAIL"]
+        """The communications the activity keeps. An item without VALUE is dropped (AMB-EMPTY-COMMUNICATION
+        b, the add tutorial), and so is one whose TYPE does not fit the activity: an e-mail keeps TYPE
+        EMAIL or no TYPE, a call TYPE PHONE or no TYPE (the vendor's CRM module)."""
+        items = [c for c in self.communications if isinstance(c, dict) and (as_text(c.get("VALUE")) or "").strip()]
+        fitting = {TYPE_EMAIL: "EMAIL", TYPE_CALL: "PHONE"}.get(self.type_id)
+        if fitting:
+            items = [c for c in items if (as_text(c.get("TYPE")) or fitting).upper() == fitting]
         return items
 
     @_view
@@ -201,17 +205,19 @@ def rule_provider(req: AddRequest) -> str | None:
 
 def rule_communications(req: AddRequest) -> str | None:
     raw = req.raw_communications
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list) or not raw or not all(isinstance(item, dict) for item in raw):
         return "ADD_COMMUNICATIONS_INVALID"
-    for item in raw:
-        if not isinstance(item, dict) or not (as_text(item.get("VALUE")) or "").strip():
-            return "ADD_COMMUNICATIONS_INVALID"
+    kept = counted_communications(req)
     if req.type_id == TYPE_EMAIL:
-        kept = counted_communications(req)
         if not kept:
-            return "EMAIL_TO_NOT_FOUND"
+            # Items of another TYPE leave an e-mail without a recipient (AMB-EMAIL-TYPE-MISMATCH a);
+            # only items without VALUE leave nothing at all.
+            with_value = [c for c in raw if (as_text(c.get("VALUE")) or "").strip()]
+            return "EMAIL_TO_NOT_FOUND" if with_value else "ADD_COMMUNICATIONS_INVALID"
         if not all(is_email(as_text(c.get("VALUE"))) for c in kept):
             return "EMAIL_INVALID_ADDRESS"
+    elif not kept:
+        return "ADD_COMMUNICATIONS_INVALID"
     return None
 
 
@@ -232,7 +238,7 @@ def responsible_id(req: AddRequest) -> int | None:
 
 def _responsible_id(req: AddRequest) -> int | None:
     raw = req.f.get("RESPONSIBLE_ID")
-    if raw is None or raw == "":
+    if raw is None or raw == "" or (as_int(raw) is None and isinstance(raw, str)):
         if req.responsible_fallback:
             bound = bound_item(req)
             item = req.world.item(*bound) if bound else None

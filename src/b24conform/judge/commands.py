@@ -24,6 +24,25 @@ RUN_PLUGINS = ("b24conform.judge.plugin", "_hypothesis_pytestplugin", "schemathe
 OPTIONAL_RUN_PLUGINS = ("xdist.plugin",)
 
 
+# Where Hypothesis keeps its example database and caches during `run`: the tool's own folder, beside the ledger,
+# not .hypothesis/ in the current folder (a run writes nothing there but its reports and, with writes, the ledger).
+HYPOTHESIS_HOME = Path(".b24conform") / "hypothesis"
+HYPOTHESIS_HOME_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"  # Hypothesis' own variable: set by the user, it wins
+
+
+def use_hypothesis_home(environ: Any = None) -> Path:
+    """Point Hypothesis (this process and, through the environment, pytest-xdist's workers) at its folder."""
+    import os
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    environ = os.environ if environ is None else environ
+    home = Path(environ.get(HYPOTHESIS_HOME_ENV) or HYPOTHESIS_HOME.resolve())
+    environ[HYPOTHESIS_HOME_ENV] = str(home)
+    set_hypothesis_home_dir(home)
+    return home
+
+
 def run_plugins() -> list[str]:
     import importlib.util
 
@@ -265,6 +284,7 @@ def register(app: typer.Typer) -> None:
                            allow_writes=allow_writes, mode=mode, report_dir=report_dir, keyword=keyword,
                            hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose,
                            fixtures=fixtures, preflight_done=bool(target))
+        use_hypothesis_home()
         progress = None if verbose else ProgressPlugin(console)
         code = pytest.main(args, plugins=[progress] if progress else [])
         for error in progress.collect_errors if progress else ():

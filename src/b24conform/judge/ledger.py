@@ -113,8 +113,25 @@ class Ledger:
         self.run_id = run_id
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        # The folders this ledger had to create, deepest first. Created at the first write, not here: a
+        # read-only run leaves no ledger folder behind, and a settled one removes them again if empty.
+        self._made: list[Path] = []
+
+    def _open_for_append(self) -> int:
+        assert self.path is not None
+        for _ in range(3):  # another worker's settled ledger may remove the (empty) folder in between
+            missing = []
+            folder = self.path.parent
+            while not folder.exists() and folder != folder.parent:
+                missing.append(folder)
+                folder = folder.parent
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._made += [f for f in missing if f not in self._made]
+            try:
+                return os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            except FileNotFoundError:
+                continue
+        return os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def _append(self, event: dict[str, Any]) -> None:
         event = {"ts": round(time.time(), 3), "run": self.run_id, "portal": self.portal, **event}
@@ -125,7 +142,7 @@ class Ledger:
             line = json.dumps(event, ensure_ascii=False) + "\n"
             # Open, write, fsync, close each time: the entry must be on disk before the request
             # leaves, whatever happens to this process afterwards.
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = self._open_for_append()
             try:
                 os.write(fd, line.encode("utf-8"))
                 os.fsync(fd)
@@ -165,6 +182,11 @@ class Ledger:
             return False
         if self.path is not None and self.path.exists():
             self.path.unlink()
+        for folder in self._made:  # deepest first; one that holds anything else stays, and so do its parents
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         return True
 
 

@@ -4,6 +4,8 @@ halt_ignored drops `halt` before the faithful batch sees it. no_length_limit and
 the commands one by one, each through the faithful batch of that single command (so each answers as
 the faithful portal would), except that a command calling batch is run rather than refused; the
 five result parts are merged back. `$result[...]` references are resolved here, before each command.
+length_per_command (a legitimate variant, AMB-BATCH-LENGTH b) runs the first 50 commands through the
+faithful batch and answers each command past the limit with ERROR_BATCH_LENGTH_EXCEEDED in result_error.
 """
 from __future__ import annotations
 
@@ -72,6 +74,24 @@ def one_by_one(handler: Handler, nested: bool) -> Handler:
     return deviant
 
 
+def length_per_command(handler: Handler) -> Handler:
+    def variant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        commands = _commands(params)
+        limit = batch.max_commands()
+        if len(commands) <= limit:
+            return handler(ctx, params)
+        keys = list(commands)
+        answer = handler(ctx, {**params, "cmd": {k: commands[k] for k in keys[:limit]}}).result
+        # php_array printed keys "0".."n-1" as a list: the list index is the command's key again.
+        parts = {p: dict(answer[p]) if isinstance(answer[p], dict) else {str(i): v for i, v in enumerate(answer[p] or [])}
+                 for p in PARTS}
+        for key in keys[limit:]:
+            parts["result_error"][key] = catalogue("ERROR_BATCH_LENGTH_EXCEEDED").body()
+        return MethodResult({p: batch.php_array(parts[p]) for p in PARTS})
+
+    return variant
+
+
 def ignoring_halt(handler: Handler) -> Handler:
     def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         return handler(ctx, {k: v for k, v in params.items() if k != "halt"})
@@ -84,4 +104,6 @@ def deviant_batch(handler: Handler, faults: frozenset[str]) -> Handler:
         handler = one_by_one(handler, nested="nested_allowed" in faults)
     if "halt_ignored" in faults:
         handler = ignoring_halt(handler)
+    if "length_per_command" in faults:
+        handler = length_per_command(handler)
     return handler

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from b24conform.portal.profiles import Op
-from b24conform.portal.validation import AddRequest, Rule
+from b24conform.portal.validation import TYPE_CALL, AddRequest, Rule
 
 NamedRule = tuple[str, Rule]
 Applies = Callable[[AddRequest, str], bool]
@@ -33,6 +33,10 @@ def _error_is(*ids: str) -> Applies:
     return lambda req, error: error in ids
 
 
+def _type_is(type_id: int) -> Applies:
+    return lambda req, error: req.type_id == type_id
+
+
 def _both(a: Applies, b: Applies) -> Applies:
     return lambda req, error: a(req, error) and b(req, error)
 
@@ -51,6 +55,7 @@ SUB_RULES: dict[str, tuple[str, Applies]] = {
     "communications.invalid": ("communications", _both(_field_present("COMMUNICATIONS"), _error_is("ADD_COMMUNICATIONS_INVALID"))),
     "communications.email_to": ("communications", _error_is("EMAIL_TO_NOT_FOUND")),
     "communications.email_address": ("communications", _error_is("EMAIL_INVALID_ADDRESS")),
+    "count.call": ("count", _type_is(TYPE_CALL)),
     "responsible.missing": ("responsible", _field_absent("RESPONSIBLE_ID")),
     "responsible.unknown": ("responsible", _field_present("RESPONSIBLE_ID")),
     "email.sender_invalid": ("email", _error_is("EMAIL_INVALID_ADDRESS")),

@@ -78,3 +78,29 @@ def test_html_is_self_contained_filterable_and_escaped():
     for status in ("passed", "failed", "skipped", "not_checkable", "not_covered"):
         assert f"value='{status}'" in page
     assert "class='detail'" in page and "curl x" in page
+
+
+def _failing(nodeid: str, clauses: list[str], problem) -> CheckOutcome:
+    item = {"request": {"http_method": "POST", "url": "https://h/rest/x", "body": ""}, "status": 200,
+            "response_excerpt": "{}", "curl": "curl x", "note": nodeid, "problems": [problem.as_dict()]}
+    return CheckOutcome(nodeid, clauses, "failed", 0.1, f"AssertionError: {problem}", [item])
+
+
+def test_each_clause_reason_comes_from_its_own_checks():
+    # One defect (same kind and values: one problem of the run) found by two checks of different
+    # clauses, each inside its own part of the check: a clause's reason is told in its own check's
+    # words, never in those of the other clause's check that happened to find the problem first.
+    from b24conform.judge.problems import Problem
+
+    same = Problem("error-status", "HTTP status", expected=400, actual=200, error_id="ADD_SUBJECT_MISSING")
+    checks = [_failing("s.py::test_a", ["CALL-001"], same.within("step adding without SUBJECT")),
+              _failing("s.py::test_b", ["CALL-002"], same.within("batch command 'b'")),
+              CheckOutcome("s.py::test_c", ["CALL-002"], "passed", 0.1)]
+    info = RunInfo(started=0.0, finished=1.0, mode="strict", target="embedded mock portal", kind="mock")
+    data = build_results(load_contract(), checks, info)
+    by_id = {c["id"]: c for c in data["clauses"]}
+    assert len(data["problems"]) == 1 and by_id["CALL-001"]["problems"] == by_id["CALL-002"]["problems"]
+    assert by_id["CALL-001"]["reason"].startswith("step adding without SUBJECT: ")
+    assert by_id["CALL-002"]["reason"].startswith("batch command 'b': ")
+    assert "step adding without SUBJECT" not in by_id["CALL-002"]["reason"]
+    assert "batch command" not in by_id["CALL-001"]["reason"]

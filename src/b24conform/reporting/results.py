@@ -85,6 +85,16 @@ def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str |
     return None
 
 
+def own_messages(clause: dict[str, Any]) -> list[str]:
+    """The message of each of a clause's root problems (`problems`, in that order) as the clause's own
+    checks found it, its failing checks first."""
+    found: dict[str, str] = {}
+    for check in sorted(clause["checks"], key=lambda c: c["outcome"] != "failed"):
+        for problem in check.get("problems") or ():
+            found.setdefault(problem["id"], problem["message"])
+    return [found[pid] for pid in clause["problems"] if pid in found]
+
+
 def clause_sources(contract: Any, clause: Any) -> list[dict[str, Any]]:
     """Where the docs say what a clause demands: each citation's text and its link into the pinned
     docs snapshot (spec/provenance.yaml); the plain `source` text where a clause has no citations."""
@@ -123,12 +133,13 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
             "reason": redact(clause_reason(clause, status, mine)) if clause_reason(clause, status, mine) else None,
         })
     problems = distinct(clauses, {cid: clause_sources(contract, c) for cid, c in contract.clauses.items()})
-    by_id = {p["id"]: p for p in problems}
     for entry in clauses:
         entry["problems"] = root_problems(entry, problems)
         if entry["status"] == "failed" and entry["problems"]:
-            # The problems, rendered from their data, say more than the first check's exception headline.
-            entry["reason"] = _shorten("; ".join(by_id[pid]["message"] for pid in entry["problems"]))
+            # The problems, rendered from their data, say more than the first check's exception headline;
+            # each as this clause's own check found it (its context), not as the run's entry has it
+            # (the words of whichever check, of any clause, found it first).
+            entry["reason"] = _shorten("; ".join(own_messages(entry)))
     check_counts: dict[str, int] = {}
     for check in checks:
         check_counts[check.outcome] = check_counts.get(check.outcome, 0) + 1

@@ -109,23 +109,24 @@ def pytest_args(
     return [*args, *(extra or [])]
 
 
-SUMMARY_COLUMNS = ("passed", "failed", "error", "skipped", "not_checkable", "not_covered")
+SUMMARY_COLUMNS = ("passed", "failed", "error", "skipped", "not_checkable", "not_covered", "not_run")
 
 
 def coverage_line(results: dict) -> str:
-    from b24conform.reporting.results import coverage
+    """The headline (reporting.view.headline), as report.md and report.html open with it."""
+    from b24conform.reporting.view import headline
 
-    checked, checkable = coverage(results)
-    share = 100.0 * checked / checkable if checkable else 0.0
-    return f"{checked} of {checkable} clauses checked ({share:.0f} %)"
+    return headline(results).text
 
 
 def summary_table(results: dict) -> Table:
     counts = results["run"]["counts"]["clauses"]
     table = Table(title=f"b24conform: {results['run']['target']} ({results['run']['kind']}, {results['run']['mode']})")
-    for name in SUMMARY_COLUMNS:
+    # not run: only in an interrupted run
+    columns = [k for k in SUMMARY_COLUMNS if k != "not_run" or counts.get(k)]
+    for name in columns:
         table.add_column(name.replace("_", " "), justify="right")
-    table.add_row(*(str(counts.get(k, 0)) for k in SUMMARY_COLUMNS))
+    table.add_row(*(str(counts.get(k, 0)) for k in columns))
     return table
 
 
@@ -137,18 +138,18 @@ def failing_lines(results: dict, limit: int = 40) -> list[str]:
     return lines[:limit]
 
 
-def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
-    """Skipped clauses grouped by why: what a read-only or partial live run could not check."""
-    import re
+def _ids(ids: tuple[str, ...] | list[str], shown: int = 8) -> str:
+    more = f", … {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
 
-    by_reason: dict[str, list[str]] = {}
-    for clause in results["clauses"]:
-        if clause["status"] == "skipped":
-            # "AUTH-004 needs ..." and "AUTH-005 needs ..." are one reason.
-            reason = re.sub(r"^(?:[A-Z]+-\d+(?:, )?)+\s*", "", clause.get("reason") or "skipped")
-            by_reason.setdefault(reason, []).append(clause["id"])
-    groups = sorted(by_reason.items(), key=lambda item: -len(item[1]))
-    return [f"not checked ({len(ids)}): {reason} [{', '.join(ids)}]" for reason, ids in groups[:limit]]
+
+def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
+    """The clauses left without a verdict, grouped by what would check them (the headline's list)."""
+    from b24conform.reporting.view import headline
+
+    head = headline(results)
+    return [f"not checked ({len(g.clauses)}): {g.why} [{_ids(g.clauses)}]"
+            for g in [*head.unchecked, *head.not_applicable][:limit]]
 
 
 def run_exit_code(pytest_code: int, results: dict | None, min_coverage: float = 0.0) -> int:
@@ -294,7 +295,11 @@ def register(app: typer.Typer) -> None:
         if results is None:
             typer.echo(f"error: the suites ran no check and wrote no results (pytest exit code {int(code)})", err=True)
             raise typer.Exit(exit_code)
-        console.print(coverage_line(results), markup=False, highlight=False)
+        from b24conform.reporting.view import headline
+
+        head = headline(results)
+        style = "bold green" if head.green else "bold red" if head.state == "not_conformant" else "bold yellow"
+        console.print(for_cli(head.text), style=style, markup=False, highlight=False)
         console.print(summary_table(results))
         for line in [*failing_lines(results), *unchecked_lines(results)]:
             console.print(for_cli(redact(line)), markup=False, highlight=False)
@@ -306,6 +311,8 @@ def register(app: typer.Typer) -> None:
             EXIT_COVERAGE: f"coverage below --min-coverage {min_coverage:g} %",
             EXIT_NOTHING: "error: the run checked nothing, or the suites could not be collected",
         }.get(exit_code)
+        if results["run"].get("interrupted") and exit_code != EXIT_NONCONFORMANT:
+            verdict = "interrupted: the run stopped before every check ran; the clauses not run have no verdict"
         if verdict:
             typer.echo(verdict, err=True)
         raise typer.Exit(exit_code)

@@ -8,7 +8,8 @@ from typing import Any
 
 # "error": a check could not get an answer it can judge (unreachable target, TLS failure, timeout,
 # a gateway's non-JSON 5xx). Never a verdict on conformance, never "failed".
-STATUSES = ("passed", "failed", "error", "skipped", "not_checkable", "not_covered")
+# "not_run": the run was interrupted (Ctrl-C, -x) before a check of the clause had run: no verdict.
+STATUSES = ("passed", "failed", "error", "skipped", "not_checkable", "not_covered", "not_run")
 
 
 def skip_reason(clauses: Iterable[Any], capabilities: frozenset[str], *, kind: str, allow_writes: bool) -> str | None:

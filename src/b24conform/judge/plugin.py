@@ -436,6 +436,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         started=state.started, finished=time.time(), mode=settings.mode,
         target=state.target_display or (redact(settings.target) if settings.target else "embedded mock portal"),
         kind=settings.kind, partial=state.partial_selection,
+        # Ctrl-C (pytest's INTERRUPTED), or -x / --maxfail stopping the session early: the checks
+        # that did not run give no verdict on their clauses (status not_run).
+        interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail),
     )
     state.results = build_results(contract, recorder.results(), info)
     state.report_paths = write_reports(state.results, settings.report_dir)

@@ -43,6 +43,10 @@ class Recorder:
         self.checks: dict[str, CheckOutcome] = {}
         self.evidence: dict[str, list[dict[str, Any]]] = {}
         self.collected: dict[str, list[str]] = {}
+        # Checks that came to an end: a call report, or a phase that did not pass. A check whose
+        # run was interrupted (Ctrl-C raises through pytest's call phase, which then reports
+        # nothing) has only its setup report and is no outcome at all, not a pass.
+        self.concluded: set[str] = set()
 
     def collect(self, nodeid: str, clauses: list[str]) -> None:
         self.collected[nodeid] = clauses
@@ -53,6 +57,7 @@ class Recorder:
             return
         check = self.checks.setdefault(report.nodeid, CheckOutcome(report.nodeid, clauses))
         if report.when == "call" or report.outcome != "passed":
+            self.concluded.add(report.nodeid)
             outcome = "error" if getattr(report, "b24_target_error", False) else report.outcome
             fold_phase(check, report.when, outcome, report_message(report),
                        float(getattr(report, "duration", 0.0) or 0.0),
@@ -86,6 +91,8 @@ class Recorder:
     def results(self) -> list[CheckOutcome]:
         out = []
         for nodeid, check in self.checks.items():
+            if nodeid not in self.concluded:
+                continue
             check.evidence = self.evidence.get(nodeid, [])
             out.append(check)
         return out

@@ -10,7 +10,8 @@ from html import escape
 from typing import Any
 
 from b24conform.judge.accounting import STATUSES
-from b24conform.reporting.view import TEXT_KINDS, actual_text, citations, coverage_cells, lead, problem_labels
+from b24conform.reporting.view import (TEXT_KINDS, actual_text, citations, coverage_cells, headline, lead, no_problems,
+                                       problem_labels)
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:78rem;padding:0 1rem;color:#222}
@@ -21,7 +22,7 @@ table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
 tr.clause{cursor:pointer}tr.clause:hover{background:#f6f6f6}tr.clause:target,tr.clause.hl{background:#fff6d6}
 .st{font-weight:600;border-radius:3px;padding:0 .4rem;white-space:nowrap}
-.passed{color:#176d2c}.failed{color:#b3261e}.error{color:#7a3e9d}.skipped{color:#8a6d00}.not_checkable,.not_covered{color:#555}
+.passed{color:#176d2c}.failed{color:#b3261e}.error{color:#7a3e9d}.skipped{color:#8a6d00}.not_checkable,.not_covered,.not_run{color:#555}
 tr.detail{display:none}tr.detail.open{display:table-row}tr.detail>td{background:#fafafa}
 pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.4rem;margin:.2rem 0;max-height:20rem;overflow:auto;font-size:12.5px}
 code{font-size:12.5px;background:#f4f4f4;padding:0 .2rem;border-radius:2px}
@@ -39,13 +40,15 @@ details{margin:.3rem 0}summary{cursor:pointer;color:#444}
 .bar{display:flex;height:1.1rem;border-radius:4px;overflow:hidden;margin:.4rem 0;border:1px solid #ddd}
 .bar span{display:block}
 .bar .passed{background:#3b9a57}.bar .failed{background:#d0463d}.bar .error{background:#9a62bd}
-.bar .skipped{background:#e0c048}.bar .not_checkable{background:#bbb}.bar .not_covered{background:#888}
+.bar .skipped{background:#e0c048}.bar .not_checkable{background:#bbb}.bar .not_covered{background:#888}.bar .not_run{background:#ddd}
 .sw{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.25rem;vertical-align:-1px}
 .sw.passed{background:#3b9a57}.sw.failed{background:#d0463d}.sw.error{background:#9a62bd}.sw.skipped{background:#e0c048}
-.sw.not_checkable{background:#bbb}.sw.not_covered{background:#888}
+.sw.not_checkable{background:#bbb}.sw.not_covered{background:#888}.sw.not_run{background:#ddd}
 .root{color:#b3261e}.reply{margin:.4rem 0 .8rem}
 .verdict{font-weight:600;margin:.6rem 0 0;padding:.35rem .7rem;border-radius:4px;display:inline-block}
 .verdict.ok{background:#e3f3e6;color:#176d2c}.verdict.bad{background:#fbe4e2;color:#b3261e}
+.verdict.warn{background:#fdf3d7;color:#7a5b00}
+.unchecked{margin:.4rem 0 0;padding-left:1.2rem}.unchecked li{margin:.15rem 0}
 """
 
 JS = """
@@ -161,8 +164,7 @@ def _problem(label: str, problem: dict[str, Any]) -> str:
 def _problems(results: dict[str, Any]) -> str:
     problems = results.get("problems") or []
     if not problems:
-        return ("<section id='problems'><h2>Problems</h2>"
-                "<p class='none'>None: no check found a deviation from the docs.</p></section>")
+        return f"<section id='problems'><h2>Problems</h2><p class='none'>{_e(no_problems(results))}</p></section>"
     failed = results["run"]["counts"]["clauses"].get("failed", 0)
     labels = problem_labels(problems)
     return (
@@ -248,16 +250,17 @@ def _matrix(results: dict[str, Any]) -> str:
 
 
 def _verdict(results: dict[str, Any]) -> str:
-    from b24conform.reporting.results import applicable_passed
-
-    counts = results["run"]["counts"]["clauses"]
-    if applicable_passed(results):
-        return "<p class='verdict ok'>Conformant: every clause that could be checked passed.</p>"
-    failed, errors = counts.get("failed", 0), counts.get("error", 0)
-    parts = [_plural(failed, "clause") + " failed"] if failed else []
-    parts += [_plural(errors, "clause") + " could not be judged (error)"] if errors else []
-    parts += [_plural(counts.get("not_covered", 0), "clause") + " not covered"] if counts.get("not_covered") else []
-    return f"<p class='verdict bad'>Not conformant: {_e(', '.join(parts) or 'see the clauses')}.</p>"
+    """The headline (view.headline): green only when every applicable clause was checked and passed;
+    then what was not checked, with what would check it."""
+    head = headline(results)
+    tone = "ok" if head.green else "bad" if head.state == "not_conformant" else "warn"
+    out = f"<p class='verdict {tone}' data-state='{_e(head.state)}'>{_e(head.text)}</p>"
+    groups = [*head.unchecked, *head.not_applicable]
+    if groups:
+        items = "".join(f"<li><b>{_e(_plural(len(g.clauses), 'clause'))}</b>: {_e(g.why)} "
+                        f"<span class='muted'>{_clause_links(list(g.clauses))}</span></li>" for g in groups)
+        out += f"<details class='unchecked-list' open><summary>Not checked, and what would check it</summary><ul class='unchecked'>{items}</ul></details>"
+    return out
 
 
 def render(results: dict[str, Any]) -> str:
@@ -270,7 +273,8 @@ def render(results: dict[str, Any]) -> str:
         "<header><h1>b24conform: crm.activity.add conformance</h1>"
         f"<p class='run'>Target <code>{_e(run['target'])}</code> ({_e(run['kind'])}), mode <b>{_e(run['mode'])}</b>, "
         f"{_e(run['started'])} – {_e(run['finished'])} ({_e(run['duration_s'])} s), "
-        f"b24conform {_e(run['b24conform_version'])}</p>{_verdict(results)}</header>"
+        f"b24conform {_e(run['b24conform_version'])}{', <b>interrupted</b>' if run.get('interrupted') else ''}</p>"
+        f"{_verdict(results)}</header>"
         + _problems(results) + _coverage(results) + _matrix(results)
         + f"<script>{JS}</script></body></html>"
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from b24conform.reporting.view import (SHOWN_PROBLEMS, TEXT_KINDS, actual_text, citations, coverage_cells, lead,
-                                       problem_labels)
+from b24conform.reporting.view import (SHOWN_PROBLEMS, TEXT_KINDS, actual_text, citations, coverage_cells, headline,
+                                       lead, no_problems, problem_labels)
 
 ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "skipped": "⏭️ skipped",
-        "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered"}
+        "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered", "not_run": "⏹️ not run"}
+VERDICT_ICON = {"conformant": "✅", "not_conformant": "❌", "interrupted": "⏹️"}  # anything else: ⚠️
 
 
 def _cell(text: Any) -> str:
@@ -65,7 +66,7 @@ def _problems(results: dict[str, Any]) -> list[str]:
     problems = results.get("problems") or []
     failed = results["run"]["counts"]["clauses"].get("failed", 0)
     if not problems:
-        return ["## Problems", "", "None: no check found a deviation from the docs.", ""]
+        return ["## Problems", "", no_problems(results), ""]
     lines = ["## Problems", "", lead(len(problems), failed), ""]
     labels = problem_labels(problems)
     for problem in problems[:SHOWN_PROBLEMS]:
@@ -106,19 +107,27 @@ def _matrix(results: dict[str, Any]) -> list[str]:
     return lines + ["</details>", ""]
 
 
-def render(results: dict[str, Any]) -> str:
-    from b24conform.reporting.results import coverage
+def _headline(results: dict[str, Any]) -> list[str]:
+    head = headline(results)
+    lines = [f"{VERDICT_ICON.get(head.state, '⚠️')} **{head.label}**: {_cell(head.sentence)}", ""]
+    groups = [*head.unchecked, *head.not_applicable]
+    if groups:
+        lines += ["Not checked, and what would check it:", ""]
+        lines += [f"- {len(g.clauses)} clause{'' if len(g.clauses) == 1 else 's'}: {_cell(g.why)} "
+                  f"({', '.join(g.clauses)})" for g in groups]
+        lines.append("")
+    return lines
 
+
+def render(results: dict[str, Any]) -> str:
     run = results["run"]
-    checked, checkable = coverage(results)
     lines = [
         "# b24conform: crm.activity.add conformance",
         "",
-        f"**{checked} of {checkable} clauses checked**"
-        + (f" ({100 * checked / checkable:.0f} %)" if checkable else ""),
-        "",
+        *_headline(results),
         f"Target: `{run['target']}` ({run['kind']}), mode **{run['mode']}**, "
-        f"{run['started']} – {run['finished']} ({run['duration_s']} s), b24conform {run['b24conform_version']}",
+        f"{run['started']} – {run['finished']} ({run['duration_s']} s), b24conform {run['b24conform_version']}"
+        + (", **interrupted**" if run.get("interrupted") else ""),
         "",
     ]
     return "\n".join(lines + _problems(results) + _coverage(results) + _matrix(results))

@@ -29,6 +29,7 @@ class RunInfo:
     target: str
     kind: str
     partial: bool = False
+    interrupted: bool = False  # stopped before every check ran (Ctrl-C, -x): see accounting's not_run
 
 
 def _iso(ts: float) -> str:
@@ -76,6 +77,8 @@ def clause_reason(clause: Any, status: str, checks: list[CheckOutcome]) -> str |
         return clause.reason or "not checkable from a client"
     if status == "not_covered":
         return "no check in this run names this clause"
+    if status == "not_run":
+        return "not run: the run was interrupted before a check of this clause ran (no verdict; run again)"
     if status == "skipped":
         reasons = list(dict.fromkeys(c.message for c in checks if c.message))
         return "; ".join(reasons) or "skipped"
@@ -119,6 +122,8 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
     for cid, clause in contract.clauses.items():
         mine = by_clause.get(cid, [])
         status = clause_status(clause.check, mine)
+        if status == "not_covered" and info.interrupted:
+            status = "not_run"  # its checks never ran: no verdict, and no gap of the suites either
         counts[status] += 1
         clauses.append({
             "id": cid,
@@ -154,6 +159,7 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
             "kind": info.kind,
             "b24conform_version": __version__,
             "partial_selection": info.partial,
+            "interrupted": info.interrupted,
             "counts": {"clauses": counts, "checks": check_counts},
         },
         "problems": problems,
@@ -162,10 +168,10 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
 
 
 def applicable_passed(results: dict[str, Any]) -> bool:
-    """Every clause that could be judged passed: none failed and none is left without a check."""
-    statuses = {c["status"] for c in results.get("clauses", [])}
-    return not statuses & {"failed", "error"} and (
-        "not_covered" not in statuses or results["run"].get("partial_selection"))
+    """Every clause that applies to the target was checked and passed (view.headline's green)."""
+    from b24conform.reporting.view import headline
+
+    return headline(results).green
 
 
 def coverage(results: dict[str, Any]) -> tuple[int, int]:

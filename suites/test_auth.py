@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_accepted_errors, judge, try_add
+from ._support import add_ok, clause_accepted_errors, judge, try_add
 
 from b24conform.judge.checks.errors import check_error_one_of
 from b24conform.judge.problems import within

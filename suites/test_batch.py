@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from _support import clause_error, judge
+from ._support import clause_error, judge
 
 from b24conform.judge.checks.batch import MAX_COMMANDS, check_batch_length, check_batch_outcome
 from b24conform.judge.problems import Problem

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import ADD, add_ok, call_no_input, clause_error, get, judge
+from ._support import ADD, add_ok, call_no_input, clause_error, get, judge
 
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error, check_error_shape

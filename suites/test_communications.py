@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_accepted_errors, clause_error, enum_id, judge, list_by_id, try_add
+from ._support import add_ok, clause_accepted_errors, clause_error, enum_id, judge, list_by_id, try_add
 
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error, check_error_one_of

@@ -4,7 +4,7 @@ field descriptors (FLD-002)."""
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, call_no_input, clause_error, judge, shared
+from ._support import add_ok, call_no_input, clause_error, judge, shared
 
 from b24conform.judge.checks.envelope import check_result_true, check_success
 from b24conform.judge.checks.errors import check_error, check_error_shape

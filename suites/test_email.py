@@ -6,7 +6,7 @@ reference portal (b24_target.kind == "mock"); Target.call refuses it on any othe
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_error, enum_id, expect_error, get, judge, try_add
+from ._support import add_ok, clause_error, enum_id, expect_error, get, judge, try_add
 
 from b24conform.contract import load_contract
 from b24conform.judge.checks.envelope import check_add_success

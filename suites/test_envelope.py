@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_once, judge, try_add
+from ._support import add_once, judge, try_add
 
 from b24conform.judge.checks import envelope, time_block
 from b24conform.judge.checks.errors import check_error_shape

@@ -6,7 +6,7 @@ message. General errors are provoked through the credential modes the Target off
 from __future__ import annotations
 
 import pytest
-from _support import accepted_errors, call_no_input, enum_id, fits_one, judge, try_add
+from ._support import accepted_errors, call_no_input, enum_id, fits_one, judge, try_add
 
 from b24conform.judge.checks.errors import (
     check_code,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import call_no_input, judge
+from ._support import call_no_input, judge
 
 from b24conform.contract import load_contract
 from b24conform.contract.schemas import errors_for

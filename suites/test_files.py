@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from _support import add_ok, clause_error, judge, try_add
+from ._support import add_ok, clause_error, judge, try_add
 
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error

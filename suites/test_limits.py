@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from _support import clause_error, judge
+from ._support import clause_error, judge
 
 from b24conform.judge.checks.envelope import check_success
 from b24conform.judge.checks.errors import check_error

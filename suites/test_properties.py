@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from _support import check_responsible_fallback, enum_id, judge, try_add
+from ._support import check_responsible_fallback, enum_id, judge, try_add
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from _support import check_responsible_fallback, clause_error, clause_errors, expect_one_of, judge, try_add
+from ._support import check_responsible_fallback, clause_error, clause_errors, expect_one_of, judge, try_add
 
 from b24conform.contract import load_contract
 from b24conform.judge.checks.errors import check_error

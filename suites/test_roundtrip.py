@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_error, get, judge, list_by_id, shared
+from ._support import add_ok, clause_error, get, judge, list_by_id, shared
 
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, check_result_true, check_success, new_id

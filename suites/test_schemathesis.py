@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from _support import call_no_input, judge
+from ._support import call_no_input, judge
 from hypothesis import HealthCheck, assume, settings
 from schemathesis.config import OperationsConfig, SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import add_ok, clause_error, enum_id, judge, try_add
+from ._support import add_ok, clause_error, enum_id, judge, try_add
 
 from b24conform.contract import load_contract
 from b24conform.judge.checks.errors import check_catalogue_error, check_error

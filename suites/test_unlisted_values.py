@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from _support import get, judge
+from ._support import get, judge
 
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, check_success, new_id

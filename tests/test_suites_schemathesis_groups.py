@@ -10,13 +10,14 @@ import importlib
 import sys
 from pathlib import Path
 
-SUITES = Path(__file__).resolve().parents[1] / "suites"
+ROOT = Path(__file__).resolve().parents[1]
+MODULE = "suites.test_schemathesis"  # suites/ is a package: its modules import their helpers relatively
 
 
 def test_each_group_holds_only_its_operations(monkeypatch):
-    monkeypatch.syspath_prepend(str(SUITES))
-    sys.modules.pop("test_schemathesis", None)
-    suite = importlib.import_module("test_schemathesis")
+    monkeypatch.syspath_prepend(str(ROOT))
+    sys.modules.pop(MODULE, None)
+    suite = importlib.import_module(MODULE)
     labels = {name: sorted(r.ok().label.rsplit("/", 1)[-1] for r in getattr(suite, name).get_all_operations())
               for name in ("add_schema", "get_schema", "list_schema", "fields_schema", "enum_schema")}
     assert labels["add_schema"] == ["crm.activity.add"]
@@ -24,5 +25,5 @@ def test_each_group_holds_only_its_operations(monkeypatch):
     assert labels["list_schema"] == ["crm.activity.list"]
     assert labels["fields_schema"] == ["crm.activity.fields"]
     assert len(labels["enum_schema"]) == 7 and all(m.startswith("crm.enum.") for m in labels["enum_schema"])
-    sys.modules.pop("test_schemathesis", None)
+    sys.modules.pop(MODULE, None)
 

@@ -130,6 +130,19 @@ def test_installed_wheel_runs_from_an_empty_folder(installed, tmp_path):
     assert {cid: status.get(cid) for cid in automated if status.get(cid) != "passed"} == {}
 
 
+def test_installed_suites_run_with_pytest_pyargs_from_an_empty_folder(installed, tmp_path):
+    """`pytest --pyargs b24conform._suites`: plain pytest, the installed plugin (entry point), the packaged
+    suites, their conftest and schemathesis settings; tests/test_suites_pyargs.py is the fast twin."""
+    cwd = _empty_dir(tmp_path)
+    proc = subprocess.run([str(_bin(installed, "python")), "-m", "pytest", "--pyargs", "b24conform._suites",
+                           "-k", "envelope or schemathesis", "-p", "no:cacheprovider"], cwd=cwd, env=clean_env(),
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-4000:]
+    results = json.loads((cwd / "reports" / "results.json").read_text(encoding="utf-8"))
+    assert results["run"]["kind"] == "mock"
+    assert {c["status"] for c in results["clauses"] if c["id"].startswith("ENV-")} == {"passed"}
+
+
 def test_installed_wheel_reports_its_version(installed, tmp_path):
     proc = subprocess.run([str(_bin(installed, "b24conform")), "--version"], cwd=_empty_dir(tmp_path),
                           env=clean_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S)

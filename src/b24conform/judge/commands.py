@@ -62,6 +62,25 @@ EXIT_CODES_HELP = (
     "3 target unreachable, credentials refused, or a check got no judgeable answer (never a verdict); "
     "4 fewer clauses checked than --min-coverage; 5 the suites could not be collected or nothing was checked."
 )
+# Variables `run` reads that no option of its own names (the others show as "env var" beside their option).
+# They go to the pytest plugin unchanged (judge/settings.py OPTIONS and MODE_ENV); tests/test_cli_env_help.py
+# checks that every B24_ name in src/ is documented in `run --help` and in the README.
+ENV_ONLY = ("B24_MODE", "B24_RATE", "B24_BURST", "B24_HTTP_URL", "B24_TRIP_LIMITS", "B24_LEDGER_DIR",
+            "B24_RUN_ID", "B24_MOCK_PROFILE", "B24CONFORM_SPEC_DIR", "B24CONFORM_SUITES_DIR")
+
+
+def env_help() -> str:
+    """The environment section of `run --help`, from the settings' own descriptions."""
+    from b24conform.judge.settings import MODE_ENV, OPTIONS
+
+    described = {o.env: o.help for o in OPTIONS if o.env}
+    described[MODE_ENV] = "strict or lenient, as --strict/--lenient"
+    described["B24CONFORM_SPEC_DIR"] = "a spec/ folder to judge by instead of the packaged one"
+    described["B24CONFORM_SUITES_DIR"] = "a suites folder to run instead of the packaged one"
+    items = [f"{name}: {for_cli(described[name])}" for name in ENV_ONLY]
+    return "Environment variables (besides the env var shown with an option): " + "; ".join(items) + "."
+
+
 FIXTURE_FLAGS = {  # run's option -> the plugin's
     "owner_type_id": "--b24-fixture-owner-type", "owner_id": "--b24-fixture-owner",
     "contact_type_id": "--b24-fixture-contact-type", "contact_id": "--b24-fixture-contact",
@@ -217,7 +236,7 @@ def _live_preflight(endpoints: Any, ca_bundle: Path | None) -> str | None:
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
 
-    @app.command(epilog=EXIT_CODES_HELP)
+    @app.command(epilog=EXIT_CODES_HELP + "\n\n" + env_help())
     def run(
         target: Optional[str] = typer.Option(None, "--target", envvar="B24_TARGET", show_envvar=True,
                                              help="webhook base https://HOST/rest/1/CODE/ or https://HOST/rest/ "
@@ -226,7 +245,7 @@ def register(app: typer.Typer) -> None:
         ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", envvar="B24_CA_BUNDLE", show_envvar=True,
                                                  parser=ca_bundle_file, metavar="FILE",
                                                  help="CA bundle (PEM) to verify the target's TLS"),
-        allow_writes: bool = typer.Option(False, "--allow-writes", envvar="B24_ALLOW_WRITES",
+        allow_writes: bool = typer.Option(False, "--allow-writes", envvar="B24_ALLOW_WRITES", show_envvar=True,
                                           help="allow creating (marked, cleaned-up) activities, contacts and deals on a live portal"),
         strict: Optional[bool] = typer.Option(None, "--strict/--lenient", help="--strict holds the portal to the add page's own reading of each documented ambiguity; the default (--lenient) accepts every reading a source shows"),
         report_dir: Path = typer.Option(Path("reports"), "--report-dir", envvar="B24_REPORT_DIR", show_envvar=True,
@@ -238,16 +257,21 @@ def register(app: typer.Typer) -> None:
             help=f"one of {', '.join(PROFILES)} (default: live against a --target, ci on the embedded mock)"),
         workers: Optional[int] = typer.Option(None, "-n", min=1, max=64, help="parallel workers (pytest-xdist)"),
         min_coverage: float = typer.Option(0.0, "--min-coverage", min=0.0, max=100.0, envvar="B24_MIN_COVERAGE",
+                                           show_envvar=True,
                                            help="fail (exit 4) when fewer than this percentage of the checkable clauses were checked"),
-        owner_type: Optional[int] = typer.Option(None, "--owner-type", min=1, help="live: owner type id of --owner (default 2, deal)"),
-        owner: Optional[int] = typer.Option(None, "--owner", min=1,
+        owner_type: Optional[int] = typer.Option(None, "--owner-type", min=1, envvar="B24_FIXTURE_OWNER_TYPE", show_envvar=True,
+                                                 help="live: owner type id of --owner (default 2, deal)"),
+        owner: Optional[int] = typer.Option(None, "--owner", min=1, envvar="B24_FIXTURE_OWNER", show_envvar=True,
                                             help="live: an existing CRM item to bind activities to (default: a deal the judge creates)"),
-        contact_type: Optional[int] = typer.Option(None, "--contact-type", min=1, help="live: entity type id of --contact (default 3)"),
-        contact: Optional[int] = typer.Option(None, "--contact", min=1,
+        contact_type: Optional[int] = typer.Option(None, "--contact-type", min=1, envvar="B24_FIXTURE_CONTACT_TYPE",
+                                                   show_envvar=True, help="live: entity type id of --contact (default 3)"),
+        contact: Optional[int] = typer.Option(None, "--contact", min=1, envvar="B24_FIXTURE_CONTACT", show_envvar=True,
                                               help="live: an existing contact for COMMUNICATIONS (default: one the judge creates)"),
-        responsible: Optional[int] = typer.Option(None, "--responsible", min=1,
+        responsible: Optional[int] = typer.Option(None, "--responsible", min=1, envvar="B24_FIXTURE_RESPONSIBLE",
+                                                  show_envvar=True,
                                                   help="live: the responsible user (default: the webhook's or token's own user)"),
-        missing_id: Optional[int] = typer.Option(None, "--missing-id", min=1, help="live: an id that exists nowhere (default 987654321)"),
+        missing_id: Optional[int] = typer.Option(None, "--missing-id", min=1, envvar="B24_FIXTURE_MISSING_ID", show_envvar=True,
+                                                 help="live: an id that exists nowhere (default 987654321)"),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
         """Run the conformance suites against a portal (default: the embedded mock) and write the reports."""

@@ -22,7 +22,9 @@ from b24pysdk.errors import (  # noqa: E402
 
 from b24conform.contract import load_contract  # noqa: E402
 from b24conform.portal.errors import portal_error  # noqa: E402
+from b24conform.portal.clock import FakeClock  # noqa: E402
 from b24conform.portal.config import PortalConfig  # noqa: E402
+from b24conform.portal.limits import PLANS  # noqa: E402
 from b24conform.portal.server import start_portal  # noqa: E402
 from b24conform.selftest.interop import seed_fields, split_webhook, trust_bundle  # noqa: E402
 
@@ -123,20 +125,22 @@ def test_wrong_webhook_code_raises_unauthorized(portal, trusted) -> None:
 
 def test_query_limit_exceeded_on_the_standard_plan(trusted_limits_portal, sdk_config) -> None:
     portal = trusted_limits_portal
-    # The SDK retries a 503 with sleeps (1 s, 2 s by default); keep it to two quick attempts.
+    # The SDK retries a 503 with sleeps (1 s, 2 s by default); keep it to two quick attempts. Its retries
+    # change nothing here: the portal's clock stands still, so the bucket never drains between them.
     sdk_config.configure(default_max_retries=2, default_initial_retry_delay=0.01, default_retry_delay_increment=0)
     hook = split_webhook(portal.webhook_url)
     token = BitrixWebhook(domain=hook.domain, webhook_token=hook.token)
     entry = CONTRACT.error("QUERY_LIMIT_EXCEEDED")
+    burst = PLANS["standard"][1]
 
     answered = 0
     with pytest.raises(BitrixAPIQueryLimitExceeded) as err:
-        for _ in range(200):  # the standard bucket holds 50; the drain (2/s) cannot keep up
+        for _ in range(burst + 1):  # the bucket holds `burst` requests and, on a frozen clock, drains none
             response = token.call_method("crm.enum.activitytype")
             assert isinstance(response["result"], list)
             answered += 1
     exc = err.value
-    assert answered >= 1
+    assert answered == burst  # however slowly the machine sent them
     assert exc.status_code == entry.http_status == 503
     assert exc.error == entry.code
     assert exc.error_description == entry.message
@@ -144,7 +148,10 @@ def test_query_limit_exceeded_on_the_standard_plan(trusted_limits_portal, sdk_co
 
 @pytest.fixture()
 def trusted_limits_portal(tmp_path, monkeypatch) -> Iterator[object]:
-    with start_portal(PortalConfig.for_conformance(tls=True, limits="standard")) as running:
+    """A portal on the standard plan whose clock only moves when told (it never is): what is refused depends on
+    the number of requests alone, never on how fast a loaded machine sends them."""
+    config = PortalConfig.for_conformance(tls=True, limits="standard", clock=FakeClock())
+    with start_portal(config) as running:
         bundle = trust_bundle(running.ca_file, tmp_path)
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
         monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)

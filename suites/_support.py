@@ -13,7 +13,6 @@ from b24conform.judge.checks import assert_conforms
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_error, check_error_one_of
 from b24conform.judge.problems import Problem, as_problem
-from b24conform.judge.safety import ORIGINATOR
 
 ADD = "crm.activity.add"
 
@@ -35,17 +34,9 @@ def try_add(target: Any, fields: Any, **kwargs: Any) -> Any:
     On a live portal the same request (same fields, same call options) is sent once per run and its
     reply judged by every check that makes it (see `shared`)."""
     key = ("refused add", json.dumps(fields, sort_keys=True, default=repr), json.dumps(kwargs, sort_keys=True, default=repr))
-    return shared(target, key, lambda: _send_refused_add(target, fields, **kwargs))
-
-
-def _send_refused_add(target: Any, fields: Any, **kwargs: Any) -> Any:
-    subject = fields.get("SUBJECT") if isinstance(fields, dict) else None
-    if isinstance(subject, str) and subject and not subject.strip():
-        # Target.mark would prefix a blank SUBJECT and make it valid. Send the body as is, with the
-        # ORIGINATOR_ID marker that `cleanup` finds activities by.
-        body = json.dumps({"fields": {**fields, "ORIGINATOR_ID": ORIGINATOR}}).encode()
-        return target.call(ADD, raw_body=body, content_type="application/json", **kwargs)
-    return target.call(ADD, {"fields": fields}, **kwargs)
+    # A blank SUBJECT goes through Target.call like any other: mark() leaves it blank, and a raw body
+    # would carry no OAuth token (an OAuth-only target answered NO_AUTH_FOUND instead of the SUBJECT error).
+    return shared(target, key, lambda: target.call(ADD, {"fields": fields}, **kwargs))
 
 
 def expect_error(target: Any, contract: Any, mode: str, evidence: Any, reply: Any, error_id: str, note: str = "") -> None:

@@ -20,6 +20,8 @@ BAD_CREDENTIALS = [
 
 @pytest.mark.parametrize("clause_id,auth", BAD_CREDENTIALS)
 def test_bad_credentials_on_add(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, clause_id, auth):
+    if auth == "bad_user" and b24_target.endpoints.webhook is None:
+        pytest.skip("a webhook code under another user id needs a webhook target (--target https://HOST/rest/USER/CODE/)")
     # AUTH-001/002 read AMB-WRONG-CODE: NO_AUTH_FOUND or INVALID_CREDENTIALS, both 401.
     error_ids = clause_accepted_errors(b24_contract, b24_mode, clause_id)
     # The seed example: valid in every other respect, so only the credential can be refused.

@@ -174,3 +174,23 @@ def test_a_gateway_page_instead_of_json_is_an_error(tmp_path, status):
                     client=httpx.Client(transport=httpx.MockTransport(gateway)))
     with pytest.raises(TargetError, match=f"HTTP {status} with a body that is not JSON"):
         target.call("crm.activity.fields", {})
+
+
+def test_an_oauth_only_target_passes_the_faithful_portal(tmp_path):
+    """No webhook at all: one OAuth token is the judge's only credential. Clauses that need a webhook
+    are skipped with their reason, every other one passes (before: AUTH-002 failed with the judge's own
+    'this target has no webhook', REQ-008 sent a raw body without the token and blamed NO_AUTH_FOUND)."""
+    token = "oauthonlytoken7001"
+    proc, webhook, ca = _start(tmp_path, "--seed-data", str(OTHER_WORLD), "--webhook", "7001:othercode7001",
+                               "--oauth-token", f"{token}:7001")
+    base = webhook.split("/rest/", 1)[0] + "/rest/"
+    try:
+        code, output, results = _run(tmp_path, "--target", base, "--oauth-token", token, "--ca-bundle", ca,
+                                     "--allow-writes")
+    finally:
+        stop(proc)
+    assert code == 0, output
+    statuses = {c["id"]: c["status"] for c in results["clauses"]}
+    assert not [cid for cid, status in statuses.items() if status in {"failed", "error"}], output
+    assert statuses["AUTH-002"] == "skipped" and statuses["REQ-008"] == "passed"
+    assert token not in output and token not in json.dumps(results)

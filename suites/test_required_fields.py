@@ -18,12 +18,14 @@ from ._support import (
     expect_one_of,
     fits_one,
     judge,
+    list_by_id,
     try_add,
 )
 
 from b24conform.contract import load_contract
+from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_error
-from b24conform.judge.problems import within
+from b24conform.judge.problems import Problem, within
 
 CONTRACT = load_contract()
 FIELD_IN_MESSAGE = re.compile(r"^The field (\w+) is not defined")
@@ -161,3 +163,24 @@ def test_validation_order(b24_target, b24_contract, b24_mode, b24_evidence, seed
         problems += within(f"step {error_ids[0]}",
                            fits_one(error_ids, lambda e: check_error(reply, b24_contract, b24_mode, e)))
     judge(b24_evidence, reply, problems, "validation order")
+
+
+@pytest.mark.b24conform_clause("REQ-005")
+def test_a_communication_without_value_among_others(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    """AMB-EMPTY-COMMUNICATION: refused as a whole (a), or the empty item dropped and the activity
+    created with the others (b: the add tutorial, the vendor's CRM module); then it keeps only those."""
+    comm = seed_fields()["COMMUNICATIONS"][0]
+    fields = seed_fields(COMMUNICATIONS=[comm, {**comm, "VALUE": ""}])
+    reply = try_add(b24_target, fields)
+    problems = check_error(reply, b24_contract, b24_mode, FIELD_ERRORS["COMMUNICATIONS"])
+    if problems and b24_contract.ambiguities["AMB-EMPTY-COMMUNICATION"].accepts("b", b24_mode) \
+            and not check_add_success(reply, b24_contract, b24_mode):
+        listed = list_by_id(b24_target, new_id(reply))
+        b24_evidence.record(listed, note="the communications kept")
+        items = (listed.json or {}).get("result") if isinstance(listed.json, dict) else None
+        kept = (items[0] or {}).get("COMMUNICATIONS") if isinstance(items, list) and items else None
+        values = [c.get("VALUE") for c in kept] if isinstance(kept, list) else kept
+        problems = [] if values == [comm["VALUE"]] else [
+            Problem("readback-mismatch", "COMMUNICATIONS (the empty one dropped)", expected=[comm["VALUE"]], actual=values,
+                    ambiguity="AMB-EMPTY-COMMUNICATION", mode=b24_mode)]
+    judge(b24_evidence, reply, problems, "a communication without VALUE beside a valid one")

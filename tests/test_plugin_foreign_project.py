@@ -42,7 +42,7 @@ JOB_ENVIRONMENT = {
     "B24_TARGET": "https://portal.example/rest/1/secretcode1234/",
     "B24_REPORT_DIR": "b24reports",
     "B24_ALLOW_WRITES": "1",
-    "B24_MODE": "lenient",
+    "B24_MODE": "strict",
 }
 
 
@@ -88,9 +88,10 @@ def test_the_prefixed_profiles_leave_a_same_named_foreign_profile_alone(pytester
 
 def test_a_session_given_a_b24_option_is_the_judges(pytester, monkeypatch):
     """The other side: the same environment is read once the session is ours."""
-    monkeypatch.setenv("B24_MODE", "lenient")
+    # The environment asks for the non-default mode, so which one a session shows says who read it.
+    monkeypatch.setenv("B24_MODE", "strict")
     pytester.makepyfile(test_mode="def test_mode(b24_mode):\n    print('MODE', b24_mode)\n")
     foreign = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
-    foreign.stdout.fnmatch_lines(["*MODE strict*"])  # a fixture used outside our session: defaults only
+    foreign.stdout.fnmatch_lines(["*MODE lenient*"])  # a fixture used outside our session: defaults only
     ours = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--b24-report-dir", "r")
-    ours.stdout.fnmatch_lines(["*MODE lenient*"])
+    ours.stdout.fnmatch_lines(["*MODE strict*"])

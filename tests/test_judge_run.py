@@ -89,7 +89,9 @@ def test_run_passes_when_every_clause_passes(tmp_path):
 def test_run_fails_when_a_clause_fails(tmp_path):
     proc = run_cli(tmp_path, TINY + "\n@pytest.mark.b24conform_clause('CALL-008')\ndef test_bad():\n    assert False, 'nope'\n")
     assert proc.returncode == 1
-    assert "CALL-008 failed" in proc.stdout
+    # The summary speaks in problems: one line, with the clauses it broke.
+    flat = " ".join(proc.stdout.split())
+    assert "P1 AssertionError: nope" in flat and "[check-failed]: 1 clause (CALL-008)" in flat
 
 
 def test_run_shows_collection_errors_and_fails(tmp_path):

@@ -149,12 +149,30 @@ def summary_table(results: dict) -> Table:
     return table
 
 
-def failing_lines(results: dict, limit: int = 40) -> list[str]:
-    """Failed clauses first, then errors, then clauses no check named."""
-    order = ["failed", "error"] + ([] if results["run"].get("partial_selection") else ["not_covered"])
-    lines = [f"{c['id']} {c['status']}: {c.get('reason') or ''}".strip()
-             for status in order for c in results["clauses"] if c["status"] == status]
-    return lines[:limit]
+def problem_lines(results: dict, shown: int = 12, beneath: int = 3) -> list[str]:
+    """The run's problems, one line each with its clause count: causes first, the problems that follow
+    from a cause indented beneath it (reporting/problems.py order)."""
+    from b24conform.reporting.view import problem_labels, roots
+
+    problems = results.get("problems") or []
+    labels = problem_labels(problems)
+
+    def line(problem: dict) -> str:
+        n = len(problem["clauses"])
+        message = " ".join(str(problem.get("message", "")).split())
+        message = message if len(message) <= 140 else message[:139] + "…"
+        return f"{labels[problem['id']]} {message} [{problem['kind']}]: {n} clause{'' if n == 1 else 's'} ({_ids(problem['clauses'], 6)})"
+
+    grouped = roots(problems)
+    lines = [f"problems ({len(problems)}, causes first):"] if problems else []
+    for root, after in grouped[:shown]:
+        lines.append(line(root))
+        lines += ["  ↳ " + line(p) for p in after[:beneath]]
+        if len(after) > beneath:
+            lines.append(f"  ↳ … {len(after) - beneath} more that follow from {labels[root['id']]} (report.md)")
+    if len(grouped) > shown:
+        lines.append(f"… {sum(1 + len(after) for _, after in grouped[shown:])} more problems in report.md")
+    return lines
 
 
 def _ids(ids: tuple[str, ...] | list[str], shown: int = 8) -> str:
@@ -325,7 +343,7 @@ def register(app: typer.Typer) -> None:
         style = "bold green" if head.green else "bold red" if head.state == "not_conformant" else "bold yellow"
         console.print(for_cli(head.text), style=style, markup=False, highlight=False)
         console.print(summary_table(results))
-        for line in [*failing_lines(results), *unchecked_lines(results)]:
+        for line in [*problem_lines(results), *unchecked_lines(results)]:
             console.print(for_cli(redact(line)), markup=False, highlight=False)
         console.print(f"reports: {report_dir}")
         verdict = {

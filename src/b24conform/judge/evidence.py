@@ -30,6 +30,8 @@ def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[
         "curl": redact(curl),
         "note": redact(note),
         "explicit": explicit,
+        # When the reply came (Target: Reply.at): which reply came first, across checks and workers.
+        "at": getattr(reply, "at", None),
     }
 
 

@@ -10,6 +10,13 @@ error was provoked). False: the kind and the subject only, for values that diffe
 reply by nature (timestamps, generated field values), which would otherwise split one fault into as
 many problems as there were requests.
 
+`cause` and `precedes` say which problems follow from others, as data: a kind with a `cause` rank is a
+problem other problems may follow from (0 first: a refused credential accepted, then a refused request
+honoured), and `precedes` names the kinds that may follow from it. The reports (reporting/problems.py)
+put a problem beneath a cause when every time it was found, a cause that precedes its kind was found in
+the same reply, or earlier in a reply whose honoured write touched the record the problem's reply reads
+(a wrong-code delete the portal honoured, then the list that no longer finds the activity).
+
 Templates are `str.format` strings over a problem's fields: `{actual}` is the actual value as JSON,
 `{expected}` the expected value as JSON or, where there is no one value, its description,
 `{actual_text}` the actual value as plain text (a suite's own sentence), `{subject}` the item looked
@@ -26,6 +33,8 @@ class Kind:
     template: str
     expects: str = ""
     by_value: bool = True
+    cause: int | None = None               # a cause's rank: lower ranks are fixed first
+    precedes: frozenset[str] = frozenset()  # the kinds that may follow from a problem of this kind
 
 
 KINDS: dict[str, Kind] = {
@@ -220,6 +229,29 @@ KINDS: dict[str, Kind] = {
     # A failed check that recorded no problem (an exception in the check itself): its headline, as is.
     "check-failed": Kind("the check failed without naming a problem", "{actual_text}", "the check to pass"),
 }
+
+# What a refusal that did not happen shows in its own reply: the error envelope it lacks.
+MISSED_REFUSAL = frozenset({
+    "error-not-object", "error-key-missing", "error-key-type", "error-with-result", "error-code-alphabet",
+    "error-status", "error-code", "message-mismatch", "message-empty", "error-unexpected", "error-not-in-catalogue",
+    "refusal-description-empty", "content-type",
+})
+# What a reply reading stored state back shows when an honoured write changed that state: every kind of a
+# success reply (its envelope, its `time`, the read-back and the list).
+STATE_READ = frozenset(name for name in KINDS if name.startswith((
+    "http-", "body-", "success-", "result-", "time-", "readback-", "list-", "update-", "batch-")))
+
+# --- causes: problems others follow from --------------------------------------------------------
+# A check that expects a refusal records one of these beside the envelope problems when the portal
+# answered with a success instead (checks/errors.py missed_refusal).
+KINDS["credential-accepted"] = Kind(
+    "a refused credential was accepted",
+    "{subject}, sent on purpose, was accepted (HTTP {actual} with a `result`), where the docs prescribe {expected}",
+    "the refusal the docs prescribe", by_value=False, cause=0, precedes=MISSED_REFUSAL | STATE_READ)
+KINDS["refusal-ignored"] = Kind(
+    "a request the docs refuse was honoured",
+    "{subject} was honoured (HTTP {actual} with a `result`), where the docs prescribe {expected}",
+    "the refusal the docs prescribe", cause=1, precedes=MISSED_REFUSAL | STATE_READ)
 
 
 def kind(name: str) -> Kind:

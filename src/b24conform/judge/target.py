@@ -29,6 +29,12 @@ from b24conform.judge.safety import (
 )
 
 BODY_LIMIT = 4096
+# The credentials a check sends wrong on purpose (Target.call's `auth`), as the reports name them.
+WRONG_CREDENTIALS = {
+    "bad_code": "a wrong webhook code", "bad_user": "a webhook code with another user's id",
+    "none": "a request without credentials", "expired": "an expired OAuth token",
+    "unscoped": "a webhook without the crm scope", "restricted": "a webhook of a user without the right to add",
+}
 CAPABILITIES = frozenset({"any", "oauth", "mock", "https", "limits"})
 
 __all__ = [
@@ -56,6 +62,9 @@ class RequestRecord:
     url: str
     content_type: str | None
     body: str  # truncated to 4 KiB
+    # The credential variant sent (Target.call's `auth`): "webhook", "oauth_body", ... or one sent
+    # wrong on purpose (WRONG_CREDENTIALS), which the reports show as such instead of masking it.
+    auth: str = "webhook"
 
     def as_dict(self) -> dict[str, Any]:
         return {"http_method": self.http_method, "url": self.url, "content_type": self.content_type, "body": self.body}
@@ -71,6 +80,7 @@ class Reply:
     # "mock" (the embedded reference portal) or "live": wording b24conform chose itself is demanded
     # byte for byte from the mock only.
     target_kind: str = "mock"
+    at: float = 0.0  # when it was received (time.time()): the order of replies across checks and workers
 
     def curl(self) -> str:
         """A command that repeats the request, secrets redacted (fill them in to replay)."""
@@ -286,6 +296,7 @@ class Target:
             url=_redact.redact(wire.url),
             content_type=wire.content_type,
             body=_redact.redact(wire.body[:BODY_LIMIT].decode("utf-8", errors="replace")),
+            auth=auth,
         )
         if self.limiter is not None:
             self.limiter.acquire()
@@ -303,6 +314,7 @@ class Target:
             json=_parse_json(text),
             request=record,
             target_kind=self.kind,
+            at=time.time(),
         )
         self._settle_ledger(ledger_keys, reply)
         for observer in list(self.observers):

@@ -11,7 +11,7 @@ from typing import Any
 
 from b24conform.judge.accounting import STATUSES
 from b24conform.reporting.view import (TEXT_KINDS, actual_text, citations, coverage_cells, headline, lead, no_problems,
-                                       problem_labels)
+                                       problem_labels, roots)
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:78rem;padding:0 1rem;color:#222}
@@ -45,6 +45,7 @@ details{margin:.3rem 0}summary{cursor:pointer;color:#444}
 .sw.passed{background:#3b9a57}.sw.failed{background:#d0463d}.sw.error{background:#9a62bd}.sw.skipped{background:#e0c048}
 .sw.not_checkable{background:#bbb}.sw.not_covered{background:#888}.sw.not_run{background:#ddd}
 .root{color:#b3261e}.reply{margin:.4rem 0 .8rem}
+.consequences{margin:0 0 1rem 2rem}.problem.consequence{border-left-color:#e3a49f;background:#fffdfd}
 .verdict{font-weight:600;margin:.6rem 0 0;padding:.35rem .7rem;border-radius:4px;display:inline-block}
 .verdict.ok{background:#e3f3e6;color:#176d2c}.verdict.bad{background:#fbe4e2;color:#b3261e}
 .verdict.warn{background:#fdf3d7;color:#7a5b00}
@@ -134,22 +135,31 @@ def _sources(problem: dict[str, Any]) -> str:
     return f"<details><summary>what the docs say: {_plural(len(items), 'citation')} for {_plural(n, 'clause')}</summary><ul>{''.join(items)}</ul></details>"
 
 
-def _problem(label: str, problem: dict[str, Any]) -> str:
+def _problem(label: str, problem: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     evidence = problem.get("evidence") or {}
     req = evidence.get("request") or {}
     n = len(problem["clauses"])
+    labels = labels or {}
     # A text kind's message is its actual value already.
     actual = "" if problem["kind"] in TEXT_KINDS else f"<tr><th>actual</th><td><code>{_e(actual_text(problem))}</code></td></tr>"
     reproduce = ""
-    if evidence.get("curl"):
-        reproduce = (f"<p><b>Reproduce</b> <span class='muted'>(credentials shown as ***)</span></p>"
-                     f"<pre class='curl'>{_e(evidence['curl'])}</pre>"
+    script = evidence.get("reproduce") or evidence.get("curl")
+    if script:
+        reproduce = (f"<p><b>Reproduce</b> <span class='muted'>(your webhook code or token in place of ***; "
+                     "a credential sent wrong on purpose is shown as such)</span></p>"
+                     f"<pre class='curl'>{_e(script)}</pre>"
                      f"<details><summary>the reply: HTTP {_e(evidence.get('status'))} to {_e(req.get('http_method'))} "
                      f"{_e(req.get('url'))}</summary><pre>{_e(evidence.get('response_excerpt'))}</pre></details>")
+    cause = problem.get("follows")
+    beneath = len(problem.get("consequences") or ())
+    css = "problem consequence" if cause in labels else "problem"
+    follows = (f"<span class='muted'> follows from <a href='#{_e(cause)}'>{_e(labels[cause])}</a></span>"
+               if cause in labels else "")
+    more = f"<span class='muted'> · {_plural(beneath, 'problem')} follow from it</span>" if beneath else ""
     return (
-        f"<article class='problem' id='{_e(problem['id'])}'>"
+        f"<article class='{css}' id='{_e(problem['id'])}'>"
         f"<h3><span class='plabel'>{_e(label)}</span>{_e(problem['title'])}"
-        f"<span class='breaks'>breaks {_plural(n, 'clause')}</span></h3>"
+        f"<span class='breaks'>breaks {_plural(n, 'clause')}</span>{follows}{more}</h3>"
         f"<p class='message'>{_e(problem['message'])}</p>"
         "<table class='ea'>"
         f"<tr><th>expected</th><td>{_e(problem['expectation'])}</td></tr>{actual}"
@@ -167,11 +177,19 @@ def _problems(results: dict[str, Any]) -> str:
         return f"<section id='problems'><h2>Problems</h2><p class='none'>{_e(no_problems(results))}</p></section>"
     failed = results["run"]["counts"]["clauses"].get("failed", 0)
     labels = problem_labels(problems)
+    grouped = roots(problems)
+    parts = []
+    for root, beneath in grouped:
+        parts.append(_problem(labels[root["id"]], root, labels))
+        if beneath:
+            parts.append(f"<div class='consequences'><p class='muted'>Follow from {_e(labels[root['id']])} "
+                         f"(fix it first: they may go with it)</p>"
+                         + "".join(_problem(labels[p["id"]], p, labels) for p in beneath) + "</div>")
     return (
         "<section id='problems'>"
         f"<h2>Problems ({len(problems)})</h2>"
-        f"<p>{_e(lead(len(problems), failed))}</p>"
-        + "".join(_problem(labels[p["id"]], p) for p in problems)
+        f"<p>{_e(lead(len(problems), failed, len(grouped)))}</p>"
+        + "".join(parts)
         + "</section>"
     )
 

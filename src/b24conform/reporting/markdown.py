@@ -6,7 +6,7 @@ from itertools import groupby
 from typing import Any
 
 from b24conform.reporting.view import (SHOWN_PROBLEMS, TEXT_KINDS, actual_text, citations, coverage_cells, headline,
-                                       lead, no_problems, problem_labels)
+                                       lead, no_problems, problem_labels, roots)
 
 ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "skipped": "⏭️ skipped",
         "not_checkable": "➖ not checkable", "not_covered": "⚠️ not covered", "not_run": "⏹️ not run"}
@@ -37,10 +37,16 @@ def _block(text: str, lang: str = "") -> list[str]:
     return [fence + lang, text, fence]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _problem(number: str, problem: dict[str, Any]) -> list[str]:
     clauses = problem["clauses"]
+    beneath = len(problem.get("consequences") or ())
+    follow = f" (and {_plural(beneath, 'problem')} follow from it)" if beneath else ""
     lines = [
-        f"### {number} · {_cell(problem['title'])}: {len(clauses)} clause{'s' if len(clauses) != 1 else ''}",
+        f"### {number} · {_cell(problem['title'])}: {_plural(len(clauses), 'clause')}{follow}",
         "",
         f"{_cell(problem['message'])}",
         "",
@@ -56,10 +62,32 @@ def _problem(number: str, problem: dict[str, Any]) -> list[str]:
         shown = f"[{_cell(text)}]({link})" if link else _cell(text)
         lines.append(f"- {shown}: {', '.join(citing)}")
     lines += ["", "</details>", ""]
-    evidence = problem.get("evidence") or {}
-    if evidence.get("curl"):
-        lines += ["<details><summary>reproduce</summary>", "", *_block(evidence["curl"], "sh"), "", "</details>", ""]
+    lines += _reproduce(problem)
     return lines
+
+
+def _reproduce(problem: dict[str, Any]) -> list[str]:
+    evidence = problem.get("evidence") or {}
+    script = evidence.get("reproduce") or evidence.get("curl")
+    if not script:
+        return []
+    return ["<details><summary>reproduce</summary>", "", *_block(script, "sh"), "", "</details>", ""]
+
+
+SHOWN_CONSEQUENCES = 10  # per cause, in report.md; report.html lists all
+
+
+def _consequences(cause: str, found: list[dict[str, Any]], labels: dict[str, str]) -> list[str]:
+    if not found:
+        return []
+    lines = [f"**Follow from {cause}** (fix {cause} first: they may go with it):", ""]
+    for problem in found[:SHOWN_CONSEQUENCES]:
+        clauses = problem["clauses"]
+        lines.append(f"- {labels[problem['id']]} · {_cell(problem['title'])}: {_short(problem['message'], 200)} "
+                     f"({_plural(len(clauses), 'clause')}: {', '.join(clauses)})")
+    if len(found) > SHOWN_CONSEQUENCES:
+        lines.append(f"- … and {len(found) - SHOWN_CONSEQUENCES} more in report.html")
+    return [*lines, ""]
 
 
 def _problems(results: dict[str, Any]) -> list[str]:
@@ -67,12 +95,15 @@ def _problems(results: dict[str, Any]) -> list[str]:
     failed = results["run"]["counts"]["clauses"].get("failed", 0)
     if not problems:
         return ["## Problems", "", no_problems(results), ""]
-    lines = ["## Problems", "", lead(len(problems), failed), ""]
+    grouped = roots(problems)
+    lines = ["## Problems", "", lead(len(problems), failed, len(grouped)), ""]
     labels = problem_labels(problems)
-    for problem in problems[:SHOWN_PROBLEMS]:
+    for problem, beneath in grouped[:SHOWN_PROBLEMS]:
         lines += _problem(labels[problem["id"]], problem)
-    if len(problems) > SHOWN_PROBLEMS:
-        lines += [f"… and {len(problems) - SHOWN_PROBLEMS} more in report.html.", ""]
+        lines += _consequences(labels[problem["id"]], beneath, labels)
+    if len(grouped) > SHOWN_PROBLEMS:
+        rest = sum(1 + len(beneath) for _, beneath in grouped[SHOWN_PROBLEMS:])
+        lines += [f"… and {rest} more in report.html.", ""]
     return lines
 
 

@@ -4,6 +4,11 @@ One fault of a portal breaks many clauses (a `result` of `true` fails every chec
 id). Grouping the problems the checks found by their identity (Problem.key: the kind, the item and,
 where they are constants of the docs, the expected and actual values) turns a wall of failed clauses
 into the few defects to fix, each with the clauses it broke.
+
+Some problems follow from others: a wrong webhook code the portal accepted shows as a reply without
+the error envelope, and the delete it honoured as a list that no longer finds the activity. The kinds
+table says which kinds are causes and which kinds may follow from each (problem_kinds: `cause`,
+`precedes`); `order` puts each cause first and its consequences beneath it.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from b24conform.judge.accounting import CheckOutcome
+from b24conform.judge.problem_kinds import KINDS
 from b24conform.judge.problems import Problem
 from b24conform.judge.redact import redact_data
 
@@ -59,10 +65,11 @@ def check_problems(check: CheckOutcome) -> list[dict[str, Any]]:
 
 
 def distinct(clauses: list[dict[str, Any]], sources: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The run's distinct problems, most clauses broken first: each with the clauses and checks it
-    broke, the docs source of each clause, and one example reply (with its curl reproduction)."""
+    """The run's distinct problems, causes first (`order`): each with the clauses and checks it broke,
+    the docs source of each clause, one example reply (with its reproduction) and, where it follows
+    from another problem, that problem (`follows`; the cause lists its `consequences`)."""
     groups: dict[str, dict[str, Any]] = {}
-    order = {c["id"]: i for i, c in enumerate(clauses)}
+    order_of = {c["id"]: i for i, c in enumerate(clauses)}
     for clause in clauses:
         for check in clause.get("checks", []):
             for problem in check.get("problems") or ():
@@ -77,16 +84,105 @@ def distinct(clauses: list[dict[str, Any]], sources: Mapping[str, list[dict[str,
                         group["clauses"].append(cid)
                 if check["nodeid"] not in group["checks"]:
                     group["checks"].append(check["nodeid"])
-    out = []
     for group in groups.values():
-        group["clauses"].sort(key=lambda cid: order.get(cid, len(order)))
+        group["clauses"].sort(key=lambda cid: order_of.get(cid, len(order_of)))
         group["sources"] = {cid: list(sources.get(cid, [])) for cid in group["clauses"]}
-        out.append(group)
-    out.sort(key=lambda g: (-len(g["clauses"]), -len(g["checks"]), g["kind"], g["id"]))
+    return order(list(groups.values()), occurrences(clauses))
+
+
+# -- causes and consequences -----------------------------------------------------------------------
+
+
+def _reply_id(reply: Mapping[str, Any]) -> tuple[str, ...]:
+    req = reply.get("request") if isinstance(reply.get("request"), dict) else {}
+    return (str(req.get("http_method")), str(req.get("url")), str(req.get("body")), str(reply.get("status")),
+            str(reply.get("response_excerpt")))
+
+
+def _entity(url: str) -> str:
+    """`crm.activity.get` -> `activity`: the record type a CRM method reads or writes."""
+    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    parts = name.split(".")
+    return parts[1] if len(parts) >= 3 and parts[0] == "crm" else name
+
+
+def records_named(reply: Mapping[str, Any]) -> frozenset[tuple[str, int]]:
+    """The records a reply's request names by id: the `id` of a get, update or delete, the `filter`
+    ID of a list. Read from a JSON body only; anything else names none."""
+    req = reply.get("request") if isinstance(reply.get("request"), dict) else {}
+    try:
+        body = json.loads(req.get("body") or "")
+    except (TypeError, ValueError):
+        return frozenset()
+    if not isinstance(body, dict):
+        return frozenset()
+    flt = body.get("filter") if isinstance(body.get("filter"), dict) else {}
+    entity = _entity(str(req.get("url") or ""))
+    found = set()
+    for value in (body.get("id"), body.get("ID"), flt.get("ID"), flt.get("=ID")):
+        if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.isdigit():
+            found.add((entity, int(value)))
+    return frozenset(found)
+
+
+def occurrences(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every problem as a check found it, once per check: its id, kind and the reply that showed it."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for clause in clauses:
+        for check in clause.get("checks", []):
+            for problem in check.get("problems") or ():
+                reply = problem.get("evidence") or {}
+                seen[(check["nodeid"], problem["id"])] = {
+                    "id": problem["id"], "kind": problem["kind"], "reply": _reply_id(reply),
+                    "at": reply.get("at"), "records": records_named(reply)}
+    return list(seen.values())
+
+
+def _explains(cause: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
+    """`found` may follow from `cause`: its kind is one the cause's kind precedes, and it was seen in
+    the cause's own reply, or later in a reply naming a record the cause's honoured request named."""
+    if found["kind"] not in KINDS[cause["kind"]].precedes:
+        return False
+    if found["reply"] == cause["reply"]:
+        return True
+    later = isinstance(found["at"], (int, float)) and isinstance(cause["at"], (int, float)) and found["at"] > cause["at"]
+    return later and bool(found["records"] & cause["records"])
+
+
+def _rank(group: Mapping[str, Any]) -> int:
+    entry = KINDS.get(group["kind"])
+    return entry.cause if entry is not None and entry.cause is not None else len(KINDS)
+
+
+def order(groups: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The problems, each cause before what follows from it: a problem follows from a cause when
+    every time it was found, that cause explains it (`_explains`). Causes first by their rank (a
+    credential accepted, then a request honoured), then the most widespread; each followed by its
+    consequences. Sets `follows` and `consequences` on every problem."""
+    by_id = {g["id"]: g for g in groups}
+    causes = [o for o in found if KINDS.get(o["kind"]) is not None and KINDS[o["kind"]].cause is not None]
+    widespread = {pid: (_rank(g), -len(g["clauses"]), -len(g["checks"]), g["kind"], pid) for pid, g in by_id.items()}
+    follows: dict[str, str] = {}
+    for pid, group in by_id.items():
+        if _rank(group) < len(KINDS):
+            continue  # a cause follows from nothing
+        mine = [o for o in found if o["id"] == pid]
+        explained = [{c["id"] for c in causes if _explains(c, o)} for o in mine]
+        if mine and all(explained):
+            common = set.intersection(*explained) or set.union(*explained)
+            follows[pid] = min(common, key=lambda cid: widespread[cid])
+    for group in groups:
+        group["follows"] = follows.get(group["id"])
+        group["consequences"] = []
+    out = []
+    for root in sorted((g for g in groups if g["follows"] is None), key=lambda g: widespread[g["id"]]):
+        beneath = sorted((g for g in groups if g["follows"] == root["id"]), key=lambda g: widespread[g["id"]])
+        root["consequences"] = [g["id"] for g in beneath]
+        out += [root, *beneath]
     return out
 
 
 def root_problems(clause: Mapping[str, Any], ranked: list[dict[str, Any]]) -> list[str]:
-    """The ids of the problems that failed a clause, the most widespread first (the likeliest root)."""
+    """The ids of the problems that failed a clause in the run's order: causes first (the likeliest root)."""
     mine = {p["id"] for check in clause.get("checks", []) for p in check.get("problems") or ()}
     return [g["id"] for g in ranked if g["id"] in mine]

@@ -14,8 +14,15 @@ TEXT_KINDS = frozenset({"other", "check-failed", "schemathesis"})  # their actua
 
 
 def problem_labels(problems: list[dict[str, Any]]) -> dict[str, str]:
-    """P1, P2, ... in the order of results.json (most clauses broken first)."""
+    """P1, P2, ... in the order of results.json (causes first, each followed by its consequences)."""
     return {p["id"]: f"P{i}" for i, p in enumerate(problems, 1)}
+
+
+def roots(problems: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each problem that follows from none, with the problems that follow from it."""
+    by_id = {p["id"]: p for p in problems}
+    return [(p, [by_id[c] for c in p.get("consequences") or () if c in by_id])
+            for p in problems if not p.get("follows") or p["follows"] not in by_id]
 
 
 def actual_text(problem: dict[str, Any]) -> str:
@@ -60,11 +67,15 @@ def no_problems(results: dict[str, Any]) -> str:
     return f"None among the {checked} clauses checked; the others have no verdict (see above)."
 
 
-def lead(problems: int, failed: int) -> str:
+def lead(problems: int, failed: int, causes: int | None = None) -> str:
     """The sentence under the Problems heading."""
     clauses = f"{failed} failed clause{'' if failed == 1 else 's'}"
     if problems == 1:
         return f"One problem behind {clauses}: fix it and they can pass."
+    if causes is not None and causes < problems:
+        return (f"{problems} problems behind {clauses}, from {causes} root cause{'' if causes == 1 else 's'}: "
+                "a problem others follow from comes first, its consequences beneath it, then the most "
+                "widespread. Fix the first and re-run: its consequences may go with it.")
     return (f"{problems} problems behind {clauses}, the most widespread first: "
             "fixing the first often fixes many clauses at once.")
 
@@ -165,7 +176,10 @@ def headline(results: dict[str, Any]) -> Headline:
     scope = f"{checked} of {checkable} clauses checked{share}"
     failed, errors = counts["failed"], counts["error"]
     problems = len(results.get("problems") or [])
+    causes = len(roots(results.get("problems") or []))
     found = f"{_plural(failed, 'clause')} failed, from {_plural(problems, 'problem')}" if failed else ""
+    if failed and causes < problems:
+        found += f" ({_plural(causes, 'root cause')})"
     if run.get("interrupted"):
         rest = f"; of those checked, {found}" if failed else ", none of those checked failed"
         state, label = "interrupted", "Interrupted"

@@ -127,9 +127,36 @@ def check_message(reply: Any, contract: Any, mode: str, error_id: str, *,
     return [Problem("message-mismatch", "error_description", expected=entry.message, actual=message, error_id=error_id)]
 
 
-def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: bool | None = None) -> list[Problem]:
-    """The reply is the catalogue error `error_id`: envelope shape, status, code and message
-    (the message exactly only where wording_demanded; see the module docstring)."""
+def honoured(reply: Any) -> bool:
+    """The portal did what was asked: a 2xx success envelope (a `result`, no `error`)."""
+    body, status = json_of(reply), status_of(reply)
+    return (isinstance(body, dict) and "result" in body and "error" not in body
+            and isinstance(status, int) and 200 <= status < 300)
+
+
+def method_of(reply: Any) -> str:
+    """The REST method a reply answers, read off its request's URL (".json" and the query left out)."""
+    url = str(getattr(getattr(reply, "request", None), "url", "") or "")
+    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return name[: -len(".json")] if name.endswith(".json") else name
+
+
+def missed_refusal(reply: Any, error_ids: Iterable[str]) -> list[Problem]:
+    """Where a refusal was expected and the portal honoured the request instead, the cause the
+    envelope problems of the same reply follow from (problem_kinds: `cause`, `precedes`): a credential
+    sent wrong on purpose that was accepted, or a request the docs refuse that was honoured."""
+    if not honoured(reply):
+        return []
+    from b24conform.judge.target import WRONG_CREDENTIALS
+
+    credential = WRONG_CREDENTIALS.get(str(getattr(getattr(reply, "request", None), "auth", "webhook")))
+    if credential:
+        return [Problem("credential-accepted", credential, expected=list(error_ids), actual=status_of(reply))]
+    return [Problem("refusal-ignored", method_of(reply) or "the request", expected=list(error_ids),
+                    actual=status_of(reply))]
+
+
+def _error_problems(reply: Any, contract: Any, mode: str, error_id: str, pinned: bool | None) -> list[Problem]:
     shape = check_error_shape(reply, contract, mode)
     if shape and not isinstance(json_of(reply), dict):
         return shape
@@ -142,22 +169,31 @@ def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: 
     )
 
 
+def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: bool | None = None) -> list[Problem]:
+    """The reply is the catalogue error `error_id`: envelope shape, status, code and message
+    (the message exactly only where wording_demanded; see the module docstring). A request honoured
+    instead also gets its cause (missed_refusal), first."""
+    problems = _error_problems(reply, contract, mode, error_id, pinned)
+    return missed_refusal(reply, [error_id]) + problems if problems else []
+
+
 def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable[str]) -> list[Problem]:
     """The reply is one of several catalogue errors (used where the docs leave the choice open)."""
     ids = list(error_ids)
     if not ids:
         raise ValueError("check_error_one_of needs at least one expected error id")
-    attempts = {error_id: check_error(reply, contract, mode, error_id) for error_id in ids}
+    attempts = {error_id: _error_problems(reply, contract, mode, error_id, None) for error_id in ids}
     if any(not problems for problems in attempts.values()):
         return []
+    root = missed_refusal(reply, ids)
     body = json_of(reply)
     got = body.get("error_description") if isinstance(body, dict) else getattr(reply, "text", None)
     # Report against the entry whose message matched, if any, else summarise.
     for error_id, problems in attempts.items():
         entry = contract.error(error_id)
         if isinstance(body, dict) and message_matches(body.get("error_description"), entry, contract, mode):
-            return problems
-    return [Problem("error-unexpected", "reply", expected=ids, actual=f"HTTP {status_of(reply)} {short(got, 120)}")]
+            return root + problems
+    return root + [Problem("error-unexpected", "reply", expected=ids, actual=f"HTTP {status_of(reply)} {short(got, 120)}")]
 
 
 def _own_wording(message: Any, entry: Any) -> bool:

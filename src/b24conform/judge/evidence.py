@@ -1,13 +1,17 @@
 """Evidence: request/response excerpts attached to a check for the reports, always redacted.
 
 A reply the judge found problems in carries them (`problems`, their wire form): the reports group
-problems across checks and show each with the request and response that showed it.
+problems across checks and show each with the request and response that showed it, and with a
+reproduction that still works after the run (`reproduce`, judge/reproduce.py): the run's own records
+the request names are made anew first. A credential a check sends wrong on purpose is shown as such
+(`credential`, and WRONG_CODE in the curl), never as the *** of a real one.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from b24conform.judge import reproduce
 from b24conform.judge.problems import Problem
 from b24conform.judge.redact import redact, redact_data
 
@@ -23,7 +27,10 @@ def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[
     request = getattr(reply, "request", None)
     req = request.as_dict() if hasattr(request, "as_dict") else {"body": redact(request)}
     curl = reply.curl() if hasattr(reply, "curl") else ""
-    return {
+    wrong = credential(reply)
+    if wrong and getattr(request, "auth", None) == reproduce.WRONG:
+        curl = reproduce.wrong_code_curl(reply) or curl
+    item = {
         "request": {k: redact(v) if isinstance(v, str) else v for k, v in req.items()},
         "status": getattr(reply, "status", None),
         "response_excerpt": redact((getattr(reply, "text", "") or "")[:EXCERPT]),
@@ -33,6 +40,22 @@ def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[
         # When the reply came (Target: Reply.at): which reply came first, across checks and workers.
         "at": getattr(reply, "at", None),
     }
+    if wrong:
+        item["credential"] = wrong
+    return item
+
+
+def credential(reply: Any) -> str | None:
+    """What a credential sent wrong on purpose was ("a wrong webhook code (b24conformwrongcode), sent on
+    purpose"); None for the run's own credentials."""
+    from b24conform.judge.client import WRONG_CODE
+    from b24conform.judge.target import WRONG_CREDENTIALS
+
+    auth = str(getattr(getattr(reply, "request", None), "auth", "webhook"))
+    what = WRONG_CREDENTIALS.get(auth)
+    if what is None:
+        return None
+    return f"{what} ({WRONG_CODE}), sent on purpose" if auth == reproduce.WRONG else f"{what}, sent on purpose"
 
 
 def problem_dicts(problems: Iterable[Problem], clauses: Sequence[str]) -> list[dict[str, Any]]:
@@ -52,6 +75,9 @@ class Evidence:
         if problems:
             if sum(1 for e in self._sink if e.get("problems")) < PROBLEM_LIMIT:
                 item = evidence_item(reply, note, explicit=True)
+                script = reproduce.script(reply)
+                if script:
+                    item["reproduce"] = redact(script)
                 item["problems"] = problem_dicts(problems, self.clauses)
                 self._sink.append(item)
             return

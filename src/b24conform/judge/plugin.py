@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from b24conform.judge import accounting, hypothesis_profiles
+from b24conform.judge import accounting, hypothesis_profiles, reproduce
 from b24conform.judge.evidence import Evidence, evidence_item
 from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
 from b24conform.judge.redact import known_secrets, redact
@@ -50,6 +50,7 @@ class JudgeState:
         self.cleanup_notes: list[str] = []
         self.replaced_profile: str | None = None  # the hypothesis profile the `live` default replaced
         self.ours = False  # set at configure: see our_session()
+        reproduce.HISTORY.clear()  # one session's records per process
 
     @property
     def settings(self) -> Settings:
@@ -66,6 +67,7 @@ class JudgeState:
         return hasattr(self.config, "workerinput")
 
     def observe(self, reply: Any) -> None:
+        reproduce.remember(reply)  # every reply: the run's records, which reproductions make anew
         # Only the first AUTO_LIMIT replies of a check are kept: the item (redaction, curl) is built for those only.
         if self.current_nodeid and self.recorder.wants_auto(self.current_nodeid):
             self.recorder.add_evidence(self.current_nodeid, evidence_item(reply, explicit=False))

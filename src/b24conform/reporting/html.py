@@ -109,6 +109,8 @@ def _evidence(items: list[dict[str, Any]], shows: dict[tuple[str, ...], list[str
         head = f"{req.get('http_method', '')} {req.get('url', '')}" if isinstance(req, dict) else str(req)
         body = req.get("body", "") if isinstance(req, dict) else ""
         note = f" — {_e('; '.join(notes))}" if notes else ""
+        if ev.get("credential"):  # sent wrong on purpose: the *** in its URL is not the real code
+            note += f" <span class='muted'>(credential: {_e(ev['credential'])})</span>"
         marks = "".join(f" <span class='root'>shows <a href='#{_e(pid)}'>{_e(label)}</a></span>"
                         for pid, label in shows.get(key, []))
         out.append(

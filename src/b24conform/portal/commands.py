@@ -191,8 +191,9 @@ def check_serve_options(
             # The catalogue holds a hundred names: suggest the nearest instead of listing them all.
             near = difflib.get_close_matches(profile, known, n=3, cutoff=0.5)
             sources = ", ".join(str(p) for p in profile_files(profiles_file))
-            tail = f"did you mean {', '.join(near)}?" if near else f"{len(known)} profiles are defined in {sources}"
-            _refuse("--profile", f"unknown deviation profile {profile!r}; {tail}")
+            tail = (f"did you mean {', '.join(near)}?" if near
+                    else f"{len(known)} profiles and variants are defined in {sources}")
+            _refuse("--profile", f"unknown deviation profile {profile!r} (nor variant); {tail}")
     if seed_data is not None:
         problem = _seed_problem(seed_data)
         if problem:
@@ -297,9 +298,12 @@ def serve(
                                             help="Also listen on plain HTTP here, answering INVALID_REQUEST (0 = a free port)."),
     limits: Literal["off", "standard", "enterprise"] = typer.Option("off", help="Request limits."),
     operating_budget: float = typer.Option(480.0, min=0, help="Per-method operating-time budget (seconds per 10 minutes)."),
-    profile: Optional[str] = typer.Option(None, help="Deviation profile to run (spec/deviations.yaml)."),
+    profile: Optional[str] = typer.Option(
+        None, metavar="NAME",
+        help="Deviation profile (spec/deviations.yaml) or legitimate variant (spec/variants.yaml; all-variants = "
+             "every variant composed) to serve."),
     profiles_file: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, readable=True,
-                                                 help="Read deviation profiles from this file instead."),
+                                                 help="Read profiles (or variants) from this file instead."),
     seed_data: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, readable=True,
                                              help="Seed data YAML replacing the packaged one."),
 ) -> None:

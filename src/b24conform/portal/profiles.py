@@ -4,6 +4,12 @@ A profile makes the portal behave like a (hypothetically) non-conformant portal 
 shown to catch it. Profiles live in YAML (default: spec/deviations.yaml when present, then this
 package's sample_profiles.yaml); the portal runs at most one (`--profile NAME`).
 
+A legitimate variant (spec/variants.yaml, key `variants:` instead of `profiles:`, same operations)
+bends the portal only to a documented reading of an ambiguity; the portal serves it by name exactly
+as a profile (`--profile NAME`). A file of variants also defines the composed variant `all-variants`:
+the operations of every variant in file order, leaving out a variant that an earlier kept one names
+under `exclusive_with` (or that names an earlier kept one there).
+
 File format::
 
     version: 1
@@ -49,8 +55,10 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                  ids are max(id)+1; delete / update answer true and change nothing;
                                  list never sees the newest row
   store: {fault: alter_field, field: F, value: V} | {fault: alter_field, field: F, append: S}
+         | {fault: alter_field, field: F, as: integer}
                                  [faults/readback.py, the get/list handlers] F reads back as V, or
-                                 as what was stored followed by S
+                                 as what was stored followed by S, or as the JSON integer its
+                                 stored decimal string spells
   store: {fault: wrong_total, delta: N}
                                  [faults/readback.py] list's `total` is off by N
   store: list_ignores_select     [faults/readback.py] list answers every field whatever `select` says
@@ -75,11 +83,14 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                    path); encoding: json | form | multipart | query (no body);
                                    http_method: GET | POST | ...; credential: webhook | body |
                                    query (where the OAuth token came from); body_matches: a
-                                   regular expression searched in the query string and body.
+                                   regular expression searched in the query string and body;
+                                   error_kind: the catalogue kind of the answer's error
+                                   (method | general | ...).
                                  rewrites (any of): drop: path | [paths]; set: {path: value};
                                    status: int; content_type: str; error_description: str;
                                    error_code: str; error: catalogue id (body + status of it);
-                                   body_text: str (the body, verbatim, not JSON).
+                                   body_text: str (the body, verbatim, not JSON); as_string:
+                                   path | [paths] (an integer there is sent as its decimal string).
                                  A path is dot-separated keys into the JSON body
                                  (e.g. "time.operating", "result").
 
@@ -206,27 +217,56 @@ class Profile:
 # ------------------------------------------------------------------------- loading
 
 
+ALL_VARIANTS = "all-variants"
+
+
+def _items(raw: Any) -> list[dict[str, Any]]:
+    return [{"name": k, **(v or {})} for k, v in raw.items()] if isinstance(raw, dict) else list(raw or ())
+
+
+def composed_names(variants: list[dict[str, Any]]) -> list[str]:
+    """The variants `all-variants` composes, in file order: each, unless it contradicts one kept before
+    it (either names the other under `exclusive_with`); the first of two contradicting ones is kept."""
+    kept: list[dict[str, Any]] = []
+    for item in variants:
+        name = str(item.get("name", ""))
+        if any(name in (k.get("exclusive_with") or ()) or str(k.get("name")) in (item.get("exclusive_with") or ())
+               for k in kept):
+            continue
+        kept.append(item)
+    return [str(k.get("name")) for k in kept]
+
+
 def parse_profiles(data: Any, source: str) -> dict[str, Profile]:
-    raw = (data or {}).get("profiles") if isinstance(data, dict) else None
-    if raw is None:
-        raise ProfileError(f"{source}: no `profiles` key")
-    items = [{"name": k, **(v or {})} for k, v in raw.items()] if isinstance(raw, dict) else raw
+    """The profiles (`profiles:`) and legitimate variants (`variants:`, with the composed `all-variants`)
+    of one file, by name."""
+    if not isinstance(data, dict) or (data.get("profiles") is None and data.get("variants") is None):
+        raise ProfileError(f"{source}: no `profiles` (or `variants`) key")
+    variants = _items(data.get("variants"))
     result: dict[str, Profile] = {}
-    for item in items:
+    for item in [*_items(data.get("profiles")), *variants]:
+        if not isinstance(item, dict):
+            raise ProfileError(f"{source}: a profile is a mapping, got {item!r}")
         name = str(item.get("name", ""))
         if not name:
             raise ProfileError(f"{source}: a profile without a name")
-        if name in result:
-            raise ProfileError(f"{source}: profile {name!r} appears twice")
+        if name in result or name == ALL_VARIANTS:
+            raise ProfileError(f"{source}: profile {name!r} appears twice" if name in result
+                               else f"{source}: {ALL_VARIANTS!r} is the composed variant's name, not a variant's")
         ops = tuple(parse_op(op, f"{source}: profile {name}") for op in item.get("operations") or ())
         result[name] = Profile(name, str(item.get("description", "")), ops)
+    if variants:
+        names = composed_names(variants)
+        result[ALL_VARIANTS] = Profile(
+            ALL_VARIANTS, f"every legitimate variant at once: {', '.join(names)}",
+            tuple(op for n in names for op in result[n].ops))
     return result
 
 
 def profile_files(explicit: Path | None = None) -> list[Path]:
     if explicit:
         return [Path(explicit)]
-    files = [spec_dir() / "deviations.yaml", SAMPLE_PROFILES]
+    files = [spec_dir() / "deviations.yaml", spec_dir() / "variants.yaml", SAMPLE_PROFILES]
     return [p for p in files if p.exists()]
 
 
@@ -248,5 +288,5 @@ def load_profile(name: str | None, explicit: Path | None = None) -> Profile:
     known = available_profiles(explicit)
     if name not in known:
         listed = ", ".join(sorted(known)) or "none"
-        raise ProfileError(f"unknown deviation profile {name!r}; known profiles: {listed}")
+        raise ProfileError(f"unknown deviation profile {name!r}; known profiles and variants: {listed}")
     return known[name]

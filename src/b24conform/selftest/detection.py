@@ -1,13 +1,19 @@
-"""Detection power: prove that every check can fail.
+"""Detection power and specificity: prove that every check can fail, and that none fails a legitimate portal.
 
 One pytest process per run, all driven through the judge's pytest plugin (loaded by its entry point)
 on the suites, against the embedded reference portal:
 
 * the faithful run: the whole suite, no profile. Every check that fails is a FALSE ALARM.
 * one run per deviation profile of spec/deviations.yaml: only the checks of the clauses the profile
-  names plus the smoke set. The profile is KILLED when a check of one of its named clauses fails;
-  otherwise it is a MISS (with the reason: the checks passed, were skipped, do not exist, or only
-  other clauses failed).
+  names plus the smoke set. The profile is KILLED when a check of one of its named clauses reports a
+  conformance failure (outcome "failed" of the record plugin); otherwise it is a MISS (with the
+  reason: the checks passed, were skipped, do not exist, or only other clauses failed), or NO
+  VERDICT when its named clauses' checks only crashed, met a target error or a failing fixture.
+* one run per legitimate variant of spec/variants.yaml, then one of the composed `all-variants`:
+  the WHOLE suite each. Every failed check is a FALSE ALARM (a check refusing a documented
+  reading), every no-verdict a problem too. In strict mode a variant with `strict_fails` is run and
+  judged like a deviant profile instead (its strict_fails are its named clauses): the add page's own
+  reading must kill it on one of them.
 
 Runs go in parallel (`jobs` processes). Each run gets its own report and ledger folders, so runs never
 share files. The result is written as reports/detection.json and reports/detection.md.
@@ -28,7 +34,7 @@ from typing import Any
 
 from b24conform.contract import load_contract
 from b24conform.contract.model import DEFAULT_MODE
-from b24conform.selftest.catalogue import Catalogue, Profile, automated_clauses, deviation_key, load_catalogue
+from b24conform.selftest.catalogue import Catalogue, Profile, Variant, automated_clauses, deviation_key, load_catalogue
 
 RECORD_PLUGIN = "b24conform.selftest.pytest_record"
 DEFAULT_TIMEOUT = 900.0
@@ -40,8 +46,8 @@ def repo_root() -> Path:
 
 @dataclass
 class RunSpec:
-    label: str                       # "faithful" or the profile name
-    profile: str | None
+    label: str                       # "faithful", the profile's or the variant's name
+    profile: str | None              # what the embedded portal serves (a profile or a variant name)
     clauses: tuple[str, ...] = ()    # empty: every check
     heavy: bool = True               # False: leave out the generative suite files (property tests, schemathesis)
 
@@ -57,7 +63,7 @@ class RunResult:
     output_tail: str = ""
 
     def clause_status(self) -> dict[str, dict[str, Any]]:
-        """clause id -> {status: failed|passed|skipped|error, checks: [...], reasons: [...]}"""
+        """clause id -> {status: failed|no-verdict|passed|skipped, checks: [...], reasons: [...]}"""
         out: dict[str, dict[str, Any]] = {}
         for rec in self.checks:
             for cid in rec.get("clauses") or ():
@@ -68,7 +74,7 @@ class RunResult:
                     entry["reasons"].append(f"{rec['nodeid']}: {rec['reason']}")
         for entry in out.values():
             outcomes = set(entry.pop("outcomes"))
-            for status in ("failed", "error", "passed", "skipped"):
+            for status in STATUS_ORDER:
                 if status in outcomes:
                     entry["status"] = status
                     break
@@ -78,6 +84,11 @@ class RunResult:
     def alive(self) -> bool:
         """The portal answered at all: at least one check ran to a verdict (passed or failed)."""
         return any(rec["outcome"] in ("passed", "failed") for rec in self.checks)
+
+
+# A clause's status in one run: its checks' worst outcome. "no-verdict" (crash, target error, failing
+# fixture; pytest_record) ranks below "failed", and is never a kill.
+STATUS_ORDER = ("failed", "no-verdict", "passed", "skipped")
 
 
 # ------------------------------------------------------------------------------------- running
@@ -220,50 +231,66 @@ def _tail(text: str, lines: int = 25) -> str:
 # ------------------------------------------------------------------------------------ analysing
 
 
+
 @dataclass
 class ProfileVerdict:
     profile: str
     family: str
     description: str
     named: list[str]
-    verdict: str                              # killed | miss | accepted (lenient, strict_only) | over-strict
+    verdict: str                              # killed | miss | no-verdict
     killed_by: list[str] = field(default_factory=list)
     collateral: list[str] = field(default_factory=list)   # failing clauses the profile does not name
     reason: str = ""
     clause_status: dict[str, str] = field(default_factory=dict)
     wall: float = 0.0
     evidence: list[str] = field(default_factory=list)
+    no_verdicts: list[dict[str, Any]] = field(default_factory=list)  # checks of named clauses without a verdict
 
 
 def failing_keys(run: RunResult | None) -> set[tuple[str, str]]:
-    """(node id, name) of the checks that failed or errored in `run` (the faithful run: its false alarms)."""
+    """(node id, name) of the checks that reported a conformance failure in `run` (the faithful run: its
+    false alarms)."""
     if run is None:
         return set()
-    return {(r["nodeid"], r.get("name", "")) for r in run.checks if r["outcome"] in ("failed", "error")}
+    return {(r["nodeid"], r.get("name", "")) for r in run.checks if r["outcome"] == "failed"}
+
+
+def _entry(rec: dict[str, Any]) -> dict[str, Any]:
+    return {"check": rec["nodeid"], "clauses": list(rec.get("clauses") or []), "outcome": rec["outcome"],
+            "reason": str(rec.get("reason", ""))[:800]}
 
 
 def judge_profile(profile: Profile, run: RunResult, baseline: dict[str, dict[str, Any]],
                   faithful_failures: set[tuple[str, str]] | None = None) -> ProfileVerdict:
-    """Killed when a check of a named clause fails (or errors while the portal is up) and that same check
-    did not fail on the faithful portal (a check that always fails proves nothing)."""
+    """Killed when a check of a named clause reports a conformance failure (outcome "failed") and that
+    same check did not fail on the faithful portal (a check that always fails proves nothing). A crash,
+    a target error or a failing fixture is a no-verdict, never a kill."""
     faithful_failures = faithful_failures or set()
-    bad = ("failed", "error") if run.alive else ("failed",)
+    named = list(profile.breaks)
     killing = []
-    for c in profile.breaks:
-        if any(c in (r.get("clauses") or ()) and r["outcome"] in bad
+    for c in named:
+        if any(c in (r.get("clauses") or ()) and r["outcome"] == "failed"
                and (r["nodeid"], r.get("name", "")) not in faithful_failures for r in run.checks):
             killing.append(c)
     status = run.clause_status()
-    named = list(profile.breaks)
-    collateral = sorted(c for c, s in status.items() if c not in named and s.get("status") in ("failed", "error"))
+    collateral = sorted(c for c, s in status.items() if c not in named and s.get("status") == "failed")
+    mine = [r for r in run.checks if set(r.get("clauses") or ()) & set(named)]
     v = ProfileVerdict(
         profile=profile.id, family=profile.family, description=profile.bends, named=named,
         verdict="killed" if killing else "miss", killed_by=killing, collateral=collateral,
         clause_status={c: status.get(c, {}).get("status", "no check") for c in named}, wall=round(run.wall, 2),
+        no_verdicts=[_entry(r) for r in mine if r["outcome"] == "no-verdict"],
     )
     if killing:
         for c in killing:
             v.evidence.extend(status[c]["reasons"][:2])
+        return v
+    if v.no_verdicts and not any(r["outcome"] in ("passed", "failed") for r in mine):
+        v.verdict = "no-verdict"
+        first = v.no_verdicts[0]
+        v.reason = (f"the checks of {', '.join(named)} reached no verdict ({len(v.no_verdicts)} crashed, met a "
+                    f"target error or a failing fixture): {first['check']}: {first['reason'][:300]}")
         return v
     v.reason = _miss_reason(profile, run, status, baseline, collateral)
     return v
@@ -275,7 +302,7 @@ def _miss_reason(profile: Profile, run: RunResult, status: dict[str, dict[str, A
         return f"the run produced no check results (exit {run.returncode}): {run.output_tail[-600:]}"
     if not run.alive:
         first = next((r.get("reason", "") for r in run.checks if r.get("reason")), "")
-        return f"the portal did not come up with this profile (every check errored): {first[:400]}"
+        return f"the portal did not come up with this profile (no check reached a verdict): {first[:400]}"
     parts: list[str] = []
     for c in profile.breaks:
         s = status.get(c)
@@ -286,9 +313,12 @@ def _miss_reason(profile: Profile, run: RunResult, status: dict[str, dict[str, A
         elif s["status"] == "skipped":
             why = s["reasons"][0] if s["reasons"] else "skipped"
             parts.append(f"{c}: its checks were skipped ({why[:200]})")
+        elif s["status"] == "no-verdict":
+            why = s["reasons"][0] if s["reasons"] else ""
+            parts.append(f"{c}: no verdict (not a kill): {why[:200]}")
         else:
             parts.append(f"{c}: {s['status']}")
-        if baseline.get(c, {}).get("status") in ("failed", "error"):
+        if baseline.get(c, {}).get("status") == "failed":
             parts.append(f"{c}: checks that also fail on the faithful portal do not count")
     if collateral:
         parts.append("only unrelated clauses failed: " + ", ".join(collateral))
@@ -300,13 +330,82 @@ def _short_ids(nodeids: list[str]) -> list[str]:
 
 
 @dataclass
+class VariantVerdict:
+    variant: str
+    description: str
+    readings: list[str]                       # "AMB-ID b"
+    verdict: str                              # passed | killed (strict) | false-alarm | no-verdict | not-killed
+    expected_failures: list[str] = field(default_factory=list)   # strict mode: its strict_fails
+    killed_by: list[str] = field(default_factory=list)           # strict mode: strict_fails clauses that failed
+    false_alarms: list[dict[str, Any]] = field(default_factory=list)   # {check, clauses, outcome, reason}
+    no_verdicts: list[dict[str, Any]] = field(default_factory=list)
+    checks: dict[str, int] = field(default_factory=dict)         # outcome -> count
+    reason: str = ""
+    wall: float = 0.0
+    composed_of: list[str] = field(default_factory=list)
+    collateral: list[str] = field(default_factory=list)          # strict mode: other clauses that failed too
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict in ("passed", "killed")
+
+
+def as_profile(variant: Variant) -> Profile:
+    """A variant judged in strict mode: a deviation of the add page's own reading, breaking its strict_fails."""
+    return Profile(id=variant.id, family="variant", bends=variant.description, breaks=variant.strict_fails,
+                   operations=variant.operations)
+
+
+def strict_killable(variant: Variant, mode: str) -> bool:
+    """Strict mode judges a variant with strict_fails like a deviant profile: it must be killed on one of them."""
+    return mode == "strict" and bool(variant.strict_fails)
+
+
+def judge_variant(variant: Variant, run: RunResult, mode: str, baseline: dict[str, dict[str, Any]] | None = None,
+                  faithful_failures: set[tuple[str, str]] | None = None) -> VariantVerdict:
+    """A legitimate variant. In the default (lenient) mode, and in strict mode without strict_fails, it ran the
+    whole suite and passes with no failed check and no check without a verdict; each failed check is a false
+    alarm. In strict mode a variant with strict_fails ran like a deviant profile (its strict_fails and the smoke
+    set) and must be killed on one of them: the add page's own reading refuses it; failures elsewhere are
+    collateral, the same defect seen by other checks."""
+    v = VariantVerdict(
+        variant=variant.id, description=variant.description, readings=[f"{a} {r}" for a, r in variant.readings],
+        verdict="passed", checks=_count(r["outcome"] for r in run.checks), wall=round(run.wall, 2),
+        composed_of=list(variant.composed_of),
+    )
+    if strict_killable(variant, mode):
+        pv = judge_profile(as_profile(variant), run, baseline or {}, faithful_failures)
+        v.expected_failures, v.killed_by, v.collateral = list(variant.strict_fails), pv.killed_by, pv.collateral
+        v.verdict = {"killed": "killed", "miss": "not-killed"}.get(pv.verdict, pv.verdict)
+        v.no_verdicts = [] if pv.verdict == "killed" else pv.no_verdicts
+        v.reason = pv.reason if pv.verdict != "killed" else ""
+        if v.verdict == "not-killed":
+            v.reason = f"strict mode must fail it on {', '.join(variant.strict_fails)}: {pv.reason}"
+        return v
+    for rec in run.checks:
+        if rec["outcome"] == "failed":
+            v.false_alarms.append(_entry(rec))
+        elif rec["outcome"] == "no-verdict":
+            v.no_verdicts.append(_entry(rec))
+    if not run.checks:
+        v.verdict, v.reason = "no-verdict", f"the run produced no check results (exit {run.returncode}): {run.output_tail[-600:]}"
+    elif v.false_alarms:
+        v.verdict = "false-alarm"
+        v.reason = "; ".join(f"{', '.join(fa['clauses'])}: {fa['check']}" for fa in v.false_alarms[:5])
+    elif v.no_verdicts:
+        v.verdict = "no-verdict"
+        v.reason = "; ".join(f"{nv['check']}: {nv['reason'][:200]}" for nv in v.no_verdicts[:3])
+    return v
+
+
+@dataclass
 class Detection:
     mode: str
     profiles_total: int
     killed: int
-    misses: list[ProfileVerdict]
+    misses: list[ProfileVerdict]                                # missed and no-verdict profiles
     verdicts: list[ProfileVerdict]
-    false_alarms: list[dict[str, Any]]
+    false_alarms: list[dict[str, Any]]                          # faithful run: checks that failed
     faithful: dict[str, Any]
     wall_seconds: float
     jobs: int
@@ -314,6 +413,9 @@ class Detection:
     distinct: int = 0                                           # distinct deviations (operation sets) judged
     killers: dict[str, list[str]] = field(default_factory=dict)  # automated clause -> profiles killed on it
     whole_catalogue: bool = False                               # every profile ran: a clause without killer fails
+    variants: list[VariantVerdict] = field(default_factory=list)
+    faithful_no_verdicts: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = False                                      # every profile and every variant ran
 
     @property
     def unkillable(self) -> list[str]:
@@ -324,6 +426,21 @@ class Detection:
     def rate(self) -> float:
         return self.killed / self.profiles_total if self.profiles_total else 0.0
 
+    @property
+    def variants_passed(self) -> int:
+        return sum(v.ok for v in self.variants)
+
+    @property
+    def variant_false_alarms(self) -> list[dict[str, Any]]:
+        """Every false alarm of the variant runs, with the variant it fired on."""
+        return [{"variant": v.variant, **fa} for v in self.variants for fa in v.false_alarms]
+
+    @property
+    def failed(self) -> bool:
+        """The self-test's verdict: any false alarm, miss, no-verdict, failed variant or clause without killer."""
+        return bool(self.false_alarms or self.faithful_no_verdicts or self.misses or self.unkillable
+                    or any(not v.ok for v in self.variants))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
@@ -331,37 +448,49 @@ class Detection:
             "killed": self.killed,
             "missed": len(self.misses),
             "detection_rate": round(self.rate, 4),
+            "variants_total": len(self.variants),
+            "variants_passed": self.variants_passed,
             "false_alarms": self.false_alarms,
+            "faithful_no_verdicts": self.faithful_no_verdicts,
+            "variant_false_alarms": self.variant_false_alarms,
             "faithful": self.faithful,
             "wall_seconds": round(self.wall_seconds, 1),
             "jobs": self.jobs,
             "smoke": self.smoke,
             "distinct_deviations": self.distinct,
             "whole_catalogue": self.whole_catalogue,
+            "complete": self.complete,
             "clause_killers": self.killers,
             "unkillable_clauses": self.unkillable,
+            "passed": not self.failed,
             "profiles": [asdict(v) for v in self.verdicts],
+            "variants": [asdict(v) for v in self.variants],
         }
 
 
-def clause_killers(verdicts: Iterable[ProfileVerdict], clauses: Iterable[str]) -> dict[str, list[str]]:
+def clause_killers(verdicts: Iterable[ProfileVerdict], clauses: Iterable[str],
+                   variants: Iterable[VariantVerdict] = ()) -> dict[str, list[str]]:
     """clause -> the profiles killed by a check of that clause (a profile counts for each clause it was
-    killed on, not for every clause it names)."""
+    killed on, not for every clause it names), and in strict mode the variants killed on their strict_fails."""
     out: dict[str, list[str]] = {c: [] for c in clauses}
     for v in verdicts:
         if v.verdict == "killed":
             for c in v.killed_by:
                 out.setdefault(c, []).append(v.profile)
+    for vv in variants:
+        if vv.verdict == "killed":
+            for c in vv.killed_by:
+                out.setdefault(c, []).append(vv.variant)
     return out
 
 
 def false_alarms_of(run: RunResult) -> list[dict[str, Any]]:
-    alarms = []
-    for rec in run.checks:
-        if rec["outcome"] in ("failed", "error"):
-            alarms.append({"check": rec["nodeid"], "clauses": rec.get("clauses", []), "outcome": rec["outcome"],
-                           "reason": rec.get("reason", "")[:800]})
-    return alarms
+    """The faithful run's failed checks (its no-verdicts: no_verdicts_of)."""
+    return [_entry(rec) for rec in run.checks if rec["outcome"] == "failed"]
+
+
+def no_verdicts_of(run: RunResult) -> list[dict[str, Any]]:
+    return [_entry(rec) for rec in run.checks if rec["outcome"] == "no-verdict"]
 
 
 def faithful_summary(run: RunResult) -> dict[str, Any]:
@@ -398,6 +527,7 @@ def selftest(
     *,
     jobs: int = 2,
     profiles: Iterable[str] | None = None,
+    variants: Iterable[str] | None = None,
     suites: Path | None = None,
     mode: str = DEFAULT_MODE,
     timeout: float = DEFAULT_TIMEOUT,
@@ -405,20 +535,28 @@ def selftest(
     cwd: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Detection:
+    """`profiles` / `variants`: the names to run, None for all of them, [] for none (`all-variants`
+    is a variant name). The faithful run always comes first."""
     catalogue = catalogue or load_catalogue()
-    chosen = [catalogue.get(p) for p in profiles] if profiles else list(catalogue.profiles)
+    chosen = list(catalogue.profiles) if profiles is None else [catalogue.get(p) for p in profiles]
+    chosen_variants = [catalogue.variant(n) for n in (catalogue.variant_names() if variants is None else variants)]
+    # Runs of the clauses named: the deviant profiles, and in strict mode the variants with strict_fails.
+    targeted = {p.id: p for p in chosen}
+    targeted.update({v.id: as_profile(v) for v in chosen_variants if strict_killable(v, mode)})
+    # The whole-suite runs first: they are the long ones, so the short runs fill the gaps.
     specs = [RunSpec("faithful", None, ())]
-    for p in chosen:
+    specs += [RunSpec(v.id, v.id, ()) for v in chosen_variants if v.id not in targeted]
+    for p in targeted.values():
         specs.append(RunSpec(p.id, p.id, tuple(dict.fromkeys([*p.breaks, *catalogue.smoke])), heavy=False))
+    variant_ids = {v.id for v in chosen_variants}
     started = time.monotonic()
     results: dict[str, RunResult] = {}
-    by_label = {p.id: p for p in chosen}
 
     def run(spec: RunSpec) -> RunResult:
         return run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd)
 
-    # Stage 1: the example-based checks of the named clauses. Stage 2, only for profiles stage 1 did
-    # not kill: every check of those clauses, the generative ones included, so that a miss is declared
+    # Targeted runs, stage 1: the example-based checks of the named clauses. Stage 2, only for those stage 1
+    # did not kill: every check of those clauses, the generative ones included, so that a miss is declared
     # only after all of a clause's checks ran.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         pending = {pool.submit(run, s): s for s in specs}
@@ -426,10 +564,10 @@ def selftest(
             fut = next(as_completed(list(pending)))
             spec = pending.pop(fut)
             res = fut.result()
-            if spec.profile and not spec.heavy:
-                prof = by_label[spec.label]
+            if spec.label in targeted and not spec.heavy:
+                prof = targeted[spec.label]
                 status = res.clause_status()
-                if not any(status.get(c, {}).get("status") in ("failed", "error") for c in prof.breaks):
+                if not any(status.get(c, {}).get("status") == "failed" for c in prof.breaks):
                     again = RunSpec(spec.label, spec.profile, spec.clauses, heavy=True)
                     pending[pool.submit(run, again)] = again
                     if progress:
@@ -437,30 +575,24 @@ def selftest(
                     continue
             results[res.label] = res
             if progress:
-                progress(f"{res.label}: {len(res.checks)} checks, exit {res.returncode}, {res.wall:.1f} s")
+                kind = "variant " if spec.label in variant_ids else ""
+                progress(f"{kind}{res.label}: {len(res.checks)} checks, exit {res.returncode}, {res.wall:.1f} s")
     wall = time.monotonic() - started
     faithful = results["faithful"]
     baseline = faithful.clause_status()
     verdicts = [judge_profile(p, results[p.id], baseline, failing_keys(faithful)) for p in chosen]
-    if mode == "lenient":
-        # A strict-only profile bends a reading the lenient verdict accepts: it must survive.
-        for p, v in zip(chosen, verdicts):
-            if p.strict_only:
-                if v.verdict == "killed":
-                    v.verdict = "over-strict"
-                    v.reason = ("lenient mode should accept this reading, yet " + ", ".join(v.killed_by)
-                                + " failed: " + "; ".join(v.evidence[:1]))
-                else:
-                    v.verdict, v.reason = "accepted", "accepted in lenient mode, as its ambiguity's verdict allows"
-    judged = [v for v in verdicts if v.verdict in ("killed", "miss")]
-    misses = [v for v in verdicts if v.verdict in ("miss", "over-strict")]
-    judged_ids = {v.profile for v in judged}
+    variant_verdicts = [judge_variant(v, results[v.id], mode, baseline, failing_keys(faithful)) for v in chosen_variants]
+    misses = [v for v in verdicts if v.verdict != "killed"]
+    complete = ({p.id for p in chosen} >= {p.id for p in catalogue.profiles}
+                and {v.id for v in chosen_variants} >= {v.id for v in catalogue.variants})
     return Detection(
-        mode=mode, profiles_total=len(judged), killed=sum(v.verdict == "killed" for v in judged), misses=misses,
+        mode=mode, profiles_total=len(verdicts), killed=sum(v.verdict == "killed" for v in verdicts), misses=misses,
         verdicts=verdicts, false_alarms=false_alarms_of(faithful), faithful=faithful_summary(faithful),
         wall_seconds=wall, jobs=jobs, smoke=list(catalogue.smoke),
-        distinct=len({deviation_key(p.operations) for p in chosen if p.id in judged_ids}),
-        killers=clause_killers(verdicts, automated_clauses()),
-        # lenient mode expects strict-only profiles to survive, so their clauses may rightly go unkilled
-        whole_catalogue=len(chosen) == len(catalogue.profiles) and mode == "strict",
+        distinct=len({deviation_key(p.operations) for p in chosen}),
+        killers=clause_killers(verdicts, automated_clauses(), variant_verdicts),
+        # Strict mode only: a clause whose only deviations are strict readings (a variant's strict_fails)
+        # has no killer in lenient mode, rightly.
+        whole_catalogue=complete and mode == "strict",
+        variants=variant_verdicts, faithful_no_verdicts=no_verdicts_of(faithful), complete=complete,
     )

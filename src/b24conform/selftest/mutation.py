@@ -5,6 +5,9 @@ mutant is run against the profiles that should depend on that check; the mutant 
 least one of them is no longer caught (the self-test notices the weakened check), and SURVIVES when
 every one is still caught by other checks (the check is redundant for those deviations, or the
 catalogue lacks a deviation only it would catch).
+
+A target may also be a legitimate variant of spec/variants.yaml with `strict_fails`: it is run in strict
+mode, where it must be caught on those clauses, and the mutant is killed when it no longer is.
 """
 from __future__ import annotations
 
@@ -14,12 +17,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from b24conform.selftest.catalogue import Catalogue, load_catalogue
+from b24conform.selftest.catalogue import Catalogue, Profile, load_catalogue
 from b24conform.selftest.detection import RunSpec, judge_profile, run_one
 
 C = "b24conform.judge.checks."
 
-# mutant (module:function) -> profiles that exercise it
+# mutant (module:function) -> profiles (or variants, judged strict) that exercise it
 MUTANTS: dict[str, tuple[str, ...]] = {
     C + "errors:check_message": ("messages-subject-lowercase", "messages-no-auth-reworded", "messages-query-limit-typo"),
     C + "errors:check_status": ("status-method-errors-200", "status-no-auth-403", "status-query-limit-429"),
@@ -35,6 +38,21 @@ MUTANTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def target(catalogue: Catalogue, name: str) -> tuple[Profile, str]:
+    """A mutant's target as a profile, with the mode to judge it in: a deviant profile in the default mode,
+    or a variant in strict mode, breaking its strict_fails."""
+    from b24conform.contract.model import DEFAULT_MODE
+
+    try:
+        return catalogue.get(name), DEFAULT_MODE
+    except KeyError:
+        v = catalogue.variant(name)
+        if not v.strict_fails:
+            raise KeyError(f"{name}: a variant without strict_fails cannot catch a mutant") from None
+        return Profile(id=v.id, family="variant", bends=v.description, breaks=v.strict_fails,
+                       operations=v.operations), "strict"
+
+
 @dataclass
 class MutantResult:
     mutant: str
@@ -46,12 +64,12 @@ def run_mutants(*, jobs: int = 2, catalogue: Catalogue | None = None, mutants: d
                 progress: Callable[[str], None] | None = None) -> list[MutantResult]:
     catalogue = catalogue or load_catalogue()
     mutants = mutants or MUTANTS
-    jobs_list = [(m, catalogue.get(p)) for m, profs in mutants.items() for p in profs]
+    jobs_list = [(m, *target(catalogue, p)) for m, profs in mutants.items() for p in profs]
 
-    def one(item: tuple[str, Any]) -> tuple[str, str, str]:
-        mutant, prof = item
+    def one(item: tuple[str, Profile, str]) -> tuple[str, str, str]:
+        mutant, prof, mode = item
         spec = RunSpec(f"{prof.id}", prof.id, tuple(dict.fromkeys([*prof.breaks, *catalogue.smoke])), heavy=True)
-        res = run_one(spec, extra=[f"--b24-selftest-mutant={mutant}"])
+        res = run_one(spec, mode=mode, extra=[f"--b24-selftest-mutant={mutant}"])
         verdict = judge_profile(prof, res, {}).verdict
         if progress:
             progress(f"mutant {mutant.rsplit('.', 1)[-1]} x {prof.id}: profile {verdict}")

@@ -11,7 +11,15 @@ It does three things the self-test needs and nothing else:
   least one of these clause ids, so that a deviant profile runs just the checks of the clauses it
   names plus a small smoke set;
 * ``--b24-selftest-record=PATH`` writes, at the end of the session, one JSON record per check: node
-  id, clause ids, outcome (passed / failed / skipped / error) and a short reason.
+  id, clause ids, outcome (passed / failed / skipped / no-verdict) and a short reason.
+
+Outcome "failed" means a check reported a conformance failure: the AssertionError that
+``assert_conforms`` (b24conform.judge.checks, behind the suites' ``judge()``) raises from the
+problems a check found. Anything else that stops a check is "no-verdict": a crash (any other
+exception, a bare ``assert`` of a suite's own precondition included), a target error (the judge's
+``TargetError``: the portal gave no answer that can be judged; the judge reports the clause as
+``error``), a failing fixture (setup) or teardown, a strict xfail that passed. A no-verdict is
+never a kill.
 
 It does not change what a check does or how it judges; the verdicts stay those of the suites.
 """
@@ -125,6 +133,50 @@ def _short(report: pytest.TestReport) -> str:
     return ("\n".join(lines[:8]) or text[-400:])[:800]
 
 
+CONFORMANCE_RAISER = "assert_conforms"
+CONFORMANCE_MODULE = "b24conform/judge/checks/__init__.py"
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions inside an exception group (hypothesis reports several distinct failures so)."""
+    inner = getattr(exc, "exceptions", None)
+    if isinstance(exc, BaseExceptionGroup) and inner:
+        return [leaf for e in inner for leaf in _leaves(e)]
+    return [exc]
+
+
+def _raised_by_conformance_check(exc: BaseException) -> bool:
+    if not isinstance(exc, AssertionError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == CONFORMANCE_RAISER and code.co_filename.replace("\\", "/").endswith(CONFORMANCE_MODULE):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def verdict_of(exc: BaseException | None) -> tuple[str, str]:
+    """("failed", "") when `exc` is a conformance failure a check reported (every leaf of a group is
+    one), else ("no-verdict", why)."""
+    if exc is None:
+        return "no-verdict", "no exception"
+    leaves = _leaves(exc)
+    if all(_raised_by_conformance_check(e) for e in leaves):
+        return "failed", ""
+    try:
+        from b24conform.judge.target import TargetError
+    except ImportError:  # pragma: no cover
+        TargetError = ()  # type: ignore[assignment]  # noqa: N806
+    odd = next(e for e in leaves if not _raised_by_conformance_check(e))
+    if TargetError and isinstance(odd, TargetError):
+        return "no-verdict", "target error"
+    if isinstance(odd, AssertionError):
+        return "no-verdict", "assertion outside assert_conforms (a precondition of the check)"
+    return "no-verdict", f"crash: {type(odd).__name__}"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
     outcome = yield
@@ -136,11 +188,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
                    "reason": ""}
     )
     if report.when == "call" and hasattr(report, "wasxfail"):
-        rec["outcome"], rec["reason"] = ("skipped", "xfail: " + str(report.wasxfail)) if report.skipped else ("failed", "xpass")
+        if report.skipped:
+            rec["outcome"], rec["reason"] = "skipped", "xfail: " + str(report.wasxfail)
+        else:
+            rec["outcome"], rec["reason"] = "no-verdict", "[call] xpass: " + str(report.wasxfail)
         return
     if report.failed:
-        rec["outcome"] = "failed" if report.when == "call" else "error"
-        rec["reason"] = f"[{report.when}] " + _short(report)
+        if report.when == "call":
+            verdict, why = verdict_of(call.excinfo.value if call.excinfo is not None else None)
+            if getattr(report, "b24_target_error", False):
+                verdict, why = "no-verdict", "target error"
+        else:
+            verdict, why = "no-verdict", f"{report.when} failed"
+        if rec["outcome"] != "failed":  # a conformance failure stays one, whatever teardown does
+            rec["outcome"] = verdict
+            rec["reason"] = f"[{report.when}] " + (f"{why}: " if why else "") + _short(report)
     elif report.skipped and rec["outcome"] == "passed":
         rec["outcome"] = "skipped"
         rec["reason"] = _short(report)

@@ -1,4 +1,5 @@
-"""reports/detection.json and reports/detection.md: the kill matrix of the self-test."""
+"""reports/detection.json and reports/detection.md: the kill matrix of the deviant profiles and the pass
+list of the legitimate variants."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from b24conform.selftest.detection import Detection
 JSON_NAME = "detection.json"
 MD_NAME = "detection.md"
 
-_MARK = {"failed": "K", "error": "K", "passed": ".", "skipped": "s", "no check": "-"}
+_MARK = {"failed": "K", "no-verdict": "?", "passed": ".", "skipped": "s", "no check": "-"}
 
 
 def write_reports(det: Detection, report_dir: Path) -> tuple[Path, Path]:
@@ -28,60 +29,83 @@ def _esc(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _checks_table(rows: list[dict], with_variant: bool = False) -> list[str]:
+    head = "| variant | clauses | check | reason |" if with_variant else "| clauses | check | reason |"
+    lines = [head, "| --- | --- | --- | --- |" if with_variant else "| --- | --- | --- |"]
+    for r in rows:
+        cells = [f"`{r['variant']}`"] if with_variant else []
+        cells += [", ".join(r["clauses"]) or "-", f"`{_esc(r['check'])}`", _esc(" ".join(r["reason"].split())[:300])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def render_markdown(det: Detection) -> str:
     d = det.as_dict()
+    strict = d["mode"] == "strict"
     lines = [
-        "# Detection power of the b24conform suites",
+        "# Detection power and specificity of the b24conform suites",
         "",
-        f"Mode **{d['mode']}**; {d['jobs']} parallel processes; wall time **{d['wall_seconds']:.1f} s**.",
+        f"Mode **{d['mode']}**; {d['jobs']} parallel processes; wall time **{d['wall_seconds']:.1f} s**; "
+        f"self-test **{'passed' if d.get('passed') else 'FAILED'}**.",
         "",
         "| | |",
         "| --- | --- |",
-        f"| deviation profiles judged | {d['profiles_total']} |",
-        f"| distinct deviations (profiles with different operations) | {d.get('distinct_deviations', 0)} |",
-        f"| killed | {d['killed']} |",
-        f"| missed | {d['missed']} |",
-        f"| detection rate | **{100 * d['detection_rate']:.1f} %** |",
+        f"| deviant profiles killed | **{d['killed']}/{d['profiles_total']}** |",
+        f"| legitimate variants passed{' (strict: killed on their strict_fails)' if strict else ''} | "
+        f"**{d.get('variants_passed', 0)}/{d.get('variants_total', 0)}** |",
         f"| false alarms on the faithful portal | **{len(d['false_alarms'])}** |",
-        *([f"| strict-only profiles accepted by lenient judging | "
-           f"{sum(p['verdict'] == 'accepted' for p in d['profiles'])} |"] if d["mode"] == "lenient" else []),
+        f"| false alarms on the legitimate variants | **{len(d.get('variant_false_alarms') or [])}** |",
+        f"| no-verdicts (faithful run; profiles without a verdict) | {len(d.get('faithful_no_verdicts') or [])}; "
+        f"{sum(p['verdict'] == 'no-verdict' for p in d['profiles'])} |",
+        f"| distinct deviations (profiles with different operations) | {d.get('distinct_deviations', 0)} |",
+        f"| detection rate | **{100 * d['detection_rate']:.1f} %** |",
         f"| faithful run: checks | {d['faithful']['checks']} ({_fmt_counts(d['faithful']['check_outcomes'])}) |",
         "",
-        "A profile is *killed* when a check of a clause it names fails (a check that also fails on the faithful"
-        " portal does not count); a failure only on other clauses is a miss. Every profile run also executes"
-        " the smoke clauses " + ", ".join(d["smoke"]) + ". In lenient mode the profiles marked `strict_only`"
-        " must survive (`accepted`); a kill there is an over-strict lenient check and counts as a miss.",
+        "A deviant profile is *killed* when a check of a clause it names reports a conformance failure (an"
+        " assertion of `assert_conforms`; a check that also fails on the faithful portal does not count); a"
+        " failure only on other clauses is a miss. A crash, a target error or a failing fixture is a *no-verdict*,"
+        " never a kill: a profile whose named clauses only got no-verdicts fails the self-test. Every profile run"
+        " also executes the smoke clauses " + ", ".join(d["smoke"]) + ".",
+        "",
+        "A legitimate variant (spec/variants.yaml) follows only documented readings; it runs the whole suite and"
+        " passes with no failed check and no no-verdict; each failed check is a false alarm. "
+        + ("In strict mode a variant with strict_fails is judged like a deviant profile instead: it must be killed"
+           " on one of its strict_fails (failures elsewhere are collateral); a variant without them must still"
+           " pass the whole suite." if strict else
+           "`--mode strict` instead requires each variant with strict_fails to be killed on one of them."),
         "",
     ]
     lines += ["## False alarms (faithful portal)", ""]
     if d["false_alarms"]:
-        lines += ["| check | clauses | reason |", "| --- | --- | --- |"]
-        for fa in d["false_alarms"]:
-            lines.append(f"| `{_esc(fa['check'])}` | {', '.join(fa['clauses'])} | {_esc(fa['reason'][:300])} |")
+        lines += _checks_table(d["false_alarms"])
     else:
         lines.append("None: every check passed or was skipped as not applicable.")
+    if d.get("faithful_no_verdicts"):
+        lines += ["", "Checks without a verdict on the faithful portal (they fail the self-test too):", ""]
+        lines += _checks_table(d["faithful_no_verdicts"])
     skipped = d["faithful"].get("skipped_clauses") or {}
     if skipped:
         lines += ["", "Clauses skipped on the faithful run: " + ", ".join(sorted(skipped)) + "."]
     missing = d["faithful"].get("clauses_without_checks") or []
     if missing:
         lines += ["", "Automated clauses with no check in the suites: " + ", ".join(missing) + "."]
-    lines += ["", "## Misses", ""]
-    misses = [p for p in d["profiles"] if p["verdict"] in ("miss", "over-strict")]
+    lines += _variant_sections(d)
+    lines += ["", "## Misses and no-verdicts (deviant profiles)", ""]
+    misses = [p for p in d["profiles"] if p["verdict"] != "killed"]
     if misses:
-        lines += ["| profile | clauses named | why |", "| --- | --- | --- |"]
+        lines += ["| profile | clauses named | verdict | why |", "| --- | --- | --- | --- |"]
         for p in misses:
-            lines.append(f"| `{p['profile']}` | {', '.join(p['named'])} | {_esc(p['reason'][:500])} |")
+            lines.append(f"| `{p['profile']}` | {', '.join(p['named'])} | {p['verdict']} | {_esc(p['reason'][:500])} |")
     else:
         lines.append("None.")
     lines += ["", "## Kill matrix", "",
-              "`K` a check of the clause failed (killed), `.` its checks passed, `s` skipped, `-` no check;"
-              " collateral = other clauses that failed in the same run.", ""]
+              "`K` a check of the clause reported a failure (killed), `?` no verdict (crash, target error, fixture),"
+              " `.` its checks passed, `s` skipped, `-` no check; collateral = other clauses that failed in the"
+              " same run.", ""]
     lines += ["| family | profile | named clauses | verdict | collateral | s |", "| --- | --- | --- | --- | --- | --- |"]
     for p in sorted(d["profiles"], key=lambda x: (x["family"], x["profile"])):
         cells = " ".join(f"{c}:{_MARK.get(p['clause_status'].get(c, 'no check'), '?')}" for c in p["named"])
-        verdict = {"killed": "**killed**", "miss": "MISS", "accepted": "accepted (lenient)",
-                   "over-strict": "OVER-STRICT"}.get(p["verdict"], p["verdict"])
+        verdict = {"killed": "**killed**", "miss": "MISS", "no-verdict": "NO VERDICT"}.get(p["verdict"], p["verdict"])
         lines.append(f"| {p['family']} | `{p['profile']}` | {cells} | {verdict} | {', '.join(p['collateral']) or ''} "
                      f"| {p['wall']:.1f} |")
     lines += _killer_table(d)
@@ -97,14 +121,52 @@ def render_markdown(det: Detection) -> str:
     return "\n".join(lines)
 
 
+def _variant_sections(d: dict) -> list[str]:
+    variants = d.get("variants") or []
+    if not variants:
+        return ["", "## Legitimate variants", "", "None ran."]
+    strict = d["mode"] == "strict"
+    lines = ["", "## Legitimate variants", "",
+             "| variant | readings | verdict | checks | strict_fails | s |" if strict else
+             "| variant | readings | verdict | checks | s |",
+             "| --- | --- | --- | --- | --- | --- |" if strict else "| --- | --- | --- | --- | --- |"]
+    for v in variants:
+        verdict = {"passed": "passed", "killed": "killed (strict)", "false-alarm": "**FALSE ALARM**",
+                   "no-verdict": "**NO VERDICT**", "not-killed": "**NOT KILLED**"}.get(v["verdict"], v["verdict"])
+        readings = ", ".join(v["readings"]) if not v.get("composed_of") else f"{len(v['composed_of'])} variants composed"
+        cells = [f"`{v['variant']}`", readings, verdict, _fmt_counts(v["checks"])]
+        if strict:
+            fails = ", ".join(f"{c}:{'K' if c in v['killed_by'] else '.'}" for c in v["expected_failures"])
+            cells.append(fails)
+        cells.append(f"{v['wall']:.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    alarms = d.get("variant_false_alarms") or []
+    lines += ["", "### False alarms on legitimate variants", ""]
+    lines += _checks_table(alarms, with_variant=True) if alarms else ["None."]
+    nv = [{"variant": v["variant"], **x} for v in variants for x in v["no_verdicts"]]
+    if nv:
+        lines += ["", "### No-verdicts on legitimate variants", ""]
+        lines += _checks_table(nv, with_variant=True)
+    other = [v for v in variants if v["verdict"] == "not-killed"]
+    if other:
+        lines += ["", "Not killed in strict mode: " + "; ".join(f"`{v['variant']}`: {_esc(v['reason'])}" for v in other) + "."]
+    return lines
+
+
 def _killer_table(d: dict) -> list[str]:
     killers = d.get("clause_killers") or {}
     if not killers:
         return []
-    scope = ("every profile ran: a clause without a killing profile fails the self-test" if d.get("whole_catalogue")
-             else "a subset of the profiles ran: clauses without a killer here may have one in the full run")
+    if d.get("whole_catalogue"):
+        scope = "every profile and variant ran: a clause without a killer fails the self-test"
+    elif not d.get("complete"):
+        scope = "a subset ran: clauses without a killer here may have one in the full run"
+    else:
+        scope = ("lenient mode: a clause whose only deviations are strict readings (a variant's strict_fails) has"
+                 " no killer here, rightly; `--mode strict` requires one")
     lines = ["", "## Clauses and the profiles that kill them", "",
-             f"Automated clauses of spec/clauses.yaml -> the profiles a check of that clause killed ({scope}).", "",
+             f"Automated clauses of spec/clauses.yaml -> the profiles (in strict mode also the variants) a check of"
+             f" that clause killed ({scope}).", "",
              "| clause | killing profiles |", "| --- | --- |"]
     for cid, who in killers.items():
         lines.append(f"| {cid} | {', '.join(f'`{p}`' for p in who) if who else '**none**'} |")

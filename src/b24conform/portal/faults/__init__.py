@@ -37,10 +37,13 @@ def _names(profile: Profile, kind: str) -> frozenset[str]:
 
 def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]:
     from b24conform.portal.faults.batch import deviant_batch
-    from b24conform.portal.faults.readback import altering, appending, constant, ignoring_select, miscounting
+    from b24conform.portal.faults.readback import (
+        altering, appending, as_integer, constant, ignoring_select, miscounting,
+    )
 
     store = profile.of("store")
     values = {op.params.get("field"): appending(str(op.params["append"])) if "append" in op.params
+              else as_integer() if op.params.get("as") == "integer"
               else constant(op.params.get("value")) for op in store if op.fault == "alter_field"}
     delta = sum(int(op.params.get("delta", 1)) for op in store if op.fault == "wrong_total")
     out = dict(methods)

@@ -75,6 +75,7 @@ def matches(when: dict[str, Any], request: Request, answer: Answer) -> bool:
         "http_method": lambda v: _one_of([str(x).upper() for x in (v if isinstance(v, list) else [v])], request.http_method),
         "credential": lambda v: _one_of(v, request.credential),
         "body_matches": lambda v: re.search(str(v), request.text) is not None,
+        "error_kind": lambda v: _one_of(v, catalogue(answer.error_id).kind if answer.error_id else ""),
     }
     return all(checks[k](v) for k, v in when.items() if k in checks)
 
@@ -118,6 +119,11 @@ def rewrite(answer: Answer, spec: dict[str, Any]) -> Answer:
         _drop(body, path)
     for path, value in (spec.get("set") or {}).items():
         _set(body, path, value)
+    strings = spec.get("as_string") or []
+    for path in [strings] if isinstance(strings, str) else strings:
+        found = _walk(body, path)
+        if found and isinstance(found[0].get(found[1]), int) and not isinstance(found[0].get(found[1]), bool):
+            found[0][found[1]] = str(found[0][found[1]])
     if isinstance(body, dict) and "error_description" in spec:
         body["error_description"] = spec["error_description"]
     if isinstance(body, dict) and "error_code" in spec:

@@ -19,6 +19,11 @@ def constant(value: Any) -> Change:
     return lambda read: value
 
 
+def as_integer() -> Change:
+    """A decimal string read back as the JSON integer it spells (anything else as printed)."""
+    return lambda read: int(read) if isinstance(read, str) and read.isascii() and read.lstrip("-").isdigit() else read
+
+
 def appending(suffix: str) -> Change:
     """Stored text read back with something added: still *contains* what was sent."""
     return lambda read: f"{read}{suffix}" if isinstance(read, str) else read

@@ -24,9 +24,8 @@ def judge_unsent_email(contract, mode, evidence, reply, error_ids, note):
     where AMB-EMAIL-NOT-SENT's reading b is accepted, created silently (try_add ledgered it).
     AMB-EMAIL-ERROR-CREATES accepts an activity left behind by the error too, so no read-back follows."""
     problems = check_error_one_of(reply, contract, mode, error_ids)
-    if problems and contract.ambiguities["AMB-EMAIL-NOT-SENT"].accepts("b", mode) \
-            and not check_add_success(reply, contract, mode):
-        problems = []
+    if problems and reply.status == 200 and contract.ambiguities["AMB-EMAIL-NOT-SENT"].accepts("b", mode):
+        problems = check_add_success(reply, contract, mode)  # created: judged as the success it is
     judge(evidence, reply, problems, note)
 
 

@@ -218,7 +218,8 @@ def test_length_is_judged_in_the_callers_mode():
     # The partial reading with the period variant in result_error: the same.
     partial = reply({"result": {k: 1 for k in keys[:50]},
                      "result_error": {"k50": {**LENGTH.body(), "error_description": LENGTH.message + "."}}})
-    # Strict then reports the whole-refusal reading's problems: the partial one failed too.
+    # Strict then reports the whole-refusal reading's problems, led by the refusal the 200 ignored (the
+    # cause the envelope problems follow from): the partial one failed too.
     assert _kinds(check_batch_length(partial, CONTRACT, "strict", keys=keys)) == [
-        "error-key-missing", "error-key-missing", "error-with-result", "error-status", "error-code", "message-mismatch"]
+        "refusal-ignored", "error-key-missing", "error-key-missing", "error-with-result", "error-status", "error-code", "message-mismatch"]
     assert check_batch_length(partial, CONTRACT, "lenient", keys=keys) == []

@@ -43,15 +43,21 @@ def test_no_refusal_is_demanded_for_what_a_portal_reads(body):
     add_body(TYPE_ID=99),
     add_body(TYPE_ID=99, PRIORITY=-1),  # a documented refusal stays one beside an unrefused field
     add_body(SUBJECT=""),
-    add_body(RESPONSIBLE_ID=0),
     add_body(COMMUNICATIONS=[]),
     add_body(COMMUNICATIONS=[{"TYPE": "FAX"}]),  # no VALUE: refused whatever TYPE says
-    add_body(RESPONSIBLE_ID=None),  # null is absence, and RESPONSIBLE_ID is required
+    add_body(COMMUNICATIONS=None),  # null is absence, and COMMUNICATIONS is required
     {"fields": "not an object"},
     [],
-], ids=["type", "type-beside-unlisted", "subject", "responsible", "communications", "no-value", "null-required", "fields", "not-object"])
+], ids=["type", "type-beside-unlisted", "subject", "communications", "no-value", "null-required", "fields", "not-object"])
 def test_a_refusal_is_demanded_where_the_docs_give_one(body):
     assert rejection_demanded(ADD, body)
+
+
+@pytest.mark.parametrize("value", [0, -3, None, "abc"])
+def test_a_responsible_id_a_portal_may_fill_from_the_owner_is_no_refusal_test(value):
+    # AMB-RESPONSIBLE-FALLBACK b, accepted even by --strict (x-b24-refusal-waived-by): the tutorial and
+    # the vendor's module fill an absent, empty, non-numeric, zero or negative RESPONSIBLE_ID.
+    assert not rejection_demanded(ADD, add_body(RESPONSIBLE_ID=value))
 
 
 def test_a_mark_covers_what_lies_inside_it_unless_a_schema_inside_marks_its_own():

@@ -74,7 +74,7 @@ def test_bad_operations_are_refused_at_load(op, message):
 def test_skip_rule(tmp_path):
     with portal_with(tmp_path, {"skip_rule": "subject"}) as c:
         assert add(c, SUBJECT=None).status_code == 200
-        assert add(c, RESPONSIBLE_ID=None).status_code == 400
+        assert add(c, RESPONSIBLE_ID=987654).status_code == 400  # no such user: refused in every reading
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_response_rewrites(tmp_path):
         assert (r.status_code, r.json()) == (500, {"error": "ERROR_CORE", "error_description": "x"})
         r = call(c, "crm.activity.fields")
         assert r.headers["content-type"] == "text/html" and "time" not in r.json()
-        assert add(c, RESPONSIBLE_ID=None).json() == CONTRACT.error("ADD_SUBJECT_MISSING").body()
+        assert add(c, RESPONSIBLE_ID=987654).json() == CONTRACT.error("ADD_SUBJECT_MISSING").body()
 
 
 def test_sample_profile_end_to_end():
@@ -192,7 +192,8 @@ def test_sub_rules_skip_only_the_requests_they_name(tmp_path):
     with portal_with(tmp_path, {"skip_rule": "type_id.unknown"}) as c:
         assert add(c, TYPE_ID=99).status_code == 200
         assert add(c, TYPE_ID=None).json() == CONTRACT.error("ADD_TYPE_ID_INVALID").body()
-    with portal_with(tmp_path, {"skip_rule": "responsible.unknown"}) as c:
+    # Reading a of AMB-RESPONSIBLE-FALLBACK, so that an absent RESPONSIBLE_ID is refused at all.
+    with portal_with(tmp_path, {"skip_rule": "responsible.unknown"}, responsible_fallback=False) as c:
         assert add(c, RESPONSIBLE_ID=987654).status_code == 200
         assert add(c, RESPONSIBLE_ID=None).json() == CONTRACT.error("ADD_RESPONSIBLE_INVALID").body()
 

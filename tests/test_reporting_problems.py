@@ -179,7 +179,8 @@ def test_one_fault_is_one_problem_at_the_top_of_both_reports(one_fault):
     top = problems_section(md)
     assert md.index("## Problems") < md.index("## Coverage") < md.index("<details><summary>Clause matrix")
     assert top.count("\n### ") == 1 and "### P1 · `result` is not the new id" in top
-    assert f"**clauses:** {', '.join(failed)}" in top and "```sh\ncurl " in top
+    # The reproduction is a script that recreates what the request names, then sends it with curl.
+    assert f"**clauses:** {', '.join(failed)}" in top and "```sh\n#!/bin/sh" in top and "\ncurl " in top
     assert "| CALL-001 | MUST | ❌ failed | webhook call with a JSON body | P1: result true is not a positive integer id |" in md
 
     page = (one_fault / "report.html").read_text()
@@ -187,7 +188,7 @@ def test_one_fault_is_one_problem_at_the_top_of_both_reports(one_fault):
     assert page.index("id='problems'") < page.index("id='coverage'") < page.index("id='matrix'")
     article = page.split("<article class='problem'", 1)[1].split("</article>", 1)[0]
     assert re.findall(r"data-clause='([A-Z]+-\d+)'", article) == failed
-    assert f"breaks {len(failed)} clauses" in article and "<pre class='curl'>curl " in article
+    assert f"breaks {len(failed)} clauses" in article and "<pre class='curl'>#!/bin/sh" in article and "\ncurl " in article
     assert page.count(f"<a href='#{problem['id']}'>P1</a>") >= len(failed)  # each failed clause names its root
     assert f"Not conformant: {len(failed)} clauses failed, from 1 problem;" in page
     assert "One problem behind" in page

@@ -511,6 +511,14 @@ def refusal_mark_problems(spec: SpecFiles) -> list[str]:
                 continue
             problems += [f"{label}#{pointer}: x-b24-refused-by names unknown error {eid!r}"
                          for eid in value if eid not in known]
+        readings = {a.get("id"): a.get("readings") or {} for a in spec.ambiguities}
+        for pointer, node in _carrying(document, "x-b24-refusal-waived-by"):
+            waived = node["x-b24-refusal-waived-by"]
+            if not isinstance(waived, dict) or not waived:
+                problems.append(f"{label}#{pointer}: x-b24-refusal-waived-by must map ambiguity ids to a reading")
+                continue
+            problems += [f"{label}#{pointer}: x-b24-refusal-waived-by names unknown reading {amb} {r!r}"
+                         for amb, r in waived.items() if r not in readings.get(amb, {})]
     return problems
 
 

@@ -57,6 +57,17 @@ def _validator(path: str) -> Draft202012Validator:
     return Draft202012Validator(_root(path), registry=registry_for(load_contract()))
 
 
+def _refused(prop: Any) -> bool:
+    """Whether breaking a property is refused: it names the errors (x-b24-refused-by), and no reading
+    that even strict mode accepts waives them (x-b24-refusal-waived-by: an absent RESPONSIBLE_ID that a
+    portal fills from the owner, AMB-RESPONSIBLE-FALLBACK b, is no refusal test)."""
+    if not (isinstance(prop, dict) and prop.get("x-b24-refused-by")):
+        return False
+    ambiguities = load_contract().ambiguities
+    return not any(ambiguities[amb].accepts(reading, "strict")
+                   for amb, reading in (prop.get("x-b24-refusal-waived-by") or {}).items())
+
+
 def _marks(schema: dict) -> bool:
     return any(isinstance(p, dict) and p.get("x-b24-refused-by") for p in (schema.get("properties") or {}).values())
 
@@ -81,7 +92,7 @@ def backed(root: dict, where: list) -> bool:
             continue
         props = schema.get("properties") or {}
         if _marks(schema):
-            verdict = bool((props.get(key) or {}).get("x-b24-refused-by"))
+            verdict = _refused(props.get(key))
         schema = props.get(key) or {}
     return verdict
 

@@ -138,7 +138,7 @@ def test_a_smart_process_in_the_enum_example_is_not_drift(world):
 
 
 def test_an_example_response_of_another_shape(world):
-    _edit(world, ADD, '"result": 999,', '"result": "999",')
+    _edit(world, ADD, '"result": 999,', '"result": true,')
     found = _without_pages(_drift(world))
     assert [(d.kind, d.page) for d in found] == [("example", ADD)]
     assert any("result" in p for p in found[0].docs)

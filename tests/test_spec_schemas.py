@@ -168,11 +168,18 @@ def test_a_time_key_of_the_wrong_type_is_rejected(key):
     assert errors_for("success-envelope.json", body)
 
 
-@pytest.mark.parametrize("result", ["999", True, False, 0, -5, 9.5, None, [999]])
+@pytest.mark.parametrize("result", ["abc", "0999", "", True, False, 0, -5, 9.5, None, [999]])
 def test_result_must_be_a_positive_integer(result):
     body = seed_success()
     body["result"] = result
     assert errors_for("success-envelope.json", body)
+
+
+def test_result_may_be_the_decimal_string_of_the_id():
+    # AMB-RESULT-TYPE b: the schema every mode shares takes it; only the strict check (ENV-002) refuses it.
+    body = seed_success()
+    body["result"] = "999"
+    assert errors_for("success-envelope.json", body) == []
 
 
 def test_success_with_an_error_key_is_rejected():
@@ -269,12 +276,21 @@ def test_readback_example_passes():
 
 
 @pytest.mark.parametrize("key,value", [
-    ("ID", 999), ("OWNER_ID", 102), ("TYPE_ID", "9"), ("COMPLETED", "no"), ("CREATED", "2024-04-03 10:26:32"),
-    ("SETTINGS", ["x"]), ("PROVIDER_PARAMS", "x"), ("RESULT_SUM", 1.5), ("START_TIME", "")])
+    ("ID", "abc"), ("ID", 0), ("OWNER_ID", "-102"), ("TYPE_ID", "9"), ("TYPE_ID", 9), ("COMPLETED", "no"),
+    ("CREATED", "2024-04-03 10:26:32"), ("SETTINGS", ["x"]), ("PROVIDER_PARAMS", "x"), ("RESULT_SUM", "1.5x"),
+    ("START_TIME", "")])
 def test_readback_mutations_are_rejected(key, value):
     body = readback()
     body[key] = value
     assert errors_for("activity-readback.json", body)
+
+
+@pytest.mark.parametrize("key,value", [("ID", 999), ("OWNER_ID", 102), ("TYPE_ID", 2), ("PRIORITY", 3), ("RESULT_SUM", 1.5)])
+def test_readback_numbers_may_be_json_numbers(key, value):
+    # AMB-NUMBERS-AS-STRINGS b: the schema every mode shares takes them; only the strict read-back check refuses.
+    body = readback()
+    body[key] = value
+    assert errors_for("activity-readback.json", body) == []
 
 
 @pytest.mark.parametrize("key", ["ID", "SUBJECT", "COMPLETED", "SETTINGS"])
@@ -288,11 +304,11 @@ def test_list_items_need_only_the_selected_keys():
     validator = validator_for("activity-readback.json")
     selection = validator.evolve(schema={"$ref": "activity-readback.json#/$defs/selection"})
     assert list(selection.iter_errors({"ID": "1", "SUBJECT": "x"})) == []
-    assert list(selection.iter_errors({"ID": 1}))
+    assert list(selection.iter_errors({"ID": "one"}))
 
 
 @pytest.mark.parametrize("item", [
-    {"ID": "23", "TYPE": "PHONE", "VALUE": "x", "ENTITY_ID": 15, "ENTITY_TYPE_ID": "3"},
+    {"ID": "23", "TYPE": "PHONE", "VALUE": "x", "ENTITY_ID": "fifteen", "ENTITY_TYPE_ID": "3"},
     {"ID": "23", "TYPE": "FAX", "VALUE": "x", "ENTITY_ID": "15", "ENTITY_TYPE_ID": "3"},
     {"ID": "23", "VALUE": "x", "ENTITY_ID": "15", "ENTITY_TYPE_ID": "3"},
 ])

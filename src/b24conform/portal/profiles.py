@@ -34,8 +34,10 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                  provider.custom | provider.configurable | provider.app_context,
                                  communications.missing | communications.invalid |
                                  communications.email_to | communications.email_address,
-                                 responsible.missing | responsible.unknown,
-                                 email.sender_invalid | email.sender_missing
+                                 count.call, responsible.missing | responsible.unknown,
+                                 email.sender_invalid | email.sender_missing; with `.unsent`
+                                 (communications.email_to, communications.email_address,
+                                 email.sender_invalid) only for an e-mail that is not sent
   reorder_rules: [r1, r2, ...]   [faults/rules.py] the named rules trade places so that they run in
                                  the listed order (the other rules keep theirs)
   add_rule: {if: {FIELD: V, ...}, error: ID}
@@ -71,9 +73,11 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                  [faults/wire.py, the answers' time blocks, batch result_time too]
                                  finish < start; duration != finish - start; dates not ISO 8601;
                                  time.operating smaller on every answer; time.K missing
-  batch: no_length_limit | halt_ignored | nested_allowed
+  batch: no_length_limit | halt_ignored | nested_allowed | length_per_command
                                  [faults/batch.py, the batch handler] more than 50 commands run;
-                                 halt is ignored; a command calling batch runs
+                                 halt is ignored; a command calling batch runs;
+                                 (variant, AMB-BATCH-LENGTH b) the first 50 run, each further
+                                 command fails with ERROR_BATCH_LENGTH_EXCEEDED in result_error
   response: {when: {...}, <rewrites>}
                                  [faults/wire.py, an ASGI layer] rewrite the final answer.
                                  `when` (all optional) on the answer: method: name (lower-case),
@@ -114,7 +118,7 @@ STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_o
                 "list_ignores_select"}
 LIMITS_FAULTS = {"bucket_disabled", "never_drains", "operating_disabled", "wrong_status"}
 TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key", "operating_decreases"}
-BATCH_FAULTS = {"no_length_limit", "halt_ignored", "nested_allowed"}
+BATCH_FAULTS = {"no_length_limit", "halt_ignored", "nested_allowed", "length_per_command"}
 KINDS = {"skip_rule", "reorder_rules", "add_rule", "auth", "store", "limits", "time", "batch", "response"}
 _FAULTS = {"auth": AUTH_FAULTS, "store": STORE_FAULTS, "limits": LIMITS_FAULTS, "time": TIME_FAULTS, "batch": BATCH_FAULTS}
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from b24conform.portal.profiles import Op
-from b24conform.portal.validation import TYPE_CALL, AddRequest, Rule
+from b24conform.portal.validation import TYPE_CALL, AddRequest, Rule, sends_email
 
 NamedRule = tuple[str, Rule]
 Applies = Callable[[AddRequest, str], bool]
@@ -37,6 +37,10 @@ def _type_is(type_id: int) -> Applies:
     return lambda req, error: req.type_id == type_id
 
 
+def _unsent(req: AddRequest, error: str) -> bool:
+    return not sends_email(req)
+
+
 def _both(a: Applies, b: Applies) -> Applies:
     return lambda req, error: a(req, error) and b(req, error)
 
@@ -60,6 +64,10 @@ SUB_RULES: dict[str, tuple[str, Applies]] = {
     "responsible.unknown": ("responsible", _field_present("RESPONSIBLE_ID")),
     "email.sender_invalid": ("email", _error_is("EMAIL_INVALID_ADDRESS")),
     "email.sender_missing": ("email", _error_is("EMAIL_FROM_NOT_FOUND")),
+    # Only for an e-mail that is not sent (AMB-EMAIL-NOT-SENT b: created with its addresses unchecked).
+    "communications.email_to.unsent": ("communications", _both(_error_is("EMAIL_TO_NOT_FOUND"), _unsent)),
+    "communications.email_address.unsent": ("communications", _both(_error_is("EMAIL_INVALID_ADDRESS"), _unsent)),
+    "email.sender_invalid.unsent": ("email", _both(_error_is("EMAIL_INVALID_ADDRESS"), _unsent)),
 }
 
 

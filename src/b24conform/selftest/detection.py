@@ -591,8 +591,8 @@ def selftest(
         wall_seconds=wall, jobs=jobs, smoke=list(catalogue.smoke),
         distinct=len({deviation_key(p.operations) for p in chosen}),
         killers=clause_killers(verdicts, automated_clauses(), variant_verdicts),
-        # Strict mode only: a clause whose only deviations are strict readings (a variant's strict_fails)
-        # has no killer in lenient mode, rightly.
-        whole_catalogue=complete and mode == "strict",
+        # Both modes: every clause has a deviant profile no reading allows (spec/deviations.yaml, "beyond
+        # every legitimate reading"), so a clause without a killer is a check that cannot fail.
+        whole_catalogue=complete,
         variants=variant_verdicts, faithful_no_verdicts=no_verdicts_of(faithful), complete=complete,
     )

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from ._support import add_ok, clause_error, get, judge, list_by_id, shared
+from ._support import add_ok, clause_accepted_errors, clause_error, get, judge, list_by_id, shared
 
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, check_result_true, check_success, new_id
-from b24conform.judge.checks.errors import check_error, check_error_shape
+from b24conform.judge.checks.errors import check_error, check_error_one_of, check_error_shape
 from b24conform.judge.problems import Problem, within
 
 
@@ -122,8 +122,10 @@ def test_delete_removes_the_activity(b24_target, b24_contract, b24_mode, b24_evi
     reply = b24_target.call("crm.activity.delete", {"id": activity_id})
     judge(b24_evidence, reply, check_result_true(reply, b24_contract, b24_mode), "delete")
     after = get(b24_target, activity_id)
-    judge(b24_evidence, after, check_error(after, b24_contract, b24_mode, clause_error(b24_contract, "RT-007")),
-          "get after delete")
+    # AMB-GET-MISSING: "Activity is not found" (the page), an empty description (the vendor's module) or
+    # "Not found" (recorded replies).
+    error_ids = clause_accepted_errors(b24_contract, b24_mode, "RT-007")
+    judge(b24_evidence, after, check_error_one_of(after, b24_contract, b24_mode, error_ids), "get after delete")
 
 
 @pytest.mark.b24conform_clause("RT-008")

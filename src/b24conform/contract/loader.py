@@ -38,7 +38,7 @@ def _read_yaml(path: Path) -> Any:
 def _citations(raw: Any, where: str) -> tuple[Citation, ...]:
     # A missing source is left to `spec validate` to report (entries built in code have none); a
     # malformed one would render as nonsense, so it stops here.
-    if raw is None:
+    if raw is None or raw == []:  # [] beside `evidence`: shown only beside the docs (spec validate checks)
         return ()
     problems = citation_problems(raw, where)
     if problems:

@@ -209,7 +209,10 @@ def ambiguity_problems(spec: SpecFiles) -> list[str]:
 def _cited(spec: SpecFiles) -> Iterator[tuple[str, Any]]:
     """(where, raw source) of every entry that must cite the docs."""
     for err in spec.errors:
-        yield f"errors.yaml: {err.get('id', '?')}", err.get("source")
+        # An error only the vendor's source or a recorded reply shows (no page spells it) cites no page,
+        # like such a variant: `source: []` beside its `evidence`.
+        if err.get("source") or not err.get("evidence"):
+            yield f"errors.yaml: {err.get('id', '?')}", err.get("source")
         for variant in err.get("variants") or ():
             # A variant shown only by evidence beside the docs (the vendor's source, a recorded reply)
             # cites no page; evidence_reference_problems checks its ids.

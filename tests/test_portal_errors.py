@@ -168,11 +168,31 @@ def test_email_not_sent_without_completed(env):
     assert env.client.app.state.portal.store.outbox() == []
 
 
-def test_responsible_fallback_switch():
-    config = PortalConfig.for_conformance(responsible_fallback=True)
+# The add tutorial's facts, on the portal as it starts by default.
+@pytest.mark.parametrize("value", [None, "", "abc"])
+def test_an_unusable_responsible_id_takes_the_owners_responsible(env, value):
+    r = env.add(RESPONSIBLE_ID=value, OWNER_ID=103)
+    assert r.status_code == 200, r.text
+    item = env.call("crm.activity.get", {"id": r.json()["result"]}).json()["result"]
+    assert item["RESPONSIBLE_ID"] == "2"  # deal 103's responsible user, not the caller (1)
+
+
+def test_an_unknown_responsible_user_is_still_refused(env):
+    assert env.add(RESPONSIBLE_ID=987654).content == expected_bytes("ADD_RESPONSIBLE_INVALID")
+
+
+def test_a_communication_without_value_is_dropped(env):
+    comm = SEED_FIELDS["COMMUNICATIONS"][0]
+    r = env.add(COMMUNICATIONS=[{**comm, "VALUE": ""}, comm])
+    assert r.status_code == 200, r.text
+    listed = env.call("crm.activity.list", {"filter": {"ID": r.json()["result"]}, "select": ["ID", "COMMUNICATIONS"]})
+    assert [c["VALUE"] for c in listed.json()["result"][0]["COMMUNICATIONS"]] == [comm["VALUE"]]
+    # Nothing left once the empty ones are dropped: the COMMUNICATIONS error.
+    assert env.add(COMMUNICATIONS=[{**comm, "VALUE": ""}]).content == expected_bytes("ADD_COMMUNICATIONS_INVALID")
+
+
+def test_reading_a_of_the_responsible_fallback_is_a_switch():
+    config = PortalConfig.for_conformance(responsible_fallback=False)
     with TestClient(build_app(config), base_url="https://testserver") as client:
         env = Env(client, config)
-        r = env.add(RESPONSIBLE_ID=None, OWNER_ID=103)
-        assert r.status_code == 200, r.text
-        item = env.call("crm.activity.get", {"id": r.json()["result"]}).json()["result"]
-        assert item["RESPONSIBLE_ID"] == "2"  # deal 103's responsible user
+        assert env.add(RESPONSIBLE_ID=None, OWNER_ID=103).content == expected_bytes("ADD_RESPONSIBLE_INVALID")

@@ -109,11 +109,13 @@ def _register() -> None:
     from b24conform.judge import commands as judge_commands
     from b24conform.portal import commands as portal_commands
     from b24conform.selftest import commands as selftest_commands
+    from b24conform.traffic import commands as traffic_commands
 
     contract_commands.register(app)
     portal_commands.register(app)
     judge_commands.register(app)
     selftest_commands.register(app)
+    traffic_commands.register(app)
     _default_epilogs()
 
 

@@ -379,7 +379,10 @@ def _batch(found: Found, ex: Exchange, contract: Any, mode: str) -> None:
     if len(commands) > 50:
         _add(found, "batch_length", check_batch_length(reply, contract, mode, keys=keys))
         return
-    adds = [k for k, m in commands if m == ADD and k not in errors]
+    halt = truthy((ex.params or {}).get("halt"))
+    failed_at = next((i for i, k in enumerate(keys) if k in errors), None)
+    halted = set(keys[failed_at + 1:]) if halt and failed_at is not None else set()
+    adds = [k for k, m in commands if m == ADD and k not in errors and k not in halted]
     if adds:
         _add(found, "batch_adds", _without(check_batch_outcome(reply, contract, mode, ok=adds), envelope))
     nested = {k: "ERROR_BATCH_METHOD_NOT_ALLOWED" for k, m in commands if m == "batch" and (k in errors or k in results)}
@@ -398,10 +401,8 @@ def _batch(found: Found, ex: Exchange, contract: Any, mode: str) -> None:
                      + [p for problems in sub.values() for p in problems])
         elif key in results and method in ("crm.activity.get", "crm.activity.list"):
             _readback(found, results[key], contract, mode, context)
-    halt = truthy((ex.params or {}).get("halt"))
-    failed_at = next((i for i, k in enumerate(keys) if k in errors), None)
-    if halt and failed_at is not None:
-        later = keys[failed_at + 1:]
+    if halted:
+        later = [k for k in keys if k in halted]
         _add(found, "batch_halt", _without(check_batch_outcome(reply, contract, mode, not_run=later), envelope))
 
 

@@ -306,3 +306,15 @@ def test_streaming_holds_one_entry_at_a_time(tmp_path):
     tally = check_files([path], CONTRACT, "lenient")
     assert (tally.entries, tally.exchanges) == (24, 21)
     assert not tally.failed
+
+
+def test_a_reply_against_its_openapi_schema(tmp_path):
+    """The response schema of spec/openapi.yaml for the method and status: a get whose activity lacks keys every
+    reading has is a schema violation of RT-002, found by the fast validator and worded by jsonschema."""
+    item = {k: v for k, v in GET_ITEM.items() if k != "CREATED"}
+    path = write_har(tmp_path / "schema.har", [entry("POST", HOOK + "crm.activity.get", request_text='{"id": 7}',
+                                                     reply=success(item))])
+    code, out, err, results = traffic_check(tmp_path, path)
+    assert code == 1, out + err
+    problem = next(p for p in results["problems"] if p["kind"] == "schema-violation")
+    assert problem["clauses"] == ["RT-002"] and "'CREATED' is a required property" in problem["actual"]

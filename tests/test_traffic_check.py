@@ -318,3 +318,20 @@ def test_a_reply_against_its_openapi_schema(tmp_path):
     assert code == 1, out + err
     problem = next(p for p in results["problems"] if p["kind"] == "schema-violation")
     assert problem["clauses"] == ["RT-002"] and "'CREATED' is a required property" in problem["actual"]
+
+
+def test_the_shapes_mitmproxy_and_devtools_write(tmp_path):
+    """mitmproxy's HAR export (savehar: postData with text and decoded params, a binary reply base64, a flow
+    without a reply as status 0 and `content: {}`, ISO times with +00:00) and a browser's CORS preflight."""
+    add = entry("POST", HOOK + "crm.activity.add", request_mime="application/x-www-form-urlencoded",
+                request_text="fields%5BTYPE_ID%5D=2", params=[{"name": "fields[TYPE_ID]", "value": "2"}],
+                reply=success(7), started="2024-04-03T08:26:32.123456+00:00")
+    failed = entry("POST", HOOK + "crm.activity.list", request_text="{}")
+    failed["response"].update(status=0, content={}, _error="Connection killed.")
+    preflight = entry("OPTIONS", HOOK + "crm.activity.add", status=204, reply_text="", reply_mime="")
+    path = write_har(tmp_path / "mitm.har", [add, failed, preflight])
+    code, out, err, results = traffic_check(tmp_path, path)
+    assert code == 0, out + err
+    traffic = results["traffic"]
+    assert (traffic["exchanges_judged"], traffic["not_rest"], traffic["not_judged_total"]) == (1, 1, 1)
+    assert traffic["not_judged"][0]["reason"].startswith("no reply recorded (status 0")

@@ -293,8 +293,8 @@ def read_entry(entry: dict[str, Any], file: str, index: int) -> Seen:
     url = request.get("url")
     started = entry.get("startedDateTime") if isinstance(entry.get("startedDateTime"), str) else ""
     place = Place(file, index, started)
-    if not isinstance(url, str):
-        return Seen()
+    if not isinstance(url, str) or str(request.get("method") or "").upper() in ("OPTIONS", "CONNECT"):
+        return Seen()  # a browser's CORS preflight or a proxy's tunnel: no REST call
     parts = urlsplit(url)
     path = unquote(parts.path)
     webhook = _WEBHOOK.search(path)

@@ -132,21 +132,17 @@ def register(app: typer.Typer) -> None:
             f"{len(det.false_alarms) + len(alarms)} false alarm(s), {det.wall_seconds:.1f} s wall"
         )
         for fa in det.false_alarms:
-            typer.echo(f"  FALSE ALARM (faithful) {', '.join(fa['clauses'])} {fa['check']}: "
-                       f"{' '.join(fa['reason'].split())[:300]}")
+            _echo_finding("FALSE ALARM (faithful)", fa)
         for nv in det.faithful_no_verdicts:
-            typer.echo(f"  NO VERDICT (faithful) {', '.join(nv['clauses'])} {nv['check']}: "
-                       f"{' '.join(nv['reason'].split())[:300]}")
+            _echo_finding("NO VERDICT (faithful)", nv)
         for v in det.misses:
             label = "NO VERDICT" if v.verdict == "no-verdict" else "MISS"
             typer.echo(f"  {label} {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
         for vv in det.variants:
             for fa in vv.false_alarms:
-                typer.echo(f"  FALSE ALARM (variant {vv.variant}) {', '.join(fa['clauses'])} {fa['check']}: "
-                           f"{' '.join(fa['reason'].split())[:300]}")
+                _echo_finding(f"FALSE ALARM (variant {vv.variant})", fa)
             for nv in vv.no_verdicts:
-                typer.echo(f"  NO VERDICT (variant {vv.variant}) {', '.join(nv['clauses'])} {nv['check']}: "
-                           f"{' '.join(nv['reason'].split())[:300]}")
+                _echo_finding(f"NO VERDICT (variant {vv.variant})", nv)
             if vv.verdict == "not-killed":
                 typer.echo(f"  NOT KILLED (variant {vv.variant}): {vv.reason}")
         for cid in det.unkillable:
@@ -154,3 +150,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"reports: {md_path} {json_path}")
         if det.failed:
             raise typer.Exit(1)
+
+
+def _echo_finding(label: str, finding: dict) -> None:
+    """One line for a false alarm or a no-verdict: its clauses, its check and the start of its reason."""
+    typer.echo(f"  {label} {', '.join(finding['clauses'])} {finding['check']}: {' '.join(finding['reason'].split())[:300]}")

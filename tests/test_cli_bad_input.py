@@ -209,16 +209,26 @@ def test_bad_input_is_one_line(row: Row, tmp_path: Path, busy_port: int, request
         assert _tree(tmp_path) == before
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
-def test_serve_refuses_a_db_in_a_read_only_folder(tmp_path: Path):
+ROOT_WRITES_ANYWHERE = pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                                          reason="root writes into read-only folders")
+
+
+def _in_a_read_only_folder(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """`b24conform ARGS` run in `tmp_path`, beside a folder `ro` nobody may write to; (result, that folder)."""
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        result = subprocess.run([sys.executable, "-m", "b24conform", "serve", "--db", "ro/x.db"], cwd=tmp_path,
+        result = subprocess.run([sys.executable, "-m", "b24conform", *args], cwd=tmp_path,
                                 env=_env(), capture_output=True, text=True, timeout=120)
     finally:
         folder.chmod(0o755)
+    return result, folder
+
+
+@ROOT_WRITES_ANYWHERE
+def test_serve_refuses_a_db_in_a_read_only_folder(tmp_path: Path):
+    result, folder = _in_a_read_only_folder(tmp_path, "serve", "--db", "ro/x.db")
     assert result.returncode == USAGE
     assert result.stderr.splitlines() == [f"error: --db: folder ro is not writable"]
     assert sorted(os.listdir(tmp_path)) == ["ro"] and not os.listdir(folder)
@@ -250,16 +260,9 @@ def test_the_example_code_placeholder_is_not_masked():
         assert redact(f"https://HOST/rest/1/{code}/crm.activity.add") == "https://HOST/rest/1/***/crm.activity.add"
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+@ROOT_WRITES_ANYWHERE
 def test_run_refuses_a_report_dir_in_a_read_only_folder_before_the_suites_run(tmp_path: Path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        result = subprocess.run([sys.executable, "-m", "b24conform", "run", "--report-dir", "ro/reports"],
-                                cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
-    finally:
-        folder.chmod(0o755)
+    result, folder = _in_a_read_only_folder(tmp_path, "run", "--report-dir", "ro/reports")
     assert result.returncode == USAGE, result.stdout[-2000:] + result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --report-dir: cannot create ro/reports: folder "), lines

@@ -121,7 +121,7 @@ def test_schema_meta_validation_and_id(spec_copy):
 
 
 def test_openapi_error_ids_must_exist_and_match_their_status(spec_copy):
-    edit(spec_copy / "openapi.yaml", "x-b24-error-ids: [NO_AUTH_FOUND, INVALID_CREDENTIALS_WEBHOOK, EXPIRED_TOKEN]",
+    edit(spec_copy / "openapi.yaml", "x-b24-error-ids: [NO_AUTH_FOUND, INVALID_CREDENTIALS_WEBHOOK, EXPIRED_TOKEN, INSUFFICIENT_SCOPE_401, HTTPS_REQUIRED_401]",
          "x-b24-error-ids: [NO_AUTH_FOUND, INVALID_CREDENTIALS_WEBHOOK, EXPIRED_TOKEN, QUERY_LIMIT_EXCEEDED, NOT_AN_ERROR]")
     problems = validate_spec(spec_copy)
     assert any("response 401: unknown error id 'NOT_AN_ERROR'" in p for p in problems)

@@ -197,3 +197,37 @@ def test_installed_wheel_judges_a_separately_served_portal_of_another_world(inst
                                       f"http://127.0.0.1:{_free_port()}/rest/1/secretcode/")
     assert code == 3 and "cannot reach the target" in output and "secretcode" not in output, output
     assert results is None or not [c for c in results["clauses"] if c["status"] == "failed"]
+
+
+def test_installed_wheel_passes_an_oauth_only_portal_and_every_legitimate_variant(installed, tmp_path):
+    """From the wheel, as a vendor would: an OAuth-only target (one token, no webhook) of another world exits
+    0, and so does a webhook run against the portal served with every legitimate variant at once
+    (spec/variants.yaml all-variants: the readings the docs, the vendor's code and real replies show)."""
+    from test_judge_live_paths import OTHER_WORLD, _start
+    from test_portal_cli import stop
+
+    b24conform = [str(_bin(installed, "b24conform"))]
+    world = _empty_dir(tmp_path / "p") / "world.yaml"
+    world.write_text(OTHER_WORLD.read_text(encoding="utf-8"), encoding="utf-8")
+    token = "wheeloauthtoken7001"
+    proc, webhook, ca = _start(world.parent, "--seed-data", str(world), "--webhook", "7001:othercode7001",
+                               "--oauth-token", f"{token}:7001", command=b24conform, env=clean_env())
+    try:
+        base = webhook.split("/rest/", 1)[0] + "/rest/"
+        code, output, results = _run_from(installed, _empty_dir(tmp_path / "o"), "--target", base,
+                                          "--oauth-token", token, "--ca-bundle", ca, "--allow-writes")
+    finally:
+        stop(proc)
+    assert code == 0, output[-6000:]
+    assert not [c["id"] for c in results["clauses"] if c["status"] in {"failed", "error"}]
+    assert token not in output and token not in json.dumps(results)
+
+    proc, webhook, ca = _start(_empty_dir(tmp_path / "v"), "--seed-data", str(world), "--webhook",
+                               "7001:othercode7001", "--profile", "all-variants", command=b24conform, env=clean_env())
+    try:
+        code, output, results = _run_from(installed, _empty_dir(tmp_path / "w"), "--target", webhook,
+                                          "--ca-bundle", ca, "--allow-writes")
+    finally:
+        stop(proc)
+    assert code == 0, output[-6000:]
+    assert not [c["id"] for c in results["clauses"] if c["status"] in {"failed", "error"}]

@@ -134,7 +134,8 @@ def _why(clause: dict[str, Any], run: dict[str, Any]) -> str:
     if status == "error":
         return NO_ANSWER
     if status == "not_covered":
-        return NOT_SELECTED if run.get("partial_selection") else NO_CHECK
+        # A source of results other than the suites (recorded traffic) says why nothing judged a clause.
+        return NOT_SELECTED if run.get("partial_selection") else run.get("not_covered_reason") or NO_CHECK
     reason = clause.get("reason") or "skipped"
     remedies = [remedy for marker, remedy in REMEDIES if marker in reason]
     if remedies:

@@ -46,10 +46,7 @@ def summary(tally: Any, results: dict[str, Any], report_dir: Path) -> list[str]:
     from b24conform.judge.commands import problem_lines
     from b24conform.judge.redact import redact
     from b24conform.reporting.view import headline
-    from b24conform.traffic.report import traffic_wording
-
-    with traffic_wording():
-        head = headline(results).text
+    head = headline(results).text
     lines = [head,
              f"entries: {tally.entries}; Bitrix24 REST exchanges judged: {tally.exchanges}; "
              f"not judged: {tally.not_judged_total}; not Bitrix24 REST calls: {tally.ignored}"]

@@ -123,23 +123,25 @@ class Tally:
         self.hosts: Counter[str] = Counter()
         self.checks: dict[str, CheckTally] = {}
 
-    def add(self, seen: Seen) -> None:
+    def add(self, seen: Seen) -> dict[str, list[Problem]]:
+        """Count one entry in; the problems found in it, per check (`traffic proxy` prints them live)."""
         self.entries += 1
         if seen.exchange is not None:
-            self.judge(seen.exchange)
-        elif seen.not_judged is not None:
+            return self.judge(seen.exchange)
+        if seen.not_judged is not None:
             self.skip(seen.not_judged)
         else:
             self.ignored += 1
+        return {}
 
-    def judge(self, ex: Exchange) -> None:
+    def judge(self, ex: Exchange) -> dict[str, list[Problem]]:
         self.exchanges += 1
         self._count(ex.method, ex.host)
         try:
             found = judge(ex, self.contract, self.mode)
         except Exception as exc:  # noqa: BLE001 - one odd exchange is listed, never a traceback for the file
             self._not_judged(ex.place, ex.method_as_sent, f"the judge failed on it: {type(exc).__name__}: {exc}")
-            return
+            return {}
         for name, problems in found.items():
             check = self.checks.get(name)
             if check is None:
@@ -148,6 +150,7 @@ class Tally:
         if ex.params_problem:
             # The reply was judged; what needs the request (batch commands, a list's start) was not.
             self._not_judged(ex.place, ex.method_as_sent, f"request only: {ex.params_problem}")
+        return {name: problems for name, problems in found.items() if problems}
 
     def skip(self, item: NotJudged) -> None:
         self._count(item.method.lower(), item.host)

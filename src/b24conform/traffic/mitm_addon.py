@@ -10,8 +10,8 @@ timestamps), so a test can hand it a stand-in.
 
     mitmdump --mode reverse:https://PORTAL -s mitm_addon.py --set b24conform_har_lines=flows.jsonl
 
-Bodies are stored decoded (Content-Encoding undone), as HAR wants: as text when they are UTF-8, else
-base64 with `"encoding": "base64"` (for a request body too, which HAR 1.2 does not foresee and
+Bodies are stored decoded (Content-Encoding undone), as HAR wants: as text when they are UTF-8 without
+NUL bytes, else base64 with `"encoding": "base64"` (for a request body too, which HAR 1.2 does not foresee and
 b24conform reads). A flow that got no reply (the portal could not be reached, the client went away) is
 an entry with status 0 and mitmproxy's error in `_error`.
 """
@@ -49,10 +49,13 @@ def _body(message: Any) -> bytes:
 
 
 def _text_or_base64(raw: bytes) -> dict[str, str]:
-    try:
-        return {"text": raw.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"text": base64.b64encode(raw).decode("ascii"), "encoding": "base64"}
+    """UTF-8 text as text; anything else (or text with NUL bytes, which no text format has) as base64."""
+    if b"\x00" not in raw:
+        try:
+            return {"text": raw.decode("utf-8")}
+        except UnicodeDecodeError:
+            pass
+    return {"text": base64.b64encode(raw).decode("ascii"), "encoding": "base64"}
 
 
 def _iso(timestamp: Any) -> str:

@@ -66,7 +66,7 @@ EXIT_CODES_HELP = (
 # They go to the pytest plugin unchanged (judge/settings.py OPTIONS and MODE_ENV); tests/test_cli_env_help.py
 # checks that every B24_ name in src/ is documented in `run --help` and in the README.
 ENV_ONLY = ("B24_MODE", "B24_RATE", "B24_BURST", "B24_HTTP_URL", "B24_TRIP_LIMITS", "B24_LEDGER_DIR",
-            "B24_RUN_ID", "B24_MOCK_PROFILE", "B24CONFORM_SPEC_DIR", "B24CONFORM_SUITES_DIR")
+            "B24_RUN_ID", "B24_MOCK_PROFILE", "B24CONFORM_SPEC_DIR", "B24CONFORM_SUITES_DIR", "B24_MITMDUMP")
 
 
 def env_help() -> str:
@@ -77,6 +77,7 @@ def env_help() -> str:
     described[MODE_ENV] = "strict or lenient, as --strict/--lenient"
     described["B24CONFORM_SPEC_DIR"] = "a spec/ folder to judge by instead of the packaged one"
     described["B24CONFORM_SUITES_DIR"] = "a suites folder to run instead of the packaged one"
+    described["B24_MITMDUMP"] = "mitmproxy's mitmdump for `traffic proxy` (as its --mitmdump; not read by run)"
     items = [f"{name}: {for_cli(described[name])}" for name in ENV_ONLY]
     return "Environment variables (besides the env var shown with an option): " + "; ".join(items) + "."
 

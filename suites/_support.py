@@ -97,7 +97,8 @@ def check_responsible_fallback(target: Any, contract: Any, mode: str, evidence: 
     activity = get(target, new_id(reply))
     evidence.record(activity, note="RESPONSIBLE_ID after the fallback")
     got = ((activity.json or {}).get("result") or {}).get("RESPONSIBLE_ID") if isinstance(activity.json, dict) else None
-    owner_get = OWNER_GET.get(int(fields.get("OWNER_TYPE_ID") or 0))
+    owner_type = str(fields.get("OWNER_TYPE_ID", ""))
+    owner_get = OWNER_GET.get(int(owner_type)) if owner_type.isdigit() else None
     if owner_get is None:
         return []  # an owner type the judge cannot read: the fallback is not judged
     owner = target.call(owner_get, {"id": fields.get("OWNER_ID")})

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from b24conform.judge import reproduce
-from b24conform.judge.problems import Problem
+from b24conform.judge.client import WRONG_CODE
+from b24conform.judge.problems import WRONG_CREDENTIALS, Problem
 from b24conform.judge.redact import redact, redact_data
 
 EXCERPT = 2000
@@ -48,9 +49,6 @@ def evidence_item(reply: Any, note: str = "", *, explicit: bool = True) -> dict[
 def credential(reply: Any) -> str | None:
     """What a credential sent wrong on purpose was ("a wrong webhook code (b24conformwrongcode), sent on
     purpose"); None for the run's own credentials."""
-    from b24conform.judge.client import WRONG_CODE
-    from b24conform.judge.target import WRONG_CREDENTIALS
-
     auth = str(getattr(getattr(reply, "request", None), "auth", "webhook"))
     what = WRONG_CREDENTIALS.get(auth)
     if what is None:

@@ -17,6 +17,14 @@ from typing import Any
 
 from b24conform.judge.problem_kinds import kind as kind_entry
 
+# The credentials a check sends wrong on purpose (Target's auth variants), as a problem names them when a
+# portal accepts one: the subject of the cause `credential-accepted`.
+WRONG_CREDENTIALS = {
+    "bad_code": "a wrong webhook code", "bad_user": "a webhook code with another user's id",
+    "none": "a request without credentials", "expired": "an expired OAuth token",
+    "unscoped": "a webhook without the crm scope", "restricted": "a webhook of a user without the right to add",
+}
+
 SHORT = 200
 
 

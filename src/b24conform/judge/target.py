@@ -30,15 +30,10 @@ from b24conform.judge.safety import (
 
 BODY_LIMIT = 4096
 # The credentials a check sends wrong on purpose (Target.call's `auth`), as the reports name them.
-WRONG_CREDENTIALS = {
-    "bad_code": "a wrong webhook code", "bad_user": "a webhook code with another user's id",
-    "none": "a request without credentials", "expired": "an expired OAuth token",
-    "unscoped": "a webhook without the crm scope", "restricted": "a webhook of a user without the right to add",
-}
 CAPABILITIES = frozenset({"any", "oauth", "mock", "https", "limits"})
 
 __all__ = [
-    "CAPABILITIES", "Endpoints", "Reply", "RequestRecord", "Target", "TargetError", "TargetFixtures",
+    "CAPABILITIES", "Endpoints", "Reply", "RequestRecord", "Sent", "Target", "TargetError", "TargetFixtures",
     "UnsafeRequest", "Webhook", "WritesNotAllowed",
 ]
 
@@ -63,7 +58,7 @@ class RequestRecord:
     content_type: str | None
     body: str  # truncated to 4 KiB
     # The credential variant sent (Target.call's `auth`): "webhook", "oauth_body", ... or one sent
-    # wrong on purpose (WRONG_CREDENTIALS), which the reports show as such instead of masking it.
+    # wrong on purpose (problems.WRONG_CREDENTIALS), which the reports show as such instead of masking it.
     auth: str = "webhook"
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,6 +91,19 @@ class Reply:
     def __repr__(self) -> str:  # short, redacted: shows up in assertion messages
         excerpt = self.text[:200]
         return _redact.redact(f"Reply(status={self.status}, {self.request.http_method} {self.request.url}, body={excerpt!r})")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One exchange as it went over the wire, for Target.wire_observers (`run --har`): the httpx request, the
+    reply (None when none came: `error` says why), when it was sent (time.time()) and how long the reply took.
+    Secrets are in it as sent: an observer redacts what it keeps."""
+
+    request: httpx.Request
+    response: httpx.Response | None
+    started: float
+    seconds: float
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,8 @@ class Target:
         self.ca_bundle = ca_bundle
         self._client = client or make_client(ca_bundle)
         self.observers: list[Callable[[Reply], None]] = []
+        # Every exchange as sent and received, before any check sees its reply (`run --har`).
+        self.wire_observers: list[Callable[[Sent], None]] = []
         self._pass_time = pass_time
         self._methods = _method_table()
         # Records outside the ledger the gate lets this target change or delete: shown absent by a
@@ -301,11 +311,17 @@ class Target:
         if self.limiter is not None:
             self.limiter.acquire()
         headers = {"Content-Type": wire.content_type} if wire.content_type else {}
+        started, clock = time.time(), time.perf_counter()
         try:
             response = self._client.request(wire.http_method, wire.url, content=wire.body or None, headers=headers)
         except Exception as exc:  # noqa: BLE001 - any transport failure (httpx, httpcore, ssl, OS)
+            request = self._request_of(exc, wire, headers) if self.wire_observers else None
+            if request is not None:
+                self._tell_wire(Sent(request, None, started, time.perf_counter() - clock, f"{type(exc).__name__}: {exc}"))
             # `from None`: the original exception's text holds the URL with the webhook code.
             raise TargetError(_redact.redact(f"{record.http_method} {record.url}: {type(exc).__name__}: {exc}")) from None
+        if self.wire_observers:
+            self._tell_wire(Sent(response.request, response, started, time.perf_counter() - clock))
         text = response.text
         reply = Reply(
             status=response.status_code,
@@ -325,6 +341,24 @@ class Target:
             raise TargetError(f"{record.http_method} {record.url}: HTTP {reply.status} with a body that is "
                               "not JSON (a gateway or proxy answered, not the portal's REST API)")
         return reply
+
+    def _tell_wire(self, sent: Sent) -> None:
+        for observer in list(self.wire_observers):
+            observer(sent)
+
+    def _request_of(self, exc: Exception, wire: Any, headers: dict[str, str]) -> httpx.Request | None:
+        """The request a transport failure was about: httpx's own, else the one the client would have sent
+        (None when there is none: a URL httpx cannot even build a request for)."""
+        try:
+            request = getattr(exc, "request", None)  # httpx.RequestError's, a RuntimeError when it has none
+        except RuntimeError:
+            request = None
+        if isinstance(request, httpx.Request):
+            return request
+        try:
+            return self._client.build_request(wire.http_method, wire.url, content=wire.body or None, headers=headers)
+        except Exception:  # noqa: BLE001 - nothing was sent, so there is no exchange to record
+            return None
 
     # -- ledger and batch helpers -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from b24conform.judge.checks._common import accepts, header, json_of, short, status_of
-from b24conform.judge.problems import Problem
+from b24conform.judge.problems import WRONG_CREDENTIALS, Problem
 
 # seed, Error Handling: "String error code. It may consist of digits, Latin letters, and underscores".
 CODE_ALPHABET = re.compile(r"^[A-Za-z0-9_]*$")
@@ -147,8 +147,6 @@ def missed_refusal(reply: Any, error_ids: Iterable[str]) -> list[Problem]:
     sent wrong on purpose that was accepted, or a request the docs refuse that was honoured."""
     if not honoured(reply):
         return []
-    from b24conform.judge.target import WRONG_CREDENTIALS
-
     credential = WRONG_CREDENTIALS.get(str(getattr(getattr(reply, "request", None), "auth", "webhook")))
     if credential:
         return [Problem("credential-accepted", credential, expected=list(error_ids), actual=status_of(reply))]

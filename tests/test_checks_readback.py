@@ -387,6 +387,8 @@ def test_list_finds_exactly(body, expected):
 @pytest.mark.parametrize("body, start, expected", [
     (lst([], 0), 0, []),                                    # an empty list is a count of 0
     (lst([1], 1), 0, []),
+    (lst([], 139), 355687428095999, []),                    # a page past the end: empty, with the full count
+    (lst([1], 139), 139, [Problem("list-total", "total", expects=">= start 139 + 1 items", actual=139)]),
     ({"result": {}, "total": 0}, 0, [Problem("list-not-list", "result", actual={})]),
     ([1], 0, [Problem("list-not-list", "result", actual=[1])]),
     (lst(range(50), "120", nxt=50), 0, [Problem("list-total", "total", expects="a count", actual="120")]),

@@ -1,6 +1,7 @@
 """Traffic recorded from real exchanges, then judged: `b24conform serve` as a separate process, driven by a
 real HTTP client (httpx over TLS) through an add, a get, a list, a batch and errors, each exchange written
-as a HAR 1.2 entry from what went over the wire (the "export" step a browser or mitmproxy does), then
+as a HAR 1.2 entry from what went over the wire (traffic/har.py `http_entry`, which `run --har` writes its
+entries with: the "export" step a browser or mitmproxy does), then
 `b24conform traffic check` on the file. The faithful portal's traffic has no problem; the traffic of
 `serve --profile envelope-result-boolean` (spec/deviations.yaml) has that profile's problem; the
 webhook code and the OAuth token are in no report.
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 import ssl
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,35 +25,10 @@ from test_traffic_check import REPORTS, SCHEMA, entry, report_texts, traffic_che
 
 from b24conform.contract import load_contract
 from b24conform.traffic.commands import EXIT_PASSED, check_files, exit_code
+from b24conform.traffic.har import http_entry
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "real_responses" / "corpus.json").read_text(encoding="utf-8"))
 TOKEN = "recordedoauthtoken8812"
-
-
-def har_entry(response: httpx.Response, started: float, elapsed_ms: float) -> dict[str, Any]:
-    """One exchange httpx made, as HAR 1.2: request line, headers, body; status, headers, body."""
-    request = response.request
-    body = request.content or b""
-    item: dict[str, Any] = {
-        "startedDateTime": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds")
-                                   .replace("+00:00", "Z"),
-        "time": elapsed_ms,
-        "request": {"method": request.method, "url": str(request.url), "httpVersion": "HTTP/1.1", "cookies": [],
-                    "headers": [{"name": k, "value": v} for k, v in request.headers.multi_items()],
-                    "queryString": [{"name": k, "value": v} for k, v in request.url.params.multi_items()],
-                    "headersSize": -1, "bodySize": len(body)},
-        "response": {"status": response.status_code, "statusText": response.reason_phrase,
-                     "httpVersion": response.http_version, "cookies": [],
-                     "headers": [{"name": k, "value": v} for k, v in response.headers.multi_items()],
-                     "content": {"size": len(response.content), "mimeType": response.headers.get("content-type", ""),
-                                 "text": response.text},
-                     "redirectURL": "", "headersSize": -1, "bodySize": len(response.content)},
-        "cache": {}, "timings": {"send": 0, "wait": elapsed_ms, "receive": 0},
-    }
-    if body:
-        item["request"]["postData"] = {"mimeType": request.headers.get("content-type", ""),
-                                       "text": body.decode("utf-8")}
-    return item
 
 
 class Recorder:
@@ -66,7 +41,7 @@ class Recorder:
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         started = time.time()
         response = self.client.request(method, url, **kwargs)
-        self.entries.append(har_entry(response, started, (time.time() - started) * 1000))
+        self.entries.append(http_entry(response.request, response, started=started, seconds=time.time() - started))
         return response
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""HAR 1.2 files, read as a stream: one entry in memory at a time, whatever the file's size.
+"""HAR 1.2 files, read as a stream: one entry in memory at a time, whatever the file's size; and written,
+entry by entry (HarWriter, for `traffic proxy` and `run --har`).
 
 HAR (http://www.softwareishard.com/blog/har-12-spec/) is one JSON object, {"log": {"version": "1.2",
 "entries": [...]}}, written by browser DevTools, mitmproxy, Charles, Postman and Insomnia. ijson's
@@ -8,6 +9,9 @@ with one line saying why (never the file's content: it may hold secrets).
 """
 from __future__ import annotations
 
+import base64
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,3 +133,127 @@ def iter_entries(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
         raise HarError(path, f"HAR version {str(version)[:20]!r} is not supported (HAR 1.2 is)")
     if not saw_entries:
         raise HarError(path, "not a HAR file: no log.entries list")
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+class HarWriter:
+    """A HAR 1.2 file written entry by entry, one JSON line each (readable once closed), created readable by
+    its owner only: `traffic proxy` keeps the exchanges as they were, secrets included."""
+
+    def __init__(self, path: Path, creator: str = "b24conform traffic proxy (mitmproxy)") -> None:
+        from b24conform import __version__
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        self.path = path
+        self._file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8")
+        about = json.dumps({"name": creator, "version": __version__})
+        self._file.write('{"log": {"version": "1.2", "creator": ' + about + ', "pages": [], "entries": [\n')
+        self.count = 0
+
+    def add(self, line: str) -> None:
+        """One entry, as one line of JSON."""
+        self._file.write((",\n" if self.count else "") + line)
+        self.count += 1
+
+    def close(self) -> None:
+        self._file.write("\n]}}\n")
+        self._file.close()
+
+
+class _Pairs:
+    """Headers or query parameters (httpx's, in their order, repeated names kept) as the addon reads mitmproxy's."""
+
+    def __init__(self, items: Any) -> None:
+        self._items = [(str(k), str(v)) for k, v in items]
+
+    def items(self, multi: bool = False) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def get(self, name: str, default: str = "") -> str:
+        return next((v for k, v in self._items if k.lower() == name.lower()), default)
+
+
+class _Message:
+    def __init__(self, content: bytes, headers: Any, **fields: Any) -> None:
+        self.raw_content = content
+        self.headers = _Pairs(headers.multi_items())
+        self.__dict__.update(fields)
+
+    def get_content(self, strict: bool = True) -> bytes:
+        return self.raw_content
+
+
+class _Flow:
+    def __init__(self, request: Any, response: Any, error: str | None) -> None:
+        self.request, self.response = request, response
+        self.error = type("Error", (), {"msg": error})() if error is not None else None
+
+
+def http_entry(request: Any, response: Any = None, *, started: float, seconds: float,
+               error: str | None = None) -> dict[str, Any]:
+    """One HAR 1.2 entry of an exchange httpx made: its request and, if one came, its reply (else status 0 and
+    `error` in `_error`). Built by the addon's own `har_entry` (mitm_addon.py) from a stand-in flow, so `run
+    --har` and `traffic proxy` write their entries alike. `started` is time.time() at sending, `seconds` the
+    time to the whole reply (its wait). httpx has undone the reply's Content-Encoding: the body is the decoded
+    one, as HAR stores it."""
+    from b24conform.traffic.mitm_addon import har_entry
+
+    answered = started + max(float(seconds), 0.0)
+    version = getattr(response, "http_version", None) or "HTTP/1.1"
+    sent = _Message(bytes(request.content or b""), request.headers, method=request.method,
+                    pretty_url=str(request.url), http_version=version, query=_Pairs(request.url.params.multi_items()),
+                    timestamp_start=started, timestamp_end=started)
+    got = None
+    if response is not None:
+        got = _Message(bytes(response.content), response.headers, status_code=response.status_code,
+                       reason=response.reason_phrase, http_version=version,
+                       timestamp_start=answered, timestamp_end=answered)
+    return har_entry(_Flow(sent, got, error))
+
+
+# Values of these names are credentials whatever they hold (a Basic Authorization header carries a URL's
+# password base64-encoded, where no rule on text could see it; a portal's session cookie).
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
+_SECRET_PARAMS = {"auth", "access_token", "refresh_token"}
+
+
+def _secret_name(name: Any) -> bool:
+    name = str(name).lower()
+    return name in _SECRET_HEADERS or name in _SECRET_PARAMS or name.startswith("auth[")
+
+
+def _redacted_body(body: dict[str, Any]) -> dict[str, Any]:
+    from b24conform.judge.redact import redact, redact_data
+    from b24conform.traffic.mitm_addon import text_or_base64
+
+    if body.get("encoding") != "base64" or not isinstance(body.get("text"), str):
+        return redact_data(body)
+    # A body stored as base64 is redacted as the bytes it stands for (text where it is text), then stored anew.
+    raw = base64.b64decode(body["text"])
+    cleaned = redact(raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+    rest = redact_data({k: v for k, v in body.items() if k not in ("text", "encoding")})
+    return {**rest, **text_or_base64(cleaned)}
+
+
+def redact_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with every secret masked as the reports mask them (judge/redact.py: webhook codes, `auth`
+    tokens, a URL's password, the secrets the run registered) and the values of credential headers, cookies
+    and `auth` parameters `***` whatever they hold."""
+    from b24conform.judge.redact import MASK, redact_data
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            if key in ("postData", "content"):  # its text redacted already, as the bytes it stands for
+                body = _redacted_body(value)
+                return {k: v if k == "text" else walk(v, k) for k, v in body.items()}
+            out = {k: walk(v, k) for k, v in value.items()}
+            if "name" in out and "value" in out and _secret_name(out["name"]):
+                out["value"] = MASK
+            return out
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return redact_data(value)
+
+    return walk(entry)

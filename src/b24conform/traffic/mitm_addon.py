@@ -48,7 +48,7 @@ def _body(message: Any) -> bytes:
     return bytes(content or b"")
 
 
-def _text_or_base64(raw: bytes) -> dict[str, str]:
+def text_or_base64(raw: bytes) -> dict[str, str]:
     """UTF-8 text as text; anything else (or text with NUL bytes, which no text format has) as base64."""
     if b"\x00" not in raw:
         try:
@@ -84,14 +84,14 @@ def har_entry(flow: Any) -> dict[str, Any]:
         "bodySize": len(sent),
     }
     if sent or request.method in ("POST", "PUT", "PATCH"):
-        req["postData"] = {"mimeType": request.headers.get("Content-Type", ""), **_text_or_base64(sent)}
+        req["postData"] = {"mimeType": request.headers.get("Content-Type", ""), **text_or_base64(sent)}
     send = _ms(request.timestamp_start, getattr(request, "timestamp_end", None))
     wait = receive = 0.0
     if response is not None:
         got = _body(response)
         raw = getattr(response, "raw_content", None)
         content: dict[str, Any] = {"size": len(got), "compression": len(got) - len(raw or b""),
-                                   "mimeType": response.headers.get("Content-Type", ""), **_text_or_base64(got)}
+                                   "mimeType": response.headers.get("Content-Type", ""), **text_or_base64(got)}
         resp: dict[str, Any] = {
             "status": response.status_code,
             "statusText": response.reason or "",

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from b24conform.judge.redact import redact
+from b24conform.traffic.har import HarWriter
 
 ADDON = Path(__file__).with_name("mitm_addon.py")
 OPTION = "b24conform_har_lines"   # mitm_addon.OPTION (the addon is never imported here)
@@ -162,30 +163,6 @@ class Lines:
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
-
-
-class HarWriter:
-    """The HAR 1.2 file of everything that passed, written entry by entry (readable once closed). It holds
-    the exchanges as they were, secrets included, so it is created readable by its owner only."""
-
-    def __init__(self, path: Path) -> None:
-        from b24conform import __version__
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        self.path = path
-        self._file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8")
-        creator = json.dumps({"name": "b24conform traffic proxy (mitmproxy)", "version": __version__})
-        self._file.write('{"log": {"version": "1.2", "creator": ' + creator + ', "pages": [], "entries": [\n')
-        self.count = 0
-
-    def add(self, line: str) -> None:
-        self._file.write((",\n" if self.count else "") + line)
-        self.count += 1
-
-    def close(self) -> None:
-        self._file.write("\n]}}\n")
-        self._file.close()
 
 
 @dataclass

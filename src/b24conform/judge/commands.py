@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from b24conform.cliparams import ca_bundle_file, keyword_expression, output_folder
+from b24conform.judge.harlog import EntryLines
 from b24conform.judge.hypothesis_profiles import PROFILES, default_profile, registered_name
 
 
@@ -93,7 +94,7 @@ def pytest_args(
     suites: Path, *, target: str | None, oauth_token: str | None, ca_bundle: str | None, allow_writes: bool,
     mode: str | None, report_dir: Path, keyword: str | None, hypothesis_profile: str, workers: int | None,
     verbose: bool, extra: list[str] | None = None, fixtures: dict[str, int] | None = None,
-    preflight_done: bool = False,
+    preflight_done: bool = False, har: Path | None = None,
 ) -> list[str]:
     """The pytest command line of a `run`. Pure, so it is tested without running pytest."""
     plugins = [arg for name in run_plugins() for arg in ("-p", name)]
@@ -115,6 +116,8 @@ def pytest_args(
         args += [FIXTURE_FLAGS[name], str(value)]
     if preflight_done:
         args.append("--b24-no-preflight")
+    if har:
+        args += ["--b24-har", str(har)]
     if mode:
         args.append(f"--b24-{mode}")
     if keyword:
@@ -240,12 +243,34 @@ def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
     return endpoints, [redact(str(w.message)) for w in caught if issubclass(w.category, InsecureTargetWarning)]
 
 
-def _live_preflight(endpoints: Any, ca_bundle: Path | None) -> str | None:
-    """The read-only probe of judge/preflight.py, before any check."""
+def _har_file(path: Path) -> Path:
+    """--har: a file that can be created (its folder too), not a folder; absolute."""
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder", param_hint="--har")
+    try:
+        output_folder(path.parent)
+    except typer.BadParameter as exc:
+        raise typer.BadParameter(exc.message, param_hint="--har") from None
+    return path.resolve()
+
+
+def _har_count(path: Path) -> int:
+    from b24conform.traffic.har import HarError, iter_entries
+
+    try:
+        return sum(1 for _ in iter_entries(path))
+    except HarError:
+        return 0
+
+
+def _live_preflight(endpoints: Any, ca_bundle: Path | None, record: Any = None) -> str | None:
+    """The read-only probe of judge/preflight.py, before any check (its exchange to `record`, for --har)."""
     from b24conform.judge.preflight import preflight
     from b24conform.judge.target import Target
 
     probe = Target(endpoints, kind="live", run_id="preflight", ca_bundle=str(ca_bundle) if ca_bundle else None)
+    if record is not None:
+        probe.wire_observers.append(record.record)
     try:
         return preflight(probe)
     finally:
@@ -291,6 +316,11 @@ def register(app: typer.Typer) -> None:
                                                   help="live: the responsible user (default: the webhook's or token's own user)"),
         missing_id: Optional[int] = typer.Option(None, "--missing-id", min=1, envvar="B24_FIXTURE_MISSING_ID", show_envvar=True,
                                                  help="live: an id that exists nowhere (default 987654321)"),
+        har: Optional[Path] = typer.Option(
+            None, "--har", envvar="B24_HAR", show_envvar=True, metavar="FILE",
+            help="save every exchange the judge has with the portal as a HAR 1.2 file (one entry per request; "
+                 "webhook codes, tokens and URL passwords *** as in the reports); judge it again with "
+                 "`b24conform traffic check FILE`"),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
         """Run the conformance suites against a portal (default: the embedded mock) and write the reports."""
@@ -311,12 +341,19 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_NOTHING) from None
         if oauth_token and not target:
             raise typer.BadParameter("an OAuth token needs --target https://HOST/rest/", param_hint="--oauth-token")
+        if har is not None:
+            har = _har_file(har)
         register_secret(oauth_token)
         fixtures = {name: value for name, value in {
             "owner_type_id": owner_type, "owner_id": owner, "contact_type_id": contact_type,
             "contact_id": contact, "responsible_id": responsible, "missing_id": missing_id}.items() if value is not None}
-        problem = _live_preflight(_endpoints(target, oauth_token)[0], ca_bundle) if target else None
+        before = EntryLines() if har is not None else None  # the preflight's exchange leads the HAR
+        problem = _live_preflight(_endpoints(target, oauth_token)[0], ca_bundle, before) if target else None
         if problem:
+            if har is not None and before is not None:  # the one exchange there was, for the record
+                from b24conform.judge.harlog import merge
+
+                merge(None, har, before.lines)
             typer.echo(for_cli(redact(f"error: {problem}")), err=True)
             raise typer.Exit(EXIT_TARGET)
         mode = None if strict is None else ("strict" if strict else "lenient")
@@ -327,10 +364,10 @@ def register(app: typer.Typer) -> None:
                            ca_bundle=str(ca_bundle) if ca_bundle else None,
                            allow_writes=allow_writes, mode=mode, report_dir=report_dir, keyword=keyword,
                            hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose,
-                           fixtures=fixtures, preflight_done=bool(target))
+                           fixtures=fixtures, preflight_done=bool(target), har=har)
         use_hypothesis_home()
         progress = None if verbose else ProgressPlugin(console)
-        code = pytest.main(args, plugins=[progress] if progress else [])
+        code = pytest.main(args, plugins=[p for p in (progress, before) if p is not None])
         for error in progress.collect_errors if progress else ():
             typer.echo("collection error " + redact(error), err=True)
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
@@ -347,6 +384,8 @@ def register(app: typer.Typer) -> None:
         for line in [*problem_lines(results), *unchecked_lines(results)]:
             console.print(for_cli(redact(line)), markup=False, highlight=False)
         console.print(f"reports: {report_dir}")
+        if har is not None and har.is_file():
+            typer.echo(f"har: {har} ({_har_count(har)} exchanges)")
         verdict = {
             EXIT_NONCONFORMANT: "non-conformant: at least one clause failed",
             EXIT_TARGET: "error: the target gave no judgeable answer to some checks (see the clauses marked error); "

@@ -21,6 +21,7 @@ import pytest
 
 from b24conform.judge import accounting, hypothesis_profiles, reproduce
 from b24conform.judge.evidence import Evidence, evidence_item
+from b24conform.judge.harlog import PARTS_KEY
 from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
 from b24conform.judge.redact import known_secrets, redact
 from b24conform.judge.safety import WritesNotAllowed
@@ -49,6 +50,7 @@ class JudgeState:
         self.report_paths: list[Path] = []
         self.cleanup_notes: list[str] = []
         self.replaced_profile: str | None = None  # the hypothesis profile the `live` default replaced
+        self.har = HarRecording(self)
         self.ours = False  # set at configure: see our_session()
         reproduce.HISTORY.clear()  # one session's records per process
 
@@ -71,6 +73,94 @@ class JudgeState:
         # Only the first AUTO_LIMIT replies of a check are kept: the item (redaction, curl) is built for those only.
         if self.current_nodeid and self.recorder.wants_auto(self.current_nodeid):
             self.recorder.add_evidence(self.current_nodeid, evidence_item(reply, explicit=False))
+
+
+class HarRecording:
+    """--b24-har FILE (judge/harlog.py): this process's exchanges into a part file, which the controller
+    merges into FILE at the end of the session, after the session's fixtures (and their cleanup) are done."""
+
+    def __init__(self, state: JudgeState) -> None:
+        self.state = state
+        self.folder: Path | None = None
+        self.part: Any = None
+        self.path: Path | None = None  # the file written, once written
+        self.count = 0
+        self.failures = 0  # exchanges that could not be recorded (every process's), and the first reason
+        self.failure = ""
+
+    def wanted(self) -> Path | None:
+        """The HAR file asked for (None when not asked, or in a worker: the controller writes it)."""
+        state = self.state
+        if not state.ours or state.is_worker:
+            return None
+        try:
+            return state.settings.har
+        except pytest.UsageError:
+            return None  # the settings' own error is reported where they are first used
+
+    def parts_folder(self) -> Path | None:
+        """Where this process's part goes: the controller's folder, made on first use, or the one a worker got."""
+        if self.state.is_worker:
+            folder = self.state.config.workerinput.get(PARTS_KEY)  # type: ignore[attr-defined]
+            return Path(folder) if folder else None
+        if self.folder is None and self.wanted() is not None:
+            from b24conform.judge.harlog import new_folder
+
+            self.folder = new_folder()
+        return self.folder
+
+    def observe(self, target: Any) -> None:
+        """Record every exchange of this target (a no-op unless a HAR was asked for)."""
+        if self.part is None:
+            folder = self.parts_folder()
+            if folder is None:
+                return
+            from b24conform.judge.harlog import HarPart
+
+            name = self.state.config.workerinput["workerid"] if self.state.is_worker else "session"  # type: ignore[attr-defined]
+            self.part = HarPart(folder, name)
+        target.wire_observers.append(self.part.record)
+
+    @pytest.hookimpl(optionalhook=True)  # pytest-xdist: tell each worker where its part goes
+    def pytest_configure_node(self, node: Any) -> None:
+        folder = self.parts_folder()
+        if folder is not None:
+            node.workerinput[PARTS_KEY] = str(folder)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        failed = getattr(node, "workeroutput", {}).get(PARTS_KEY)
+        if failed:
+            self.failures += failed[0]
+            self.failure = self.failure or failed[1]
+
+    @pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down, also on Ctrl-C
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.part is not None:
+            self.part.close()
+            self.failures += self.part.failures
+            self.failure = self.failure or self.part.failure
+        if self.state.is_worker:
+            if self.failures:
+                session.config.workeroutput[PARTS_KEY] = [self.failures, self.failure]  # type: ignore[attr-defined]
+            return
+        har = self.wanted()
+        if har is None:
+            return
+        from b24conform.judge.harlog import FIRST_ATTRIBUTE, merge
+
+        first = [line for plugin in session.config.pluginmanager.get_plugins()
+                 for line in getattr(plugin, FIRST_ATTRIBUTE, None) or ()]
+        self.count = merge(self.folder, har, first)
+        self.folder = None
+        self.path = har
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.folder is not None:  # a session that never finished
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def _state(config: pytest.Config) -> JudgeState:
@@ -123,6 +213,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ReportListener(state), "b24conform-reports")
     if not state.ours:
         return
+    config.pluginmanager.register(state.har, "b24conform-har")
     # Before hypothesis' own pytest_configure loads an asked-for profile (this hook runs first).
     hypothesis_profiles.register()
     # junit.xml goes with the other reports when a report folder was asked for explicitly.
@@ -334,6 +425,7 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
         except TargetURLError as exc:
             raise pytest.UsageError(f"b24conform: {redact(exc)}") from None
         target.observers.append(state.observe)
+        state.har.observe(target)
         state.target_display = target.display_url
         if settings.kind == "live" and not pytestconfig.getoption("b24_no_preflight", False):
             from b24conform.judge.preflight import preflight
@@ -376,12 +468,14 @@ def b24_limits_target(pytestconfig: pytest.Config) -> Any:
     if settings.kind == "mock":
         with factory.embedded_target(settings, limits="standard") as target:
             target.observers.append(state.observe)
+            state.har.observe(target)
             yield target
         return
     if not settings.trip_limits:
         pytest.skip("the live target is not declared safe to trip its limits (B24_TRIP_LIMITS=1, pytest: --b24-trip-limits)")
     target = factory.live_target(settings, rate_limited=False)
     target.observers.append(state.observe)
+    state.har.observe(target)
     try:
         yield target
     finally:
@@ -467,3 +561,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(f"{head}: {', '.join(state.uncovered)}", red=not state.partial_selection)
     for path in state.report_paths:
         tr.write_line(f"report: {path}")
+    if state.har.path is not None:
+        tr.write_line(f"har: {state.har.path} ({state.har.count} exchanges)")
+    if state.har.failures:
+        tr.write_line(f"har: {state.har.failures} exchange(s) could not be recorded ({state.har.failure})", red=True)

@@ -52,6 +52,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("--b24-mock-profile", "mock_profile", "B24_MOCK_PROFILE",
            "deviation profile of the embedded mock (spec/deviations.yaml), for self-tests of the suites"),
     Option("--b24-run-id", "run_id", "B24_RUN_ID", "run id used in the SUBJECT marker (default: generated)"),
+    Option("--b24-har", "har", "B24_HAR",
+           "save every exchange with the portal to this HAR 1.2 file, secrets *** as in the reports "
+           "(`b24conform traffic check FILE` judges it again)"),
     Option("--b24-fixture-owner-type", "fixture_owner_type_id", "B24_FIXTURE_OWNER_TYPE", "owner type id on a live portal", "int"),
     Option("--b24-fixture-owner", "fixture_owner_id", "B24_FIXTURE_OWNER", "an existing owner (e.g. deal) id", "int"),
     Option("--b24-fixture-contact-type", "fixture_contact_type_id", "B24_FIXTURE_CONTACT_TYPE", "contact entity type id", "int"),
@@ -79,6 +82,7 @@ class Settings:
     mock_profile: str | None = None
     ledger_dir: Path = Path(".b24conform") / "ledger"
     run_id: str = ""
+    har: Path | None = None  # --b24-har: the HAR file of every exchange
     fixtures: TargetFixtures = field(default_factory=TargetFixtures)
     fixture_options: dict[str, int] = field(default_factory=dict)  # the TargetFixtures fields an option set
 
@@ -141,7 +145,8 @@ def resolve(getoption: Callable[[str], Any], environ: Mapping[str, str] | None =
     if values.get("oauth_token") and not values.get("target"):
         raise SettingsError("an OAuth token needs a target: --target https://HOST/rest/ (pytest: --b24-target)")
     return Settings(
-        **{k: v for k, v in values.items() if k not in {"report_dir", "ledger_dir", "run_id"}},
+        **{k: v for k, v in values.items() if k not in {"report_dir", "ledger_dir", "run_id", "har"}},
+        har=Path(values["har"]) if values.get("har") else None,
         mode=mode,
         report_dir=Path(values.get("report_dir", "reports")),
         report_dir_given="report_dir" in given,

@@ -204,7 +204,7 @@ def http_entry(request: Any, response: Any = None, *, started: float, seconds: f
     version = getattr(response, "http_version", None) or "HTTP/1.1"
     sent = _Message(bytes(request.content or b""), request.headers, method=request.method,
                     pretty_url=str(request.url), http_version=version, query=_Pairs(request.url.params.multi_items()),
-                    timestamp_start=started, timestamp_end=started)
+                    timestamp_start=started, timestamp_end=started if response is not None else answered)
     got = None
     if response is not None:
         got = _Message(bytes(response.content), response.headers, status_code=response.status_code,

@@ -1,5 +1,5 @@
 """`b24conform traffic proxy`: mitmproxy's mitmdump, from a virtualenv of its own, in front of the reference
-portal, both started as separate processes the way a vendor runs them; a real client (httpx) through it.
+portal, both started as separate processes the way a vendor runs them; real clients (httpx, and curl) through it.
 
 What must hold: every reply reaches the app byte for byte as the portal sent it; each exchange is judged as
 it passes (a deviant portal's problem is printed before the stop); on SIGINT mitmdump is stopped and the
@@ -247,6 +247,48 @@ def test_the_proxy_passes_every_exchange_unchanged_and_judges_it(tmp_path, mitmd
     assert CODE in har.read_text()
     for name in REPORTS:
         assert CODE not in (reports / name).read_text(), name
+    assert CODE not in proxy.out
+
+
+CURL = "/usr/bin/curl"
+
+
+def _curl(*args: str) -> tuple[int, Any]:
+    """curl as an app's shell script runs it: (status, the JSON body it printed)."""
+    proc = subprocess.run([CURL, "-sS", "--max-time", "30", "-w", "\n%{http_code}", *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    body, _, status = proc.stdout.rpartition("\n")
+    return int(status), json.loads(body)
+
+
+@pytest.mark.skipif(not os.access(CURL, os.X_OK), reason=f"no {CURL}")
+def test_curl_through_the_proxy_gets_its_answers_and_is_judged(tmp_path, mitmdump):
+    """A second client, the real curl: one add (a JSON body) and one get (a query string) through the proxy."""
+    portal, hook = _portal(tmp_path)
+    proxy = None
+    try:
+        proxy, port = _start_proxy(tmp_path, mitmdump, _origin(hook))
+        through = hook.replace(_origin(hook), f"http://127.0.0.1:{port}")
+        fields = {**SEED_FIELDS, "SUBJECT": "Called by curl"}
+        added = _curl("-H", "Content-Type: application/json", "--data-binary", json.dumps({"fields": fields}),
+                      through + "crm.activity.add")
+        got = _curl("-G", "--data-urlencode", f"id={added[1].get('result')}", through + "crm.activity.get")
+        code = proxy.stop()
+    finally:
+        if proxy is not None and proxy.proc.poll() is None:
+            proxy.stop()
+        stop(portal)
+    assert added[0] == 200 and isinstance(added[1]["result"], int) and added[1]["result"] > 0, added
+    assert got[0] == 200 and got[1]["result"]["ID"] == str(added[1]["result"]), got
+    assert got[1]["result"]["SUBJECT"] == "Called by curl"
+    assert code == 0, proxy.out
+    assert not [line for line in proxy.lines if line.startswith(("problem:", "not judged:"))], proxy.out
+    results = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert results["problems"] == [] and results["traffic"]["exchanges_judged"] == 2
+    entries = json.loads((tmp_path / "reports" / "traffic.har").read_text())["log"]["entries"]
+    agents = [next(h["value"] for h in e["request"]["headers"] if h["name"].lower() == "user-agent") for e in entries]
+    assert [e["request"]["method"] for e in entries] == ["POST", "GET"] and all(a.startswith("curl/") for a in agents)
     assert CODE not in proxy.out
 
 

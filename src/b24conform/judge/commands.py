@@ -195,7 +195,7 @@ def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
 
 def run_exit_code(pytest_code: int, results: dict | None, min_coverage: float = 0.0) -> int:
     """The documented exit code (EXIT_*) of a run. Pure."""
-    from b24conform.reporting.results import coverage
+    from b24conform.reporting.view import coverage
 
     if results is None:
         return EXIT_TARGET if int(pytest_code) == EXIT_TARGET else EXIT_NOTHING

@@ -15,6 +15,7 @@ from b24conform import __version__
 from b24conform.judge.accounting import STATUSES, CheckOutcome, clause_status
 from b24conform.judge.redact import redact, redact_data
 from b24conform.reporting.problems import check_problems, distinct, root_problems
+from b24conform.reporting.view import headline
 
 # 2: problems as data (per check, per clause and the run's distinct problems); see
 # spec/schemas/results.json.
@@ -169,17 +170,7 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
 
 def applicable_passed(results: dict[str, Any]) -> bool:
     """Every clause that applies to the target was checked and passed (view.headline's green)."""
-    from b24conform.reporting.view import headline
-
     return headline(results).green
-
-
-def coverage(results: dict[str, Any]) -> tuple[int, int]:
-    """(clauses checked, clauses a client can check): a clause is checked when a check judged it,
-    passed or failed. Skipped, errors and not covered are not checked."""
-    clauses = results.get("clauses", [])
-    checkable = [c for c in clauses if c["status"] != "not_checkable"]
-    return sum(1 for c in checkable if c["status"] in {"passed", "failed"}), len(checkable)
 
 
 def write_json(results: dict[str, Any], path: Path) -> Path:

@@ -9,6 +9,14 @@ from typing import Any
 
 from b24conform.judge.accounting import STATUSES
 
+
+def coverage(results: dict[str, Any]) -> tuple[int, int]:
+    """(clauses checked, clauses a client can check): a clause is checked when a check judged it,
+    passed or failed. Skipped, errors and not covered are not checked."""
+    clauses = results.get("clauses", [])
+    checkable = [c for c in clauses if c["status"] != "not_checkable"]
+    return sum(1 for c in checkable if c["status"] in {"passed", "failed"}), len(checkable)
+
 SHOWN_PROBLEMS = 10  # report.md lists this many problems in full; report.html lists all
 TEXT_KINDS = frozenset({"other", "check-failed", "schemathesis"})  # their actual value is a sentence
 
@@ -35,8 +43,6 @@ def actual_text(problem: dict[str, Any]) -> str:
 
 def coverage_cells(results: dict[str, Any]) -> list[tuple[str, Any]]:
     """("checked", "N of M") then each clause status with its count, in STATUSES order."""
-    from b24conform.reporting.results import coverage
-
     checked, checkable = coverage(results)
     counts = results["run"]["counts"]["clauses"]
     return [("checked", f"{checked} of {checkable}")] + [(s, counts.get(s, 0)) for s in STATUSES]
@@ -57,8 +63,6 @@ def citations(problem: dict[str, Any]) -> list[tuple[str, str | None, list[str]]
 
 def no_problems(results: dict[str, Any]) -> str:
     """The Problems section of a run without problems: a clean bill only for what was checked."""
-    from b24conform.reporting.results import coverage
-
     checked, _ = coverage(results)
     if headline(results).green:
         return "None: no check found a deviation from the docs."
@@ -161,8 +165,6 @@ def headline(results: dict[str, Any]) -> Headline:
     to the target was checked and passed. A clause a live portal cannot offer the set-up for (where:
     mock) does not apply to it; everything else left unchecked (skipped for want of an option, not
     selected, not run, no answer) is listed with what would check it, and withholds the green."""
-    from b24conform.reporting.results import coverage
-
     run = results["run"]
     clauses = results.get("clauses", [])
     checked, checkable = coverage(results)

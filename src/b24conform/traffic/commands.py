@@ -7,12 +7,17 @@ from typing import Any, Optional
 import typer
 
 from b24conform.cliparams import ca_bundle_file, output_folder
+from b24conform.traffic.verdict import (  # noqa: F401  (check_files and the exit codes: the tests' entry points too)
+    EXIT_BAD_INPUT,
+    EXIT_NOTHING,
+    EXIT_PASSED,
+    EXIT_PROBLEM,
+    EXIT_TARGET,
+    check_files,
+    exit_code,
+    summary,
+)
 
-EXIT_PASSED = 0      # no problem in what could be judged
-EXIT_PROBLEM = 1     # a check found a problem
-EXIT_BAD_INPUT = 2   # a file that is not HAR 1.2 (one line naming it and why), or a bad option
-EXIT_NOTHING = 5     # no Bitrix24 REST exchange that could be judged
-EXIT_TARGET = 3      # `traffic proxy`: the portal could not be reached at start
 CHECK_EPILOG = (
     "Exit codes: 0 no problem in what could be judged; 1 a problem; 2 bad input (a file that is not HAR 1.2: "
     "not JSON, cut short, another version; one line naming the file); 5 nothing judged (no Bitrix24 REST "
@@ -26,44 +31,6 @@ PROXY_EPILOG = (
 )
 
 traffic_app = typer.Typer(no_args_is_help=True, help="Judge recorded traffic (HAR files) against the contract.")
-
-
-def check_files(paths: list[Path], contract: Any, mode: str) -> Any:
-    """Every entry of every file, read as a stream and judged; raises HarError on a bad file."""
-    from b24conform.traffic.exchange import read_entry
-    from b24conform.traffic.har import iter_entries
-    from b24conform.traffic.report import Tally
-
-    tally = Tally(contract, mode)
-    for path in paths:
-        tally.files.append(str(path))
-        for index, entry in iter_entries(path):
-            tally.add(read_entry(entry, str(path), index))
-    return tally
-
-
-def exit_code(tally: Any) -> int:
-    if tally.exchanges == 0:
-        return EXIT_NOTHING
-    return EXIT_PROBLEM if tally.failed else EXIT_PASSED
-
-
-def summary(tally: Any, results: dict[str, Any], report_dir: Path) -> list[str]:
-    """What the command prints: the headline, the counts, the problems, where the reports are."""
-    from b24conform.judge.commands import problem_lines
-    from b24conform.judge.redact import redact
-    from b24conform.reporting.view import headline
-    head = headline(results).text
-    lines = [head,
-             f"entries: {tally.entries}; Bitrix24 REST exchanges judged: {tally.exchanges}; "
-             f"not judged: {tally.not_judged_total}; not Bitrix24 REST calls: {tally.ignored}"]
-    lines += problem_lines(results)
-    lines += [f"not judged: {i['file']} log.entries[{i['entry']}] {i['method']}: {i['reason']}"
-              for i in tally.not_judged[:5]]
-    if tally.not_judged_total > 5:
-        lines.append(f"… {tally.not_judged_total - 5} more not judged (report.md)")
-    lines.append(f"reports: {report_dir}")
-    return [redact(line) for line in lines]
 
 
 def register(app: typer.Typer) -> None:

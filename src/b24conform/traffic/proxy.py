@@ -32,13 +32,12 @@ from urllib.parse import urlsplit
 
 from b24conform.judge.redact import redact
 from b24conform.traffic.har import HarWriter
+from b24conform.traffic.verdict import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PROBLEM, EXIT_TARGET, exit_code, summary
 
 ADDON = Path(__file__).with_name("mitm_addon.py")
 OPTION = "b24conform_har_lines"   # mitm_addon.OPTION (the addon is never imported here)
 MITMDUMP_ENV = "B24_MITMDUMP"
 LISTEN_HOST = "127.0.0.1"
-EXIT_BAD_INPUT = 2
-EXIT_TARGET = 3
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 POLL = 0.05
@@ -319,7 +318,6 @@ def run(*, upstream: str, port: int, report_dir: Path, har: Path | None, mitmdum
     """The command: check the options, probe the portal, proxy and judge until a stop, write the reports.
     Returns the exit code (those of `traffic check`; 2 bad options or no mitmdump; 3 portal unreachable)."""
     from b24conform.contract import load_contract
-    from b24conform.traffic.commands import EXIT_NOTHING, EXIT_PROBLEM, exit_code, summary
 
     try:
         origin = upstream_origin(upstream)

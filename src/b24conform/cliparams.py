@@ -56,6 +56,18 @@ def output_folder(value: Any) -> Path:
     return path
 
 
+def output_file(path: Path, option: str) -> Path:
+    """A file the command will write (`option` names it in the message): not a folder, in a folder that is
+    writable or creatable; absolute."""
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder", param_hint=option)
+    try:
+        output_folder(path.parent)
+    except typer.BadParameter as exc:
+        raise typer.BadParameter(exc.message, param_hint=option) from None
+    return path.resolve()
+
+
 def ca_bundle_file(value: Any) -> Path:
     """typer parser: a CA bundle the TLS stack can load, i.e. a readable file with at least one PEM certificate.
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from b24conform.cliparams import ca_bundle_file, keyword_expression, output_folder
+from b24conform.cliparams import ca_bundle_file, keyword_expression, output_file, output_folder
 from b24conform.judge.harlog import EntryLines
 from b24conform.judge.hypothesis_profiles import PROFILES, default_profile, registered_name
 
@@ -243,16 +243,6 @@ def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
     return endpoints, [redact(str(w.message)) for w in caught if issubclass(w.category, InsecureTargetWarning)]
 
 
-def _har_file(path: Path) -> Path:
-    """--har: a file that can be created (its folder too), not a folder; absolute."""
-    if path.is_dir():
-        raise typer.BadParameter(f"{path} is a folder", param_hint="--har")
-    try:
-        output_folder(path.parent)
-    except typer.BadParameter as exc:
-        raise typer.BadParameter(exc.message, param_hint="--har") from None
-    return path.resolve()
-
 
 def _har_count(path: Path) -> int:
     from b24conform.traffic.har import HarError, iter_entries
@@ -342,7 +332,7 @@ def register(app: typer.Typer) -> None:
         if oauth_token and not target:
             raise typer.BadParameter("an OAuth token needs --target https://HOST/rest/", param_hint="--oauth-token")
         if har is not None:
-            har = _har_file(har)
+            har = output_file(har, "--har")
         register_secret(oauth_token)
         fixtures = {name: value for name, value in {
             "owner_type_id": owner_type, "owner_id": owner, "contact_type_id": contact_type,

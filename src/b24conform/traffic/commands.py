@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import typer
 
-from b24conform.cliparams import ca_bundle_file, output_folder
+from b24conform.cliparams import ca_bundle_file, output_file, output_folder
 from b24conform.traffic.verdict import (  # noqa: F401  (check_files and the exit codes: the tests' entry points too)
     EXIT_BAD_INPUT,
     EXIT_NOTHING,
@@ -100,12 +100,7 @@ def proxy(
     from b24conform.traffic.proxy import run
 
     if har is not None:
-        if har.is_dir():
-            raise typer.BadParameter(f"{har} is a folder", param_hint="--har")
-        try:
-            output_folder(har.parent)
-        except typer.BadParameter as exc:
-            raise typer.BadParameter(exc.message, param_hint="--har") from None
+        har = output_file(har, "--har")
     mode = DEFAULT_MODE if strict is None else ("strict" if strict else "lenient")
     raise typer.Exit(run(upstream=upstream, port=listen_port, report_dir=report_dir, har=har, mitmdump=mitmdump,
                          insecure=upstream_insecure, ca_bundle=ca_bundle, mode=mode,

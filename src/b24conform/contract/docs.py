@@ -198,13 +198,14 @@ def clause_sections(contract: Contract) -> list[Section]:
 
 def ambiguities_section(contract: Contract) -> Section:
     section = Section(anchor="ambiguities", title="Ambiguities",
-                      intro="Where the docs disagree with themselves. Strict mode (the default) accepts only the "
-                            "strict readings; lenient mode accepts the lenient ones; the reference portal shows "
-                            "the portal reading.",
+                      intro="Where the sources disagree: two official pages, a page and the vendor's published code, "
+                            "or a page and a real recorded reply. The default (lenient) mode accepts every reading a "
+                            "source shows; strict mode (opt-in) accepts only the strict readings; the reference "
+                            "portal shows the portal reading, and spec/variants.yaml serves the others.",
                       columns=["id", "question", "readings", "strict", "lenient", "portal"])
     for amb in contract.ambiguities.values():
         readings = [f"{key}: {text}" for key, text in amb.readings.items()]
-        question: list[Part] = [amb.title, *_sources(contract, amb.citations)]
+        question: list[Part] = [amb.title, *_sources(contract, amb.citations), *_evidence(contract, amb.evidence)]
         question += [f"note: {amb.note}"] if amb.note else []
         section.rows.append([amb.id, question, readings, ", ".join(amb.strict), ", ".join(amb.lenient), amb.portal])
         section.row_ids.append(amb.id)

@@ -149,6 +149,7 @@ def parse_ambiguities(data: dict[str, Any]) -> dict[str, Ambiguity]:
             note=raw.get("note"),
             citations=cites,
             errors={reading: tuple(ids) for reading, ids in (raw.get("errors") or {}).items()},
+            evidence=_evidence_ids(raw.get("evidence"), f"ambiguities.yaml: {raw.get('id', '?')}"),
         )
         if amb.id in result:
             raise ContractError(f"ambiguities.yaml: id {amb.id} appears twice")

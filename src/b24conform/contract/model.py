@@ -90,6 +90,8 @@ class Ambiguity:
     portal: str
     note: str | None = None
     citations: tuple[Citation, ...] = ()  # `sources` holds their texts
+    # Ids of provenance.yaml `evidence` beside the docs (the vendor's source, recorded replies) that show a reading.
+    evidence: tuple[str, ...] = ()
     # reading -> the catalogue errors a portal following it answers, where the readings differ in the
     # error itself (code, status or message); the checks of the ambiguity's clauses accept the errors
     # of every reading the mode accepts.

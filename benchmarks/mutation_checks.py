@@ -1,9 +1,24 @@
 """Mutation testing of the checks: every function in src/b24conform/judge/checks/ and the suite helpers
 (suites/_support.py), with mutmut 3, against the project's own unit tests of the checks (tests/test_checks_*.py,
-tests/test_problems.py).
+tests/test_problems.py, tests/test_support_helpers.py).
+
+How a survivor is classified (by parsing the original and the mutated function with `ast` and comparing them).
+The rule: a survivor is equivalent only when it cannot change WHETHER a problem is reported, for any input; the
+checks drop falsy problems, so `problems.append(Problem(...))` mutated to `problems.append(None)` removes a
+detection. So:
+- logic (may change a verdict): a `Problem(...)` or an appended value replaced by None or dropped; a comparison
+  operator, an and/or, or a number changed anywhere (inside `Problem(...)` too); a string used as a dict key, a
+  `.get(...)` argument or a comparison/`in` operand; a problem's kind, ambiguity or mode (read downstream:
+  traffic/checks.py drops time-keys-missing problems by kind and ambiguity); any other change outside `Problem(...)`.
+- detail: the change lies only in the fields of a `Problem(...)` a person reads (subject, expected, expects, actual,
+  error_id, context) and is none of the above: the same problem, shown differently.
+- text: a detail change where only string literals changed (the wording).
+A logic survivor is not shown equivalent by this script; BENCHMARKS.md explains those that are, one by one.
 
 Not CI, and mutmut is no project dependency: install its pinned lock into the venv first
-(`.venv/bin/pip install --require-hashes -r benchmarks/mutation.lock`, made by tools/lock.sh against requirements.lock).
+(`.venv/bin/pip install --require-hashes -r benchmarks/mutation.lock`, made by tools/lock.sh against requirements.lock),
+or beside it: `.venv/bin/pip install --require-hashes --target DIR -r benchmarks/mutation.lock`, then run with
+`MUTMUT=DIR/bin/mutmut PYTHONPATH=DIR`.
 The run happens in a temporary copy of the repository (mutmut writes its `mutants/` folder and reads its
 configuration from setup.cfg there), so the checkout is never touched. Prints and (unless --no-write) writes
 the `mutation` section of BENCHMARKS.md: mutants, killed, survived, no tests, timeouts, per file, and every
@@ -15,22 +30,24 @@ from __future__ import annotations
 
 import argparse
 import ast
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
-import tokenize
 from collections import Counter
 from pathlib import Path
 
 import _bench
 
 MUTATE = ["src/b24conform/judge/checks/", "suites/_support.py"]
-TESTS = ["tests/test_checks_*.py", "tests/test_problems.py"]
+TESTS = ["tests/test_checks_*.py", "tests/test_problems.py", "tests/test_support_helpers.py"]
+# mutmut's executable: the venv's, or $MUTMUT (e.g. the lock installed with `pip install --target DIR`, run with
+# PYTHONPATH=DIR, which the run passes on behind the mutated copy).
+MUTMUT = os.environ.get("MUTMUT") or str(_bench.VENV_BIN / "mutmut")
 STATUS = {1: "killed", 0: "survived", 33: "no tests", 34: "skipped", 35: "suspicious", 36: "timeout", 37: "type check"}
 
 
@@ -74,44 +91,102 @@ def _functions(path: Path) -> dict[str, str]:
     return out
 
 
-def _shape(line: str) -> list[tuple[int, str]]:
-    """The line's tokens with every string literal made the same: equal shapes differ in text only."""
-    try:
-        toks = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return [(0, line)]
-    return [(t.type, "S" if t.type == tokenize.STRING else t.string) for t in toks]
+# Problem's fields in order (positional arguments map onto them); a mutant that changes only those a person
+# reads (DETAIL) leaves every verdict as it was. kind, ambiguity and mode are read downstream (traffic/checks.py
+# drops a time-keys-missing problem by kind and ambiguity), so a change to them is logic.
+PROBLEM_FIELDS = ["kind", "subject", "expected", "expects", "actual", "error_id", "ambiguity", "mode", "context"]
+DETAIL_FIELDS = {"subject", "expected", "expects", "actual", "error_id", "context"}
+
+
+def _diffs(a, b, chain=()):
+    """Every smallest place where two ASTs differ: (ancestors as (node, field, index), original, mutant)."""
+    if type(a) is not type(b):
+        yield chain, a, b
+        return
+    if not isinstance(a, ast.AST):
+        if a != b:
+            yield chain, a, b
+        return
+    for name in a._fields:
+        x, y = getattr(a, name, None), getattr(b, name, None)
+        if isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):  # an argument or keyword dropped: the node holding the list is the change
+                yield chain, a, b
+                return
+            for i, (p, q) in enumerate(zip(x, y)):
+                yield from _diffs(p, q, chain + ((a, name, i),))
+        elif isinstance(x, ast.AST) or isinstance(y, ast.AST):
+            yield from _diffs(x, y, chain + ((a, name, None),))
+        elif x != y:
+            yield chain, a, b
+            return
+
+
+def _is_problem(node) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return getattr(func, "id", None) == "Problem" or getattr(func, "attr", None) == "Problem"
+
+
+def _problem_fields(call: ast.Call) -> dict:
+    out = {PROBLEM_FIELDS[i] if i < len(PROBLEM_FIELDS) else f"arg{i}": ast.dump(a) for i, a in enumerate(call.args)}
+    out.update({k.arg or "**": ast.dump(k.value) for k in call.keywords})
+    return out
+
+
+def _kind_of(chain, a, b) -> str:
+    """logic, detail or text for one place where the mutant differs."""
+    if isinstance(a, (ast.cmpop, ast.boolop)) or isinstance(b, (ast.cmpop, ast.boolop)):
+        return "logic"  # a comparison or and/or changed
+    for x in (a, b):
+        if isinstance(x, ast.Constant) and isinstance(x.value, (int, float)) and not isinstance(x.value, bool):
+            return "logic"  # a number changed
+    if _is_problem(a) and _is_problem(b):  # an argument of Problem(...) dropped or added
+        fa, fb = _problem_fields(a), _problem_fields(b)
+        changed = {k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k)}
+        return "detail" if ast.dump(a.func) == ast.dump(b.func) and changed <= DETAIL_FIELDS else "logic"
+    # the nearest Problem(...) around the change, and the field the change is in
+    for depth in range(len(chain) - 1, -1, -1):
+        node, name, index = chain[depth]
+        if _is_problem(node):
+            if name == "args":
+                field_name = PROBLEM_FIELDS[index] if index < len(PROBLEM_FIELDS) else "?"
+            elif name == "keywords":
+                field_name = node.keywords[index].arg or "?"
+            else:
+                field_name = "?"  # the callee itself
+            if field_name not in DETAIL_FIELDS:
+                return "logic"
+            for inner, inner_name, _ in chain[depth + 1:]:
+                if isinstance(inner, ast.Compare) or (isinstance(inner, ast.Subscript) and inner_name == "slice"):
+                    return "logic"  # a comparison operand or a key, even inside a shown value
+                if (isinstance(inner, ast.Call) and inner_name in ("args", "keywords")
+                        and getattr(inner.func, "attr", None) == "get"):
+                    return "logic"  # a .get(...) argument
+            if all(isinstance(x, ast.Constant) and isinstance(x.value, str) for x in (a, b)):
+                return "text"
+            return "detail"
+    return "logic"  # outside any Problem(...): a Problem replaced or dropped, a key, a call, a condition
 
 
 def classify(orig: str, mutant: str) -> tuple[str, str]:
-    """(class, diff) of a surviving mutant. text: only a string literal changed (a problem's wording or a
-    label); detail: a Problem(...) argument changed (a problem is still reported, so the verdict stands);
-    logic: anything else - a candidate for a verdict the tests do not pin."""
+    """(class, diff) of a surviving mutant, by comparing the ASTs of the original and the mutated function.
+    text/detail only where every change lies in a field of a Problem(...) a person reads (subject, expected,
+    expects, actual, error_id, context) and is neither a number, a comparison nor a key/.get/comparison operand:
+    text when only string literals changed, detail otherwise. Anything else is logic."""
     a, b = orig.splitlines(), mutant.splitlines()
     changed = [i for i, (x, y) in enumerate(zip(a, b)) if x != y] + list(range(min(len(a), len(b)), max(len(a), len(b))))
-    if not changed:
-        return "logic", ""
     pairs = [(a[i] if i < len(a) else "", b[i] if i < len(b) else "") for i in changed]
     diff = " / ".join(f"{x.strip()} -> {y.strip()}" for x, y in pairs)[:300]
-    if all(_shape(x) == _shape(y) for x, y in pairs):
-        return "text", diff
-    inside = _problem_lines(orig)
-    if all(i in inside for i in changed):
-        return "detail", diff
-    return "logic", diff
-
-
-def _problem_lines(source: str) -> set[int]:
-    """0-based line numbers of `source` that lie inside a Problem(...) call."""
     try:
-        tree = ast.parse(source)
+        places = list(_diffs(ast.parse(textwrap.dedent(orig)), ast.parse(textwrap.dedent(mutant))))
     except SyntaxError:
-        return set()
-    lines: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem":
-            lines.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
-    return lines
+        return "logic", diff or "(unparsable)"
+    if not places:
+        return "logic", diff or "(no change found)"
+    kinds = {_kind_of(*p) for p in places}
+    return ("logic" if "logic" in kinds else "detail" if "detail" in kinds else "text"), diff
 
 
 def explain(work: Path, names: list[str]) -> dict[str, tuple[str, str]]:
@@ -146,9 +221,10 @@ def main() -> int:
         # The venv's editable install puts the checkout's src/ on sys.path: the mutated copy must come first.
         # The folder exists before the interpreter starts, or the import system caches it as absent.
         (work / "mutants" / "src").mkdir(parents=True)
-        env = {**os.environ, "PYTHONPATH": str(work / "mutants" / "src")}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(work / "mutants" / "src"), os.environ.get("PYTHONPATH", "")) if p)}
         started = time.monotonic()
-        proc = subprocess.run([_bench.VENV_BIN / "mutmut", "run", "--max-children", str(args.max_children)],
+        proc = subprocess.run([MUTMUT, "run", "--max-children", str(args.max_children)],
                               cwd=work, capture_output=True, text=True, env=env)
         wall = time.monotonic() - started
         codes = collect(work)
@@ -173,11 +249,20 @@ def main() -> int:
         lines += ["", "| module | " + " | ".join(STATUS.values()) + " |", "| --- |" + " ---: |" * len(STATUS)]
         for module, c in sorted(by_file.items()):
             lines.append(f"| `{module}` | " + " | ".join(str(c.get(s, 0)) for s in STATUS.values()) + " |")
-        lines += ["", "Survivors by kind: text = only a string literal changed (a problem's wording or label; the"
-                  " verdict, problems or none, stands); detail = a `Problem(...)` argument changed (still a problem);"
-                  " logic = anything else, a candidate for a verdict the unit tests do not pin.", "",
+        lines += ["", "Survivors by kind. A survivor is equivalent only when it cannot change WHETHER a problem is"
+                  " reported, for any input. text = only a string literal changed, inside a field of a `Problem(...)` a"
+                  " person reads (subject, expected, expects, actual, error_id, context); detail = something else"
+                  " changed in those fields only (still the same problem, shown differently). logic = anything else:"
+                  " a `Problem(...)` or an appended value replaced by None or dropped, a comparison, and/or or a number"
+                  " changed anywhere, a string used as a key, a `.get(...)` argument or a comparison/`in` operand,"
+                  " a problem's kind, ambiguity or mode (read downstream), a call's argument, a condition.", "",
                   "| survivor kind | mutants |", "| --- | ---: |"]
         lines += [f"| {k} | {v} |" for k, v in classes.most_common()]
+        per_module: dict[str, Counter] = {}
+        for n in survivors:
+            per_module.setdefault(n.split(".x_")[0], Counter())[why[n][0]] += 1
+        lines += ["", "| module | logic | detail | text |", "| --- | ---: | ---: | ---: |"]
+        lines += [f"| `{m}` | {c['logic']} | {c['detail']} | {c['text']} |" for m, c in sorted(per_module.items())]
         logic = Counter(n.rsplit("__mutmut_", 1)[0].replace(".x_", ".") for n in survivors if why[n][0] == "logic")
         lines += ["", "Logic survivors per function:", "", "| function | logic survivors |", "| --- | ---: |"]
         lines += [f"| `{f}` | {v} |" for f, v in logic.most_common()]
@@ -197,7 +282,7 @@ def main() -> int:
 
 
 def _mutmut_version() -> str:
-    out = subprocess.run([_bench.VENV_BIN / "mutmut", "--version"], capture_output=True, text=True)
+    out = subprocess.run([MUTMUT, "--version"], capture_output=True, text=True)
     return out.stdout.strip().rsplit(" ", 1)[-1]
 
 

@@ -9,9 +9,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from b24conform.judge.batchplan import PlanStop
 from b24conform.judge.checks import assert_conforms
 from b24conform.judge.checks.envelope import check_add_success, new_id
-from b24conform.judge.checks.errors import check_error, check_error_one_of
+from b24conform.judge.checks.errors import check_error, check_error_one_of, honoured
 from b24conform.judge.problems import Problem, as_problem
 
 ADD = "crm.activity.add"
@@ -66,7 +67,7 @@ def add_ok(target: Any, contract: Any, mode: str, evidence: Any, fields: dict, n
     reply = add_once(target, fields, **kwargs) if reuse else target.add(fields, **kwargs)
     activity_id = new_id(reply)
     problems = check_add_success(reply, contract, mode)
-    if not envelope and reply.status == 200 and activity_id is not None:
+    if not envelope and succeeded(reply) and activity_id is not None:
         problems = []
     judge(evidence, reply, problems, note or "add")
     assert activity_id is not None
@@ -148,6 +149,19 @@ def enum_id(contract: Any, enum_name: str, value_name: str) -> int:
     return next(int(v["ID"]) for v in contract.enums[enum_name].values if v["NAME"] == value_name)
 
 
+def succeeded(reply: Any) -> bool:
+    """HTTP 200; for a batch command's answer (no status of its own, judge/batchplan.py) a `result`
+    without `error`."""
+    return honoured(reply) if getattr(reply, "via_batch", False) else reply.status == 200
+
+
+def refused(reply: Any, status: int = 400) -> bool:
+    """HTTP `status`; for a batch command's answer (no status of its own) an `error` in its envelope."""
+    if getattr(reply, "via_batch", False):
+        return isinstance(reply.json, dict) and "error" in reply.json
+    return reply.status == status
+
+
 def shared(target: Any, key: Any, send: Any) -> Any:
     """`send()`'s result, sent once per run on a live target and reused by every check that asks for
     the same `key` (each check still applies its own check to it, so each clause keeps its own
@@ -156,9 +170,21 @@ def shared(target: Any, key: Any, send: Any) -> Any:
     before. A `send()` that raises is not remembered: the next check tries again."""
     if target.kind == "mock":
         return send()
+    # A check the batch plan answers and one that needs replies of its own never share one: the first
+    # may get a batch command's answer, which has no status or headers for the second to judge.
+    plan = getattr(target, "plan", None)
+    key = (key, "plan" if plan is not None and plan.active else "wire")
     cache = target.__dict__.setdefault("_b24_shared", {})
     if key not in cache:
-        cache[key] = send()
+        try:
+            cache[key] = send()
+        except PlanStop as stop:
+            # A dry run (judge/batchplan.py) stopped at this call, which is now recorded once: every other
+            # check of this wave asking the same stops here too, without asking again.
+            cache[key] = stop
+            raise
+    if isinstance(cache[key], PlanStop):
+        raise cache[key]
     return cache[key]
 
 

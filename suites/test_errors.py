@@ -34,16 +34,25 @@ def method_error_provocations(seed_fields, fx, contract, mode):
     ]
 
 
+def provoke(target, contract, mode, seed_fields, first_only: bool = False):
+    """Replies to the provocations (only the first with first_only), with the error ids each may carry."""
+    provocations = method_error_provocations(seed_fields, target.fixtures, contract, mode)
+    return [(error_ids, try_add(target, fields)) for error_ids, fields in provocations[:1 if first_only else None]]
+
+
 @pytest.fixture
 def method_errors(b24_target, b24_contract, b24_mode, seed_fields):
     """Replies to every provocation, with the error ids each may carry."""
-    return [(error_ids, try_add(b24_target, fields))
-            for error_ids, fields in method_error_provocations(seed_fields, b24_target.fixtures, b24_contract, b24_mode)]
+    return provoke(b24_target, b24_contract, b24_mode, seed_fields)
 
 
 @pytest.mark.b24conform_clause("ERR-001")
-def test_method_errors_are_400_envelopes(b24_contract, b24_mode, b24_evidence, method_errors):
-    for error_ids, reply in method_errors:
+def test_method_errors_are_400_envelopes(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    # ERR-001 needs top-level replies (spec/clauses.yaml): every method error is HTTP 400 alike, so on a
+    # live portal one provocation stands for the family; the others' envelopes are judged by ERR-002..004
+    # and ENV-007. The embedded mock is asked every one.
+    first_only = b24_target.kind != "mock"
+    for error_ids, reply in provoke(b24_target, b24_contract, b24_mode, seed_fields, first_only):
         judge(b24_evidence, reply, check_error_shape(reply, b24_contract, b24_mode)
               + fits_one(error_ids, lambda e: check_status(reply, b24_contract, b24_mode, e)), f"ERR-001 {error_ids[0]}")
 

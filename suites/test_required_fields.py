@@ -19,6 +19,7 @@ from ._support import (
     fits_one,
     judge,
     list_by_id,
+    succeeded,
     try_add,
 )
 
@@ -75,7 +76,7 @@ def test_required_field_missing(b24_target, b24_contract, b24_mode, b24_evidence
     error_id = FIELD_ERRORS[field]
     assert error_id in clause_errors(b24_contract, missing_clause)
     amb = b24_contract.clauses[missing_clause].ambiguity
-    if amb and reply.status == 200 and b24_contract.ambiguities[amb].accepts("b", b24_mode):
+    if amb and succeeded(reply) and b24_contract.ambiguities[amb].accepts("b", b24_mode):
         if amb == "AMB-RESPONSIBLE-FALLBACK":
             # Filled from the owner: the owner's responsible user it must be.
             judge(b24_evidence, reply, check_responsible_fallback(b24_target, b24_contract, b24_mode, b24_evidence, reply,
@@ -107,7 +108,7 @@ FALLS_BACK = {("RESPONSIBLE_ID", "empty-string"), ("RESPONSIBLE_ID", "null"), ("
 def test_required_field_invalid(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields, field, case):
     value = dict(invalid_values(field, b24_target.fixtures))[case]
     reply = try_add(b24_target, seed_fields(**{field: value}))
-    if (field, case) in FALLS_BACK and reply.status == 200 \
+    if (field, case) in FALLS_BACK and succeeded(reply) \
             and b24_contract.ambiguities["AMB-RESPONSIBLE-FALLBACK"].accepts("b", b24_mode):
         judge(b24_evidence, reply, check_responsible_fallback(b24_target, b24_contract, b24_mode, b24_evidence, reply,
                                                               seed_fields(**{field: value})),
@@ -173,10 +174,10 @@ def test_a_communication_without_value_among_others(b24_target, b24_contract, b2
     fields = seed_fields(COMMUNICATIONS=[comm, {**comm, "VALUE": ""}])
     reply = try_add(b24_target, fields)
     problems = check_error(reply, b24_contract, b24_mode, FIELD_ERRORS["COMMUNICATIONS"])
-    if problems and reply.status == 200 and b24_contract.ambiguities["AMB-EMPTY-COMMUNICATION"].accepts("b", b24_mode):
+    if problems and succeeded(reply) and b24_contract.ambiguities["AMB-EMPTY-COMMUNICATION"].accepts("b", b24_mode):
         # Created: judged as a success (a bad envelope is its own problem, not a refusal ignored).
         problems = check_add_success(reply, b24_contract, b24_mode)
-    if not problems and reply.status == 200:
+    if not problems and succeeded(reply):
         listed = list_by_id(b24_target, new_id(reply))
         b24_evidence.record(listed, note="the communications kept")
         items = (listed.json or {}).get("result") if isinstance(listed.json, dict) else None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from ._support import get, judge
+from ._support import get, judge, succeeded
 
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, check_success, new_id
@@ -21,7 +21,7 @@ def unlisted_id(contract, field: str) -> int:
 def test_priority_outside_its_list(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
     sent = {FIELD: unlisted_id(b24_contract, FIELD)}
     reply = b24_target.add(seed_fields(**sent))
-    if reply.status != 200:
+    if not succeeded(reply):
         judge(b24_evidence, reply, check_unlisted_refusal(reply, b24_contract, b24_mode, FIELD), f"{FIELD} {sent[FIELD]}")
         return
     judge(b24_evidence, reply, check_add_success(reply, b24_contract, b24_mode), f"add with {FIELD} {sent[FIELD]}")

@@ -127,6 +127,7 @@ def parse_clauses(data: dict[str, Any]) -> dict[str, Clause]:
             check=raw.get("check", "automated"),
             reason=raw.get("reason"),
             citations=cites,
+            needs=_names(raw.get("needs")) if raw.get("needs") else (),
         )
         if clause.id in clauses:
             raise ContractError(f"clauses.yaml: clause id {clause.id} appears twice")

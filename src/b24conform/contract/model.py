@@ -71,6 +71,7 @@ class Clause:
     reason: str | None = None
     citations: tuple[Citation, ...] = ()  # `source` is their text
     ambiguities: tuple[str, ...] = ()  # every ambiguity the clause's verdict reads; `ambiguity` is the first
+    needs: tuple[str, ...] = ()  # "top-level": its verdict reads a status, a header or the top-level envelope
 
 
 # The verdict a run gives unless told otherwise: every reading a source shows (an official page, the vendor's

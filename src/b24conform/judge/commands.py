@@ -66,7 +66,7 @@ EXIT_CODES_HELP = (
 # Variables `run` reads that no option of its own names (the others show as "env var" beside their option).
 # They go to the pytest plugin unchanged (judge/settings.py OPTIONS and MODE_ENV); tests/test_cli_env_help.py
 # checks that every B24_ name in src/ is documented in `run --help` and in the README.
-ENV_ONLY = ("B24_MODE", "B24_RATE", "B24_BURST", "B24_HTTP_URL", "B24_TRIP_LIMITS", "B24_LEDGER_DIR",
+ENV_ONLY = ("B24_MODE", "B24_RATE", "B24_BURST", "B24_HTTP_URL", "B24_TRIP_LIMITS", "B24_BATCH_PLAN", "B24_LEDGER_DIR",
             "B24_RUN_ID", "B24_MOCK_PROFILE", "B24CONFORM_SPEC_DIR", "B24CONFORM_SUITES_DIR", "B24_MITMDUMP")
 
 

@@ -50,6 +50,8 @@ class JudgeState:
         self.report_paths: list[Path] = []
         self.cleanup_notes: list[str] = []
         self.replaced_profile: str | None = None  # the hypothesis profile the `live` default replaced
+        self.plan: Any = None  # the live batch plan (judge/batchplan.py), when the run has one
+        self.target: Any = None  # the session's b24_target, once made
         self.har = HarRecording(self)
         self.ours = False  # set at configure: see our_session()
         reproduce.HISTORY.clear()  # one session's records per process
@@ -319,10 +321,14 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     state = _state(item.config)
     state.current_nodeid = item.nodeid
+    if state.plan is not None:
+        state.plan.active = item.nodeid in state.plan.planned
     try:
         return (yield)
     finally:
         state.current_nodeid = None
+        if state.plan is not None:
+            state.plan.active = False
 
 
 def _judged(item: pytest.Item) -> bool:
@@ -387,6 +393,88 @@ class _ReportListener:
         self.state.recorder.on_report(report)
 
 
+# -- the live batch plan ----------------------------------------------------------------------------
+
+
+def needs_top_level(item: pytest.Item, contract: Any) -> bool:
+    """Whether a clause the check proves judges a status, a header or the top-level envelope
+    (spec/clauses.yaml `needs: top-level`): its replies must each be a request of their own."""
+    return any("top-level" in getattr(contract.clauses.get(i), "needs", ()) for i in clause_ids(item))
+
+
+def plannable(item: pytest.Item, contract: Any) -> bool:
+    """A check the batch plan may answer: it uses the run's target, runs (no skip marker, no
+    run=False xfail), is not driven by hypothesis (its calls are drawn as it runs) and proves no
+    clause that needs top-level replies."""
+    if "b24_target" not in getattr(item, "fixturenames", ()) or not clause_ids(item):
+        return False
+    if item.get_closest_marker("skip") is not None:
+        return False
+    xfail = item.get_closest_marker("xfail")
+    if xfail is not None and not xfail.kwargs.get("run", True):
+        return False
+    function = getattr(item, "obj", None)
+    if getattr(function, "is_hypothesis_test", False) or hasattr(function, "hypothesis"):
+        return False
+    return not needs_top_level(item, contract)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """With --b24-batch-plan against a live portal: learn the plannable checks' calls in waves of
+    dry runs and batches (judge/batchplan.py) before the run proper, which pytest's own loop then does."""
+    state = _state(session.config)
+    config = session.config
+    if not state.ours or state.is_worker or config.option.collectonly or not session.items:
+        return
+    if config.pluginmanager.hasplugin("dsession") or session.testsfailed:
+        return  # under xdist each worker would learn its own share: not planned there
+    settings = state.settings
+    if not settings.batch_plan or settings.kind != "live":
+        return
+    from b24conform.contract import load_contract
+    from b24conform.judge import batchplan
+
+    contract = load_contract()
+    items = [item for item in session.items if plannable(item, contract)]
+    if not items:
+        return
+    state.plan = plan = batchplan.Plan()
+    plan.planned = {item.nodeid for item in items}
+    for _ in batchplan.waves(lambda: _run_dry(session, state, items),
+                             lambda missed: batchplan.send_wave(state.target, plan, missed), plan):
+        pass
+    _forget_shared(state.target)
+    if config.option.verbose >= 0:
+        state.cleanup_notes.append(f"batch plan: {plan.commands} call(s) in {plan.requests} batch request(s)")
+
+
+def _forget_shared(target: Any) -> None:
+    """The suites' per-run answers (suites/_support.py shared): a dry wave's are not the run's."""
+    if target is not None:
+        target.__dict__.pop("_b24_shared", None)
+
+
+def _run_dry(session: pytest.Session, state: JudgeState, items: list[pytest.Item]) -> None:
+    """Run each plannable check once, its verdict and evidence thrown away: only the calls it makes
+    count (the plan answers or records them). Fixtures are set up and torn down as in a real run."""
+    from _pytest.runner import runtestprotocol
+
+    kept = state.recorder
+    state.recorder = Recorder()  # evidence of dry runs goes nowhere
+    _forget_shared(state.target)
+    try:
+        for index, item in enumerate(items):
+            following = items[index + 1] if index + 1 < len(items) else session.items[0]
+            state.plan.active = True
+            try:
+                runtestprotocol(item, log=False, nextitem=following)
+            finally:
+                state.plan.active = False
+    finally:
+        state.recorder = kept
+
+
 # -- fixtures ---------------------------------------------------------------------------------------
 
 
@@ -436,6 +524,9 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
         try:
             if settings.kind == "live":
                 _bring_world(target, settings)
+            # Attached after the preflight and the world: those are the run's own set-up, always direct.
+            target.plan = state.plan
+            state.target = target
             yield target
         finally:
             result = settle_run(target)

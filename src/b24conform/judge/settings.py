@@ -55,6 +55,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("--b24-har", "har", "B24_HAR",
            "save every exchange with the portal to this HAR 1.2 file, secrets *** as in the reports "
            "(`b24conform traffic check FILE` judges it again)"),
+    Option("--b24-batch-plan", "batch_plan", "B24_BATCH_PLAN",
+           "live: send the checks' one-off calls as `batch` commands (up to 50 a request) learnt before the "
+           "run; checks of a status, a header or the top-level envelope still get requests of their own", "bool"),
     Option("--b24-fixture-owner-type", "fixture_owner_type_id", "B24_FIXTURE_OWNER_TYPE", "owner type id on a live portal", "int"),
     Option("--b24-fixture-owner", "fixture_owner_id", "B24_FIXTURE_OWNER", "an existing owner (e.g. deal) id", "int"),
     Option("--b24-fixture-contact-type", "fixture_contact_type_id", "B24_FIXTURE_CONTACT_TYPE", "contact entity type id", "int"),
@@ -83,6 +86,7 @@ class Settings:
     ledger_dir: Path = Path(".b24conform") / "ledger"
     run_id: str = ""
     har: Path | None = None  # --b24-har: the HAR file of every exchange
+    batch_plan: bool = False  # --b24-batch-plan: judge/batchplan.py
     fixtures: TargetFixtures = field(default_factory=TargetFixtures)
     fixture_options: dict[str, int] = field(default_factory=dict)  # the TargetFixtures fields an option set
 

@@ -67,7 +67,9 @@ class RequestRecord:
 
 @dataclass
 class Reply:
-    status: int
+    # None for a reply that came as one command of a `batch` (via_batch): a command has no HTTP status,
+    # headers or top-level `time` of its own, so checks of those judge top-level replies only.
+    status: int | None
     headers: dict[str, str]  # lower-case names
     text: str
     json: Any | None         # None when the body is not JSON
@@ -76,6 +78,7 @@ class Reply:
     # byte for byte from the mock only.
     target_kind: str = "mock"
     at: float = 0.0  # when it was received (time.time()): the order of replies across checks and workers
+    via_batch: bool = False  # one command's answer out of a batch the judge sent for it (judge/batchplan.py)
 
     def curl(self) -> str:
         """A command that repeats the request, secrets redacted (fill them in to replay)."""
@@ -185,6 +188,9 @@ class Target:
         # read, or shown to be the judge's own (an earlier run's ledger, the marks) by `cleanup`.
         self._absent: set[tuple[str | None, int]] = set()
         self._claimed: set[tuple[str | None, int]] = set()
+        # The live batch plan (judge/batchplan.py), when the run has one: replies learnt ahead in batches,
+        # given to the checks it is `active` for (set per check by the plugin).
+        self.plan: Any = None
         _redact.register_secret(*endpoints.secrets())
 
     # -- identity ---------------------------------------------------------------------------------
@@ -266,6 +272,15 @@ class Target:
         content_type: str | None = None,
     ) -> Reply:
         params = dict(params) if params is not None else None
+        if self.plan is not None and self.plan.active:
+            options = {"encoding": encoding, "auth": auth, "suffix": suffix, "http": http,
+                       "raw_body": raw_body, "content_type": content_type}
+            planned = self.plan.answer(method, params, options, self.kind)
+            if planned is not None:
+                if not self.plan.dry:
+                    for observer in list(self.observers):
+                        observer(planned)
+                return planned
         # The gate: whatever the credentials and the encoding, nothing that could create, change or
         # delete data leaves the process unless the run may do it (gate.py, spec/methods.yaml).
         touched = self.touches(method + suffix, params, raw_body=raw_body, content_type=content_type)

@@ -15,6 +15,12 @@ def status_of(reply: Any) -> int | None:
     return getattr(reply, "status", None)
 
 
+def via_batch(reply: Any) -> bool:
+    """A batch command's answer (judge/batchplan.py): it has no HTTP status, headers or `time` of its own,
+    so a check of those judges top-level replies only (the clauses that need one say so: `needs: top-level`)."""
+    return getattr(reply, "via_batch", False) is True
+
+
 def json_of(reply: Any) -> Any:
     """The parsed body of a Reply (or the value itself when a plain dict/list is given)."""
     if isinstance(reply, (dict, list)) or reply is None:

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, header, is_decimal_string, is_int, json_of, short, status_of
+from b24conform.judge.checks._common import accepts, header, is_decimal_string, is_int, json_of, short, status_of, via_batch
 from b24conform.judge.checks.time_block import check_time_block
 from b24conform.judge.problems import Problem
 
 
 def check_status_and_content_type(reply: Any, contract: Any, mode: str, *, status: int = 200) -> list[Problem]:
-    """ENV-001: the expected HTTP status and a JSON content type."""
+    """ENV-001: the expected HTTP status and a JSON content type (a batch command's answer: JSON only)."""
     problems = []
+    if via_batch(reply):
+        return [] if json_of(reply) is not None else [Problem("body-not-json", "body", actual=short(getattr(reply, "text", None), 80))]
     got = status_of(reply)
     if got != status:
         problems.append(Problem("http-status", "HTTP status", expected=status, actual=got))
@@ -66,6 +68,8 @@ def check_success(reply: Any, contract: Any, mode: str) -> list[Problem]:
     if not isinstance(body, dict):
         return problems or [Problem("body-not-object", "body", actual=body)]
     problems += check_no_error_keys(reply, contract, mode)
+    if via_batch(reply):
+        return problems  # result_time is the batch's account, not a `time` block of the command's
     if "time" not in body:
         problems.append(Problem("time-missing", "envelope"))
     else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of
+from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of, via_batch
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
 from b24conform.judge.problems import Problem
 
@@ -105,8 +105,8 @@ def _activity(value: Any) -> Any:
     body = json_of(value)
     # An envelope is unwrapped whatever its result holds: a get answering `result: []` has no activity,
     # which is one problem, not every sent field missing from the envelope.
-    if isinstance(body, dict) and "result" in body and "time" in body:
-        return body["result"]
+    if isinstance(body, dict) and "result" in body and ("time" in body or via_batch(value)):
+        return body["result"]  # a batch command's answer is an envelope without `time`
     return body
 
 

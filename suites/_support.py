@@ -173,8 +173,11 @@ def shared(target: Any, key: Any, send: Any) -> Any:
     # A check the batch plan answers and one that needs replies of its own never share one: the first
     # may get a batch command's answer, which has no status or headers for the second to judge.
     plan = getattr(target, "plan", None)
-    key = (key, "plan" if plan is not None and plan.active else "wire")
+    planned = plan is not None and plan.active
     cache = target.__dict__.setdefault("_b24_shared", {})
+    if planned and (key, "wire") in cache and (key, "plan") not in cache:
+        return cache[(key, "wire")]  # a reply of its own is good for a check the plan may answer too
+    key = (key, "plan" if planned else "wire")
     if key not in cache:
         try:
             cache[key] = send()

@@ -32,16 +32,20 @@ def test_bad_credentials_on_add(b24_target, b24_contract, b24_mode, b24_evidence
 
 def _read_companions(contract, kind):
     """Every read-only companion and enum method, with params that would otherwise be valid. On a live
-    portal one enum stands for all seven (one route, one check of the code, and the rate budget of a
-    real portal is better spent elsewhere); the embedded mock is asked every one."""
+    portal (the rate budget of a real portal is better spent elsewhere) get stands for the methods, and
+    one batch with a wrong code asks list, fields and one enum at once: refused as a whole, it answers
+    none of them. The embedded mock is asked every one on its own route."""
+    enums = [(enum.method, {}) for enum in contract.enums.values()]
+    if kind != "mock":
+        inner = {"l": "crm.activity.list?filter[ID]=1", "f": "crm.activity.fields", "e": enums[0][0]}
+        return [("crm.activity.get", {"id": 1}), ("batch", {"cmd": inner})]
     calls = [
         ("crm.activity.get", {"id": 1}),
         ("crm.activity.list", {"filter": {"ID": 1}}),
         ("crm.activity.fields", {}),
         ("batch", {"cmd": {"f": "crm.activity.fields"}}),
     ]
-    enums = [(enum.method, {}) for enum in contract.enums.values()]
-    return calls + (enums if kind == "mock" else enums[:1])
+    return calls + enums
 
 
 def _refused_everywhere(target, contract, mode, evidence, calls):

@@ -52,9 +52,10 @@ SAFE_ALPHABET = st.characters(codec="utf-8", max_codepoint=0xFFFF, categories=("
 # Hypothesis' own health check would reject fixtures shared across examples; they are session targets.
 # deadline=None: each example is two HTTP round trips; their duration says nothing about the portal.
 # live_cap: on a live portal (the `live` profile) at most 3 examples per property, each one or two
-# requests; the explicit cases of test_required_fields.py and test_roundtrip.py stay whole. No-op otherwise.
+# requests (1 inside the burst: --b24-batch-plan); the explicit cases of test_required_fields.py and
+# test_roundtrip.py stay whole. No-op otherwise.
 PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-                             **live_cap(3))
+                             **live_cap(3, burst=1))
 
 
 # hypothesis-jsonschema reads one document: the schemas with their $refs inlined.

@@ -14,13 +14,14 @@ for the id its add got in the previous wave). When a wave records nothing new, t
 each planned check takes its replies from the plan, each reply once and in the order learnt, and any
 call the plan has no answer for goes over the wire as before.
 
-Never planned (always over the wire): checks of a clause that `needs: top-level` (spec/clauses.yaml:
-its verdict reads a status, a header or the top-level envelope), hypothesis-driven checks, calls with
-other credentials, encodings, suffixes or raw bodies, and requests a batch command (a PHP-style query
-string) cannot say exactly: a null, an empty list or object, a boolean, an add whose `fields` is not
-an object (the batch marks every add command's fields), a `batch` itself. Adds in a batch are marked
-and ledgered by Target.call like any other batch add, and never sent twice: a batch whose reply was
-lost makes every check that needed one of its answers an error, never a retry.
+Never planned (always over the wire, in the run proper): checks of a clause that `needs: top-level`
+(spec/clauses.yaml: its verdict reads a status, a header or the top-level envelope), hypothesis-driven
+checks, and calls with other credentials, plain HTTP or raw bodies (a dry run stops there). A request
+no batch command (a PHP-style query string) can say exactly (a null, an empty list or object, a
+boolean, a `batch` itself, another encoding or a .json suffix) is sent on its own during the dry run
+and its reply learnt, so the calls after it can still be planned. Adds in a batch are marked and ledgered by Target.call like any other
+batch add, and nothing is sent twice: a call whose reply was lost (a batch's or its own) makes every
+check that needed it an error, never a retry.
 """
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ MAX_COMMANDS = 50  # the batch page: "no more than 50 subrequests in one batch"
 MAX_WAVES = 8      # the deepest chain of calls a check makes is far shorter; a bound, not a tuning knob
 DEFAULT_OPTIONS = {"encoding": "json", "auth": "webhook", "suffix": "", "http": False, "raw_body": None,
                    "content_type": None}
+# Call options a dry run may send on their own and learn (a form body, a .json suffix): never a batch
+# command, but what follows them (a read-back) can still be planned.
+WIRE_FORMS = frozenset({"encoding", "suffix"})
 
 
 class PlanStop(Exception):
@@ -46,10 +50,11 @@ class PlanStop(Exception):
 # -- pure parts -------------------------------------------------------------------------------------
 
 
-def request_key(method: str, params: Any) -> str:
+def request_key(method: str, params: Any, options: dict[str, Any] | None = None) -> str:
     """The identity of a call as the check makes it (before the Target marks anything): the method
-    case-insensitively (the portal routes it so), the parameters exactly."""
-    return json.dumps([method.lower(), params], sort_keys=True, ensure_ascii=False, default=repr)
+    case-insensitively (the portal routes it so), the parameters exactly, the call options that differ
+    from the defaults."""
+    return json.dumps([method.lower(), params, options or {}], sort_keys=True, ensure_ascii=False, default=repr)
 
 
 def _faithful(value: Any) -> bool:
@@ -73,14 +78,11 @@ def batch_command(method: str, params: Any) -> str | None:
     if name == "batch" or not method or "?" in method:
         return None
     if params is None or params == {}:
-        return None if name.endswith(".add") else method
+        return method
     if not isinstance(params, dict) or not all(isinstance(k, str) for k in params) or not _faithful(params):
         return None
-    if name.endswith(".add"):
-        fields = params.get("fields")
-        # Target.call marks each add command's `fields[...]`: fields that are no object would become one.
-        if not isinstance(fields, dict) or sends_mail(fields):
-            return None
+    if sends_mail(params.get("fields")):
+        return None  # refused by the Target in the check's own call, never in somebody else's batch
     return f"{method}?{php_encode(params)}"
 
 
@@ -147,6 +149,20 @@ class Missed:
     command: str | None  # None: not expressible as a command; the check stops there in every wave
 
 
+@dataclass(frozen=True)
+class Learn:
+    """A dry run's call that goes over the wire now: Target.call sends it and tells the plan the outcome."""
+
+    plan: Any
+    key: str
+
+    def keep(self, reply: Any) -> None:
+        self.plan.learn(self.key, Entry(reply))
+
+    def fail(self, reason: str) -> None:
+        self.plan.learn(self.key, Entry(error=f"its reply was lost: {reason}"))
+
+
 class Plan:
     """Replies learnt ahead, by request key, each used once in the order learnt. `dry` while the checks
     are run to learn their calls (a miss is recorded and stops the check); `active` while the current
@@ -172,11 +188,13 @@ class Plan:
     def answer(self, method: str, params: Any, options: dict[str, Any], kind: str) -> Any:
         """The learnt reply for this call, None when it goes over the wire; raises PlanStop (dry run, not
         learnt yet) or TargetError (its batch's reply was lost: never sent again)."""
-        if options != DEFAULT_OPTIONS:
+        changed = {name: value for name, value in options.items() if value != DEFAULT_OPTIONS.get(name)}
+        if set(changed) - WIRE_FORMS:
+            # Credentials sent wrong on purpose, plain HTTP, a raw body: always the check's own request.
             if self.dry:
                 raise PlanStop(method)
             return None
-        key = request_key(method, params)
+        key = request_key(method, params, changed)
         position = self._cursor.get(key, 0)
         queue = self.queues.get(key, [])
         if position < len(queue):
@@ -193,9 +211,12 @@ class Plan:
             return None
         # Advanced on a miss too: the next check that makes the same call needs an answer of its own.
         self._cursor[key] = position + 1
-        command = batch_command(method, params)
-        if command is not None:
-            self.missed.append(Missed(key, method, params, command))
+        command = None if changed else batch_command(method, params)
+        if command is None:
+            # No command says it: sent now, on its own, and learnt, so that the check's next calls (a
+            # read-back of what it created) can be planned. Sent once: a lost reply is learnt as an error.
+            return Learn(self, key)
+        self.missed.append(Missed(key, method, params, command))
         raise PlanStop(method)
 
     def learn(self, key: str, entry: Entry) -> None:

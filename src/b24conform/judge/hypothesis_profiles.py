@@ -44,11 +44,18 @@ def live_loaded() -> bool:
     return settings.get_current_profile_name() == LIVE
 
 
-def live_cap(max_examples: int) -> dict[str, Any]:
-    """`settings(...)` keyword arguments: at most `max_examples` cases under the `live` profile,
-    nothing under any other (the loaded profile decides, as before)."""
+# Set by the plugin before the suites are imported when a live run is to fit the standard plan's burst
+# (--b24-batch-plan, judge/batchplan.py): live_cap then takes its `burst` size where one is given.
+BURST = {"on": False}
+
+
+def live_cap(max_examples: int, burst: int | None = None) -> dict[str, Any]:
+    """`settings(...)` keyword arguments: at most `max_examples` cases under the `live` profile (at most
+    `burst` in a run sized to the burst), nothing under any other (the loaded profile decides, as before)."""
     if not live_loaded():
         return {}
     from hypothesis import settings
 
+    if BURST["on"] and burst is not None:
+        max_examples = min(max_examples, burst)
     return {"max_examples": min(max_examples, settings.default.max_examples)}

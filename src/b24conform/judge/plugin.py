@@ -241,6 +241,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if not _state(config).ours:
         return
+    settings = _state(config).settings
+    hypothesis_profiles.BURST["on"] = settings.batch_plan and settings.kind == "live"
     target = config.getoption("b24_target", None) or os.environ.get("B24_TARGET")
     if not target or config.getoption("--hypothesis-profile", None):
         return
@@ -396,16 +398,9 @@ class _ReportListener:
 # -- the live batch plan ----------------------------------------------------------------------------
 
 
-def needs_top_level(item: pytest.Item, contract: Any) -> bool:
-    """Whether a clause the check proves judges a status, a header or the top-level envelope
-    (spec/clauses.yaml `needs: top-level`): its replies must each be a request of their own."""
-    return any("top-level" in getattr(contract.clauses.get(i), "needs", ()) for i in clause_ids(item))
-
-
-def plannable(item: pytest.Item, contract: Any) -> bool:
-    """A check the batch plan may answer: it uses the run's target, runs (no skip marker, no
-    run=False xfail), is not driven by hypothesis (its calls are drawn as it runs) and proves no
-    clause that needs top-level replies."""
+def _may_plan(item: pytest.Item) -> bool:
+    """It uses the run's target, runs (no skip marker, no run=False xfail) and is not driven by
+    hypothesis (its calls are drawn as it runs)."""
     if "b24_target" not in getattr(item, "fixturenames", ()) or not clause_ids(item):
         return False
     if item.get_closest_marker("skip") is not None:
@@ -414,9 +409,23 @@ def plannable(item: pytest.Item, contract: Any) -> bool:
     if xfail is not None and not xfail.kwargs.get("run", True):
         return False
     function = getattr(item, "obj", None)
-    if getattr(function, "is_hypothesis_test", False) or hasattr(function, "hypothesis"):
-        return False
-    return not needs_top_level(item, contract)
+    return not (getattr(function, "is_hypothesis_test", False) or hasattr(function, "hypothesis"))
+
+
+def plannable(items: list[pytest.Item], contract: Any) -> list[pytest.Item]:
+    """The checks the batch plan may answer. A clause that needs top-level replies keeps its first
+    check that runs to requests of its own (one per clause: its status family judged on the wire); its
+    other checks (RT-011's further invalid ids) may be planned, their statuses then left unjudged."""
+    chosen, held = [], set()
+    for item in items:
+        if not _may_plan(item):
+            continue
+        needing = {i for i in clause_ids(item) if "top-level" in getattr(contract.clauses.get(i), "needs", ())}
+        if needing - held:
+            held |= needing
+            continue
+        chosen.append(item)
+    return chosen
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -436,7 +445,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     from b24conform.judge import batchplan
 
     contract = load_contract()
-    items = [item for item in session.items if plannable(item, contract)]
+    items = plannable(session.items, contract)
     if not items:
         return
     state.plan = plan = batchplan.Plan()

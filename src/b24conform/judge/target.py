@@ -276,11 +276,24 @@ class Target:
             options = {"encoding": encoding, "auth": auth, "suffix": suffix, "http": http,
                        "raw_body": raw_body, "content_type": content_type}
             planned = self.plan.answer(method, params, options, self.kind)
+            if hasattr(planned, "keep"):  # a dry run's call no batch command can say: sent now, learnt
+                try:
+                    reply = self._call_wire(method, params, **options)
+                except TargetError as exc:
+                    planned.fail(str(exc))
+                    raise
+                planned.keep(reply)
+                return reply
             if planned is not None:
                 if not self.plan.dry:
                     for observer in list(self.observers):
                         observer(planned)
                 return planned
+        return self._call_wire(method, params, encoding=encoding, auth=auth, suffix=suffix, http=http,
+                               raw_body=raw_body, content_type=content_type)
+
+    def _call_wire(self, method: str, params: dict | None, *, encoding: str, auth: str, suffix: str, http: bool,
+                   raw_body: bytes | None, content_type: str | None) -> Reply:
         # The gate: whatever the credentials and the encoding, nothing that could create, change or
         # delete data leaves the process unless the run may do it (gate.py, spec/methods.yaml).
         touched = self.touches(method + suffix, params, raw_body=raw_body, content_type=content_type)
@@ -424,6 +437,8 @@ class Target:
     def _mark_command(self, command: str, touch: Touch) -> str:
         method, _, query = command.partition("?")
         pairs = parse_qsl(query, keep_blank_values=True)
+        if not any(k.startswith("fields[") for k, _ in pairs):
+            return command  # no fields object to mark, as a direct call's non-object `fields` stays unmarked
         fields = {k[len("fields["):-1].upper(): v for k, v in pairs if k.startswith("fields[") and k.count("[") == 1}
         if touch.entity == "activity":
             refuse_mail(fields, self.kind)

@@ -29,7 +29,7 @@ from b24conform.contract import load_contract
 from b24conform.contract.paths import spec_dir
 from b24conform.judge.checks.envelope import check_add_success, check_success
 from b24conform.judge.checks.errors import check_catalogue_error
-from b24conform.judge.hypothesis_profiles import live_cap, live_loaded
+from b24conform.judge.hypothesis_profiles import BURST, live_cap, live_loaded
 from b24conform.judge.problems import from_failure
 from b24conform.judge.safety import sends_mail
 from b24conform.judge.world import rebind
@@ -47,6 +47,11 @@ CONFIG = SchemathesisConfig.from_path(CONFIG_FILE)
 # 16 (and reach update/delete, which the gate refuses). The one exemption they hold is batch's, an
 # operation this suite does not fuzz, so it drops them.
 CONFIG.projects.default.operations = OperationsConfig(operations=[])
+if BURST["on"]:
+    # A live run sized to the standard plan's burst (--b24-batch-plan): no explicit-examples phase. The
+    # add's example is the seed example, which ENV-* and CALL-001 send already; the readers' examples
+    # read ids and filters of the docs, not the run's. Generated cases still come, one per mode.
+    CONFIG.projects.default.phases.examples.enabled = False
 loaded = schemathesis.openapi.from_path(spec_dir() / "openapi.yaml", config=CONFIG)
 # The webhook path parameters are never sent: the Target calls every method with its own credentials
 # (run_case). Generating them would only cost time (a regex-driven draw per case, most of the draw of

@@ -34,7 +34,7 @@ from b24conform.judge.client import php_encode
 from b24conform.judge.safety import sends_mail
 
 MAX_COMMANDS = 50  # the batch page: "no more than 50 subrequests in one batch"
-MAX_WAVES = 8      # the deepest chain of calls a check makes is far shorter; a bound, not a tuning knob
+MAX_WAVES = 16     # deepest chain of a check's calls plus the batches of 50 they fill; a bound, not a knob
 DEFAULT_OPTIONS = {"encoding": "json", "auth": "webhook", "suffix": "", "http": False, "raw_body": None,
                    "content_type": None}
 # Call options a dry run may send on their own and learn (a form body, a .json suffix): never a batch
@@ -173,17 +173,28 @@ class Plan:
         self.dry = False
         self.active = False
         self.planned: set[str] = set()  # nodeids of the checks run dry
-        self.missed: list[Missed] = []
+        # Calls recorded and not sent yet, oldest first: each wave sends one batch of them, so that a
+        # batch is full whenever there is enough to fill it (the checks waiting on the others stop at
+        # the same call again, which is not recorded twice).
+        self.pending: list[Missed] = []
+        self._waiting: dict[str, int] = {}
         self.requests = 0  # batch requests sent
         self.commands = 0  # commands in them
         self._cursor: dict[str, int] = {}
 
     def start_wave(self) -> None:
-        self.dry, self.missed, self._cursor = True, [], {}
+        self.dry, self._cursor = True, {}
 
     def finish(self) -> None:
-        """The run proper: every queue is taken from its start again, for real."""
-        self.dry, self.missed, self._cursor, self.active = False, [], {}, False
+        """The run proper: every queue is taken from its start again, for real. Calls still pending
+        (the wave bound was reached) go over the wire in their checks."""
+        self.dry, self._cursor, self.active, self.pending, self._waiting = False, {}, False, [], {}
+
+    def take_pending(self, limit: int = MAX_COMMANDS) -> list[Missed]:
+        taken, self.pending = self.pending[:limit], self.pending[limit:]
+        for miss in taken:
+            self._waiting[miss.key] -= 1
+        return taken
 
     def answer(self, method: str, params: Any, options: dict[str, Any], kind: str) -> Any:
         """The learnt reply for this call, None when it goes over the wire; raises PlanStop (dry run, not
@@ -216,7 +227,9 @@ class Plan:
             # No command says it: sent now, on its own, and learnt, so that the check's next calls (a
             # read-back of what it created) can be planned. Sent once: a lost reply is learnt as an error.
             return Learn(self, key)
-        self.missed.append(Missed(key, method, params, command))
+        if position >= len(queue) + self._waiting.get(key, 0):  # else recorded in an earlier wave, not sent yet
+            self.pending.append(Missed(key, method, params, command))
+            self._waiting[key] = self._waiting.get(key, 0) + 1
         raise PlanStop(method)
 
     def learn(self, key: str, entry: Entry) -> None:
@@ -248,7 +261,7 @@ def send_wave(target: Any, plan: Plan, missed: list[Missed]) -> None:
     from b24conform.judge.safety import UnsafeRequest, WritesNotAllowed
     from b24conform.judge.target import TargetError
 
-    sendable = [m for m in missed if m.command is not None]
+    sendable = list(missed)
     for cmd in pack([m.command for m in sendable], start=plan.commands):  # type: ignore[misc]
         chunk = sendable[:len(cmd)]
         sendable = sendable[len(cmd):]
@@ -275,14 +288,14 @@ def send_wave(target: Any, plan: Plan, missed: list[Missed]) -> None:
 
 
 def waves(run_dry: Any, send: Any, plan: Plan, limit: int = MAX_WAVES) -> Iterator[int]:
-    """Run the checks dry and send what they missed, wave after wave, until a wave misses nothing new
-    (or `limit` waves). Yields each wave's count of calls sent."""
+    """Run the checks dry and send the oldest calls they wait for, one batch a wave, until nothing
+    waits (or `limit` waves). Yields each wave's count of calls sent."""
     for _ in range(limit):
         plan.start_wave()
         run_dry()
-        missed = [m for m in plan.missed if m.command is not None]
-        if not missed:
+        if not plan.pending:
             break
+        missed = plan.take_pending()
         send(missed)
         yield len(missed)
     plan.finish()

@@ -28,6 +28,7 @@ E2E_MODULES = frozenset({
     "test_interop_curl.py",
     "test_interop_fast_bitrix24.py",
     "test_interop_php.py",
+    "test_judge_batchplan_served.py",
     "test_judge_live_budget.py",
     "test_judge_live_paths.py",
     "test_judge_own_faults.py",

@@ -183,7 +183,41 @@ def test_shared_on_a_live_target_sends_once_per_key():
     assert s.shared(t, "k", lambda: sent.append(1) or len(sent)) == 1
     assert s.shared(t, "k", lambda: sent.append(1) or len(sent)) == 1
     assert s.shared(t, "other", lambda: sent.append(1) or len(sent)) == 2
-    assert t._b24_shared == {"k": 1, "other": 2}
+    assert t._b24_shared == {("k", "wire"): 1, ("other", "wire"): 2}
+
+
+class _Plan:
+    def __init__(self, active):
+        self.active = active
+
+
+def test_shared_keeps_batch_answers_from_checks_that_need_their_own():
+    """A check the batch plan answers may reuse a reply of its own the run has; a check outside the plan
+    never gets a batch command's answer (it has no status or headers to judge)."""
+    from b24conform.judge.batchplan import PlanStop
+
+    t = Target(kind="live")
+    t.plan = _Plan(active=False)
+    assert s.shared(t, "k", lambda: "wire reply") == "wire reply"
+    t.plan.active = True
+    assert s.shared(t, "k", lambda: "batch reply") == "wire reply"
+    assert s.shared(t, "only-planned", lambda: "batch reply") == "batch reply"
+    t.plan.active = False
+    assert s.shared(t, "only-planned", lambda: "wire reply") == "wire reply"
+    # A dry run's stop is remembered for the wave: the next check asking stops without asking again.
+    t.plan.active = True
+    asked = []
+
+    def stop():
+        asked.append(1)
+        raise PlanStop("crm.activity.add")
+
+    for _ in range(2):
+        try:
+            s.shared(t, "dry", stop)
+        except PlanStop:
+            pass
+    assert asked == [1]
 
 
 def test_call_no_input_and_get_and_list():
@@ -311,7 +345,7 @@ def test_shared_keys_ignore_field_order_and_keep_kinds_apart():
     s.add_once(t, {"A": 1, "B": 2}, x={"p": 1, "q": 2})
     s.add_once(t, {"B": 2, "A": 1}, x={"q": 2, "p": 1})
     assert len(t.calls) == 1 and len(t.added) == 1
-    assert set(t._b24_shared) == {
+    assert {key for key, _ in t._b24_shared} == {
         ("refused add", '{"A": 1, "B": 2}', '{"x": {"p": 1, "q": 2}}'),
         ("add", '{"A": 1, "B": 2}', '{"x": {"p": 1, "q": 2}}'),
     }
@@ -322,13 +356,13 @@ def test_shared_keys_of_values_json_cannot_write():
     s.try_add(t, {"A": {1, 2}}, x=object)
     s.add_once(t, {"A": {1, 2}}, x=object)
     assert len(t._b24_shared) == 2
-    assert all(k[1] == '{"A": "{1, 2}"}' for k in t._b24_shared)
+    assert all(k[1] == '{"A": "{1, 2}"}' for k, _ in t._b24_shared)
 
 
 def test_call_no_input_key():
     t = Target(kind="live")
     s.call_no_input(t, "CRM.Enum.OwnerType")
-    assert list(t._b24_shared) == [("no-input call", "crm.enum.ownertype")]
+    assert list(t._b24_shared) == [(("no-input call", "crm.enum.ownertype"), "wire")]
 
 
 def test_add_ok_without_reuse_adds_every_time_and_passes_options():

@@ -454,8 +454,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
                              lambda missed: batchplan.send_wave(state.target, plan, missed), plan):
         pass
     _forget_shared(state.target)
-    if config.option.verbose >= 0:
-        state.cleanup_notes.append(f"batch plan: {plan.commands} call(s) in {plan.requests} batch request(s)")
+    state.cleanup_notes.append(f"batch plan: {plan.commands} call(s) in {plan.requests} batch request(s)")
 
 
 def _forget_shared(target: Any) -> None:

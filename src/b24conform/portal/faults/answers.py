@@ -160,6 +160,44 @@ def time_blocks(body: Any, method: str) -> list[dict[str, Any]]:
     return blocks
 
 
+# `when` keys that an error answers by itself, wherever it is answered: a batch command's error is the
+# same error, so a profile that rewords an error rewords it inside a batch too (a real portal runs the
+# same method code there). Conditions on the request's wire form are the batch request's, not the command's.
+COMMAND_WHEN = frozenset({"error", "error_kind", "outcome"})
+# What a command's error can carry: its code and description (a batch command has no status of its own).
+COMMAND_SPEC = frozenset({"when", "error_description", "error_code"})
+
+
+def _command_error_id(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    found = [eid for (_, code, text), eid in _error_ids().items()
+             if code == str(body.get("error")) and text == str(body.get("error_description"))]
+    return found[0] if found else None
+
+
+def deviant_commands(body: Any, request: Request, ops: tuple[Op, ...]) -> Any:
+    """A batch answer with each command's error in result_error rewritten by the `response` operations
+    that reword that error (when: error / error_kind / outcome only; error_description, error_code)."""
+    inner = body.get("result") if isinstance(body, dict) else None
+    errors = inner.get("result_error") if isinstance(inner, dict) else None
+    usable = [op for op in ops if op.kind == "response" and set(op.params) <= COMMAND_SPEC
+              and set(op.params.get("when") or {}) <= COMMAND_WHEN and op.params.get("when")]
+    if not isinstance(errors, dict) or not usable:
+        return body
+    out = copy.deepcopy(body)
+    for key, error in errors.items():
+        error_id = _command_error_id(error)
+        if error_id is None:
+            continue
+        answer = Answer(catalogue(error_id).http_status, error, "application/json", error_id)
+        for op in usable:
+            if matches(op.params["when"], request, answer):
+                answer = rewrite(answer, op.params)
+        out["result"]["result_error"][key] = answer.body
+    return out
+
+
 def deviant_answer(answer: Answer, request: Request, ops: tuple[Op, ...], calls: int) -> Answer:
     time_ops = [op for op in ops if op.kind == "time"]
     if time_ops and answer.error_id is None:
@@ -168,6 +206,10 @@ def deviant_answer(answer: Answer, request: Request, ops: tuple[Op, ...], calls:
             for op in time_ops:
                 bend_time(block, op, calls)
         answer = Answer(answer.status, body, answer.content_type, answer.error_id, answer.text)
+    if request.method == "batch" and answer.error_id is None:
+        commands = deviant_commands(answer.body, request, ops)
+        if commands is not answer.body:
+            answer = Answer(answer.status, commands, answer.content_type, answer.error_id, answer.text)
     for op in ops:
         if op.kind == "limits" and op.fault == "wrong_status" and answer.error_id == "QUERY_LIMIT_EXCEEDED":
             answer = Answer(int(op.params.get("status", answer.status)), answer.body, answer.content_type,

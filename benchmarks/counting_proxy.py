@@ -25,6 +25,17 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrad
        "proxy-authenticate", "host", "content-length"}
 
 
+def _commands(body: bytes) -> int:
+    """How many commands a batch request carries (a JSON body's `cmd`; 0 when it cannot be read)."""
+    import json
+
+    try:
+        cmd = json.loads(body or b"{}").get("cmd")
+    except (ValueError, AttributeError):
+        return 0
+    return len(cmd) if isinstance(cmd, (dict, list)) else 0
+
+
 class CountingProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
@@ -33,6 +44,7 @@ class CountingProxy:
         self.by_method: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.errors: Counter[str] = Counter()
+        self.batch_commands: list[int] = []  # the commands of each batch request, in order
         self.first: float | None = None
         self.last: float | None = None
         self.client = httpx.AsyncClient(timeout=120)
@@ -67,6 +79,8 @@ class CountingProxy:
             self.statuses[upstream.status_code] += 1
             if error:
                 self.errors[error] += 1
+            if method == "batch":
+                self.batch_commands.append(_commands(body))
         out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP and k.lower() != "content-encoding"}
         return Response(upstream.content, status_code=upstream.status_code, headers=out)
 

@@ -187,7 +187,7 @@ def shared(target: Any, key: Any, send: Any) -> Any:
             cache[key] = stop
             raise
     if isinstance(cache[key], PlanStop):
-        raise cache[key]
+        raise plan.stop(str(cache[key])) if plan is not None else cache[key]
     return cache[key]
 
 

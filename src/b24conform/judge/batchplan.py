@@ -178,6 +178,8 @@ class Plan:
         # the same call again, which is not recorded twice).
         self.pending: list[Missed] = []
         self._waiting: dict[str, int] = {}
+        self.stops = 0  # PlanStops raised: a dry check that raised none made every call it makes
+        self.trace: list[str] | None = None  # while set, the keys of the answers given, in order
         self.requests = 0  # batch requests sent
         self.commands = 0  # commands in them
         self._cursor: dict[str, int] = {}
@@ -203,20 +205,22 @@ class Plan:
         if set(changed) - WIRE_FORMS:
             # Credentials sent wrong on purpose, plain HTTP, a raw body: always the check's own request.
             if self.dry:
-                raise PlanStop(method)
+                raise self.stop(method)
             return None
         key = request_key(method, params, changed)
         position = self._cursor.get(key, 0)
         queue = self.queues.get(key, [])
         if position < len(queue):
             self._cursor[key] = position + 1
+            if self.trace is not None:
+                self.trace.append(key)
             entry = queue[position]
             if entry.error is not None:
                 from b24conform.judge.target import TargetError
 
                 raise TargetError(entry.error)
             if entry.reply is None and self.dry:
-                raise PlanStop(method)
+                raise self.stop(method)
             return entry.reply
         if not self.dry:
             return None
@@ -230,7 +234,16 @@ class Plan:
         if position >= len(queue) + self._waiting.get(key, 0):  # else recorded in an earlier wave, not sent yet
             self.pending.append(Missed(key, method, params, command))
             self._waiting[key] = self._waiting.get(key, 0) + 1
-        raise PlanStop(method)
+        raise self.stop(method)
+
+    def stop(self, method: str) -> PlanStop:
+        self.stops += 1
+        return PlanStop(method)
+
+    def replay(self, keys: list[str]) -> None:
+        """A check that made every call in an earlier wave takes the same answers again, without running."""
+        for key in keys:
+            self._cursor[key] = self._cursor.get(key, 0) + 1
 
     def learn(self, key: str, entry: Entry) -> None:
         self.queues.setdefault(key, []).append(entry)

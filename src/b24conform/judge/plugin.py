@@ -450,37 +450,68 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         return
     state.plan = plan = batchplan.Plan()
     plan.planned = {item.nodeid for item in items}
-    for _ in batchplan.waves(lambda: _run_dry(session, state, items),
-                             lambda missed: batchplan.send_wave(state.target, plan, missed), plan):
-        pass
+    started = time.monotonic()
+    done: dict[str, tuple[list[str], dict]] = {}  # checks that made every call: the answers they took
+    sent = list(batchplan.waves(lambda: _run_dry(session, state, items, done),
+                                lambda missed: batchplan.send_wave(state.target, plan, missed), plan))
     _forget_shared(state.target)
-    state.cleanup_notes.append(f"batch plan: {plan.commands} call(s) in {plan.requests} batch request(s)")
+    state.cleanup_notes.append(f"batch plan: {plan.commands} call(s) of {len(items)} checks in {plan.requests} batch "
+                               f"request(s), {len(sent) + 1} dry wave(s), {time.monotonic() - started:.1f} s")
 
 
 def _forget_shared(target: Any) -> None:
-    """The suites' per-run answers (suites/_support.py shared): a dry wave's are not the run's."""
+    """The suites' per-run answers (suites/_support.py shared): each dry wave, and the run proper, makes its own."""
     if target is not None:
         target.__dict__.pop("_b24_shared", None)
 
 
-def _run_dry(session: pytest.Session, state: JudgeState, items: list[pytest.Item]) -> None:
-    """Run each plannable check once, its verdict and evidence thrown away: only the calls it makes
-    count (the plan answers or records them). Fixtures are set up and torn down as in a real run."""
+class _DryReports:
+    """Registered while checks run dry: their reports are thrown away, so none is formatted (a traceback
+    of every stopped check cost most of the planning time). Only whether a phase passed matters: a
+    failed set-up skips the call, as in any run."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
+        outcome = "passed" if call.excinfo is None else "failed"
+        return pytest.TestReport(item.nodeid, item.location, {}, outcome, None, call.when)
+
+
+def _run_dry(session: pytest.Session, state: JudgeState, items: list[pytest.Item],
+             done: dict[str, tuple[list[str], dict]]) -> None:
+    """Run each plannable check, its verdict and evidence thrown away: only the calls it makes count
+    (the plan answers or records them). Fixtures are set up and torn down as in a real run. A check that
+    made every call in an earlier wave is not run again: it takes the same answers (Plan.replay) and
+    leaves the same shared answers behind for the checks after it."""
     from _pytest.runner import runtestprotocol
 
+    plan = state.plan
     kept = state.recorder
     state.recorder = Recorder()  # evidence of dry runs goes nowhere
     _forget_shared(state.target)
+    todo = [item for item in items if item.nodeid not in done]
+    dry_reports = _DryReports()
+    session.config.pluginmanager.register(dry_reports, "b24conform-dry-reports")
     try:
-        for index, item in enumerate(items):
-            following = items[index + 1] if index + 1 < len(items) else session.items[0]
-            state.plan.active = True
+        for item in items:
+            shared = state.target.__dict__.setdefault("_b24_shared", {}) if state.target is not None else {}
+            if item.nodeid in done:
+                trace, entries = done[item.nodeid]
+                plan.replay(trace)
+                shared.update(entries)
+                continue
+            index = todo.index(item)
+            following = todo[index + 1] if index + 1 < len(todo) else session.items[0]
+            plan.active, plan.trace, stops, before = True, [], plan.stops, set(shared)
             try:
                 runtestprotocol(item, log=False, nextitem=following)
             finally:
-                state.plan.active = False
+                if plan.stops == stops:
+                    shared = state.target.__dict__.get("_b24_shared", {}) if state.target is not None else {}
+                    done[item.nodeid] = (plan.trace, {k: v for k, v in shared.items() if k not in before})
+                plan.active, plan.trace = False, None
     finally:
         state.recorder = kept
+        session.config.pluginmanager.unregister(dry_reports)
 
 
 # -- fixtures ---------------------------------------------------------------------------------------

@@ -189,6 +189,13 @@ def test_shared_on_a_live_target_sends_once_per_key():
 class _Plan:
     def __init__(self, active):
         self.active = active
+        self.stops = 0
+
+    def stop(self, method):
+        from b24conform.judge.batchplan import PlanStop
+
+        self.stops += 1
+        return PlanStop(method)
 
 
 def test_shared_keeps_batch_answers_from_checks_that_need_their_own():
@@ -217,7 +224,7 @@ def test_shared_keeps_batch_answers_from_checks_that_need_their_own():
             s.shared(t, "dry", stop)
         except PlanStop:
             pass
-    assert asked == [1]
+    assert asked == [1] and t.plan.stops == 1  # the second check's stop is counted: it did not finish
 
 
 def test_call_no_input_and_get_and_list():

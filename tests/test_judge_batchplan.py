@@ -218,3 +218,21 @@ def test_a_profile_that_rewords_an_error_rewords_it_in_a_batch_command():
     assert errors["a"]["error_description"] == "the field subject is not defined or empty"
     assert errors["b"] == type_id and bent.status == 200  # other errors, and the batch's own status, untouched
     assert body["result"]["result_error"]["a"] == subject  # the faithful answer is not changed in place
+
+
+def test_a_profile_that_bends_a_methods_answer_bends_it_in_a_batch_command():
+    from b24conform.portal.faults.answers import Answer, Request, deviant_answer
+    from b24conform.portal.profiles import load_profile
+
+    ops = load_profile("envelope-fields-flag-wrong").ops
+    fields = {"SUBJECT": {"isRequired": True}, "TYPE_ID": {"isRequired": True}}
+    body = {"result": {"result": {"f": fields, "e": [{"ID": 1}]}, "result_error": [], "result_total": [],
+                       "result_next": [], "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"f": "crm.activity.fields", "e": "crm.enum.activitytype"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    bent = deviant_answer(Answer(200, body, "application/json", None), request, ops, 1).body["result"]["result"]
+    assert bent["f"]["SUBJECT"]["isRequired"] is False and bent["f"]["TYPE_ID"]["isRequired"] is True
+    assert bent["e"] == [{"ID": 1}]  # another method's answer untouched
+    # An operation conditioned on the wire form (a .json suffix) is the batch request's, not a command's.
+    suffix_ops = load_profile("calling-json-suffix-not-routed").ops
+    assert suffix_ops and deviant_answer(Answer(200, body, "application/json", None), request, suffix_ops, 1).body == body

@@ -160,12 +160,13 @@ def time_blocks(body: Any, method: str) -> list[dict[str, Any]]:
     return blocks
 
 
-# `when` keys that an error answers by itself, wherever it is answered: a batch command's error is the
-# same error, so a profile that rewords an error rewords it inside a batch too (a real portal runs the
-# same method code there). Conditions on the request's wire form are the batch request's, not the command's.
-COMMAND_WHEN = frozenset({"error", "error_kind", "outcome"})
-# What a command's error can carry: its code and description (a batch command has no status of its own).
-COMMAND_SPEC = frozenset({"when", "error_description", "error_code"})
+# A batch command is answered by the same method code as a direct call, so a profile that bends a
+# method's answer bends it inside a batch too. What a command has of its own: its method, its outcome,
+# its error, the status that error would have, its text. Conditions on the wire form (suffix, case,
+# encoding, credential, HTTP method) are the batch request's, never a command's: such operations are
+# left to the top-level answer. A command has no status, content type or raw body of its own either.
+COMMAND_WHEN = frozenset({"method", "outcome", "error", "error_kind", "status", "body_matches"})
+COMMAND_SPEC = frozenset({"when", "error", "set", "drop", "as_string", "error_description", "error_code"})
 
 
 def _command_error_id(body: Any) -> str | None:
@@ -176,25 +177,72 @@ def _command_error_id(body: Any) -> str | None:
     return found[0] if found else None
 
 
+def _batch_commands(text: str) -> dict[str, str]:
+    """The batch request's commands by key (a JSON body's `cmd`), as far as they can be read."""
+    import json
+
+    at = text.find("{")
+    try:
+        cmd = json.loads(text[at:]).get("cmd") if at >= 0 else None
+    except (ValueError, AttributeError):
+        return {}
+    items = cmd.items() if isinstance(cmd, dict) else enumerate(cmd) if isinstance(cmd, list) else ()
+    return {str(k): v for k, v in items if isinstance(v, str)}
+
+
+def _command_request(request: Request, command: str) -> Request:
+    from urllib.parse import unquote_plus
+
+    from b24conform.portal.routing import normalise_method
+
+    name, _, query = command.partition("?")
+    return Request(normalise_method(name), "none", "lower", "query", "POST", request.credential, unquote_plus(query))
+
+
 def deviant_commands(body: Any, request: Request, ops: tuple[Op, ...]) -> Any:
-    """A batch answer with each command's error in result_error rewritten by the `response` operations
-    that reword that error (when: error / error_kind / outcome only; error_description, error_code)."""
+    """A batch answer with each command's answer (in result or result_error) bent by the `response`
+    operations that bend the same answer of a direct call, where the conditions are the command's own."""
     inner = body.get("result") if isinstance(body, dict) else None
-    errors = inner.get("result_error") if isinstance(inner, dict) else None
-    usable = [op for op in ops if op.kind == "response" and set(op.params) <= COMMAND_SPEC
-              and set(op.params.get("when") or {}) <= COMMAND_WHEN and op.params.get("when")]
-    if not isinstance(errors, dict) or not usable:
+    usable = [op for op in ops if op.kind == "response" and op.params.get("when") and set(op.params) <= COMMAND_SPEC
+              and set(op.params["when"]) <= COMMAND_WHEN]
+    if not isinstance(inner, dict) or not usable:
         return body
+    from b24conform.portal.batch import php_array
+
     out = copy.deepcopy(body)
-    for key, error in errors.items():
-        error_id = _command_error_id(error)
-        if error_id is None:
+
+    def keyed(part: Any) -> dict[str, Any]:  # PHP prints keys 0..n-1 as a list, an empty part as []
+        return dict(part) if isinstance(part, dict) else {str(i): v for i, v in enumerate(part or [])}
+
+    results, errors = keyed(out["result"].get("result")), keyed(out["result"].get("result_error"))
+    commands = _batch_commands(request.text)
+    changed = False
+    for key in [*results, *errors]:
+        command = _command_request(request, commands.get(key, ""))
+        if key in errors:
+            error_id = _command_error_id(errors[key])
+            if error_id is None:
+                continue
+            answer = Answer(catalogue(error_id).http_status, errors[key], "application/json", error_id)
+        else:
+            answer = Answer(200, {"result": results[key]}, "application/json", None)
+        hits = [op for op in usable if matches(op.params["when"], command, answer)]
+        for op in hits:
+            answer = rewrite(answer, op.params)
+        if not hits:
             continue
-        answer = Answer(catalogue(error_id).http_status, error, "application/json", error_id)
-        for op in usable:
-            if matches(op.params["when"], request, answer):
-                answer = rewrite(answer, op.params)
-        out["result"]["result_error"][key] = answer.body
+        changed = True
+        bent = answer.body if isinstance(answer.body, dict) else {}
+        # The two homes a command's answer has: its result, or its error (code and description).
+        if "error" in bent and "result" not in bent:
+            results.pop(key, None)
+            errors[key] = {k: bent[k] for k in ("error", "error_description") if k in bent}
+        elif "result" in bent:
+            errors.pop(key, None)
+            results[key] = bent["result"]
+    if not changed:
+        return body
+    out["result"]["result"], out["result"]["result_error"] = php_array(results), php_array(errors)
     return out
 
 

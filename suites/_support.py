@@ -74,8 +74,8 @@ def add_ok(target: Any, contract: Any, mode: str, evidence: Any, fields: dict, n
     return activity_id
 
 
-def get(target: Any, activity_id: Any) -> Any:
-    return target.call("crm.activity.get", {"id": activity_id})
+def get(target: Any, activity_id: Any, **kwargs: Any) -> Any:
+    return target.call("crm.activity.get", {"id": activity_id}, **kwargs)
 
 
 def list_by_id(target: Any, activity_id: Any, select: list[str] | None = None) -> Any:

@@ -270,12 +270,15 @@ class Target:
         http: bool = False,
         raw_body: bytes | None = None,
         content_type: str | None = None,
+        top_level: bool = False,
     ) -> Reply:
+        """`top_level`: a reply of its own, never a batch command's answer (a check that judges the status
+        of an error family no top-level check of the run provokes)."""
         params = dict(params) if params is not None else None
         if self.plan is not None and self.plan.active:
             options = {"encoding": encoding, "auth": auth, "suffix": suffix, "http": http,
                        "raw_body": raw_body, "content_type": content_type}
-            planned = self.plan.answer(method, params, options, self.kind)
+            planned = self.plan.answer(method, params, {**options, "top_level": top_level}, self.kind)
             if hasattr(planned, "keep"):  # a dry run's call no batch command can say: sent now, learnt
                 try:
                     reply = self._call_wire(method, params, **options)

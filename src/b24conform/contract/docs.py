@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from b24conform import mdtext
 from b24conform.contract.loader import Contract
 from b24conform.contract.model import Clause
 from b24conform.contract.provenance import Citation
@@ -251,24 +252,12 @@ SUBTITLE = "Generated from spec/ by `b24conform spec docs`. Do not edit by hand.
 
 # ------------------------------------------------------------------ Markdown
 
-def _md_text(text: str) -> str:
-    # Pipes would split the table cell; angle brackets would be read as HTML tags.
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _md_code(text: str) -> str:
-    text = text.replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" or text.startswith(" ") or text.endswith(" ") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _md_part(part: Part) -> str:
     if isinstance(part, Code):
-        return _md_code(part.text)
+        return mdtext.code(part.text)
     if isinstance(part, Link):
-        return f"[{_md_text(part.text).replace('[', '&#91;').replace(']', '&#93;')}](<{part.url}>)"
-    return _md_text(part).replace("\n", " ")
+        return mdtext.link(part.text, part.url)
+    return mdtext.prose(part)
 
 
 def _md_cell(cell: Cell) -> str:
@@ -279,12 +268,12 @@ def _md_cell(cell: Cell) -> str:
 def render_markdown(sections: Iterable[Section]) -> str:
     sections = list(sections)
     lines = [f"# {TITLE}", "", SUBTITLE, "", "Contents:", ""]
-    lines += [f"- [{s.title}](#{s.anchor})" for s in sections]
+    lines += [f"- {mdtext.link(s.title, '#' + s.anchor, in_table=False)}" for s in sections]
     for section in sections:
-        lines += ["", f'<a id="{section.anchor}"></a>', "", f"## {_md_text(section.title)}", ""]
+        lines += ["", f'<a id="{section.anchor}"></a>', "", f"## {mdtext.prose(section.title, in_table=False)}", ""]
         if section.intro:
-            lines += [_md_text(section.intro), ""]
-        lines.append("| " + " | ".join(section.columns) + " |")
+            lines += [mdtext.prose(section.intro, in_table=False), ""]
+        lines.append("| " + " | ".join(mdtext.text(c) for c in section.columns) + " |")
         lines.append("|" + "---|" * len(section.columns))
         lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in section.rows]
     return "\n".join(lines) + "\n"

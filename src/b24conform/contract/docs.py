@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from referencing.exceptions import Unresolvable
+
 from b24conform import mdtext
-from b24conform.htmlpage import render_page
 from b24conform.contract.loader import Contract
 from b24conform.contract.model import Clause
 from b24conform.contract.provenance import Citation
+from b24conform.contract.schemas import file_resolver
+from b24conform.htmlpage import render_page
 
 
 @dataclass(frozen=True)
@@ -50,18 +53,17 @@ class Section:
 
 # ------------------------------------------------------------------ the model
 
-def _local_def(schema: dict[str, Any], ref: str) -> dict[str, Any] | None:
-    if ref.startswith("#/$defs/"):
-        return schema.get("$defs", {}).get(ref.split("/")[-1])
-    return None
-
-
-def type_label(prop: dict[str, Any], schema: dict[str, Any], contract: Contract) -> str:
+def type_label(prop: dict[str, Any], schema_name: str, contract: Contract) -> str:
     """A reader's description of a property's type, e.g. "integer, one of 0-3 (crm.enum.contenttype)"."""
     ref = prop.get("$ref")
     if ref:
-        local = _local_def(schema, ref)
-        return type_label(local, schema, contract) if local is not None else f"see {ref}"
+        # A definition of the same file is described in place; another file is named.
+        if not ref.startswith("#/$defs/"):
+            return f"see {ref}"
+        try:
+            return type_label(file_resolver(schema_name, contract).lookup(ref).contents, schema_name, contract)
+        except Unresolvable:
+            return f"see {ref}"
     kind = prop.get("type", "any")
     if "x-b24-enum" in prop:
         enum = contract.enums[prop["x-b24-enum"]]
@@ -123,7 +125,7 @@ def properties_section(contract: Contract, schema_name: str, anchor: str, title:
                       columns=["field", "required", "type", "refused when broken", "meaning"])
     for name, prop in schema["properties"].items():
         section.rows.append([Code(name), _required_label(name, required, choices),
-                             type_label(prop, schema, contract), _refusal_label(prop), prop.get("description", "")])
+                             type_label(prop, schema_name, contract), _refusal_label(prop), prop.get("description", "")])
         section.row_ids.append(f"{anchor}-{name}")
     return section
 

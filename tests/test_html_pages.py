@@ -80,3 +80,16 @@ def test_ordinary_text_is_left_alone_by_the_escaping():
     assert "<h2>Fields of crm.activity.add</h2>" in page and "<p>Schema <code>fields.json</code>.</p>" in page
     assert '<tr id="r"><td>OWNER_ID, 1-3</td></tr>' in page
 
+
+
+def test_a_hostile_text_in_the_traffic_section_is_shown_as_text():
+    from b24conform.traffic.report import traffic_html
+
+    traffic = {"files": [HOSTILE], "entries": 1, "exchanges_judged": 0, "not_judged_total": 1, "not_rest": 0,
+               "checks": {HOSTILE: {"clauses": ["ENV-001"], "judged": 0, "with_problems": 0}},
+               "not_judged": [{"file": HOSTILE, "entry": 0, "startedDateTime": HOSTILE, "method": HOSTILE,
+                               "reason": HOSTILE}]}
+    section = traffic_html({"traffic": traffic})
+    parsed = Page(section)
+    assert "script" not in parsed.tags and "<script>" not in section
+    assert parsed.text().count(HOSTILE) == 6

@@ -246,21 +246,9 @@ def traffic_markdown(results: dict[str, Any]) -> str:
 
 
 def traffic_html(results: dict[str, Any]) -> str:
-    from html import escape
+    from b24conform.htmlpage import render_page
 
-    t = results["traffic"]
-    rows = "".join(f"<tr><td><code>{escape(n)}</code></td><td>{escape(', '.join(c['clauses']))}</td>"
-                   f"<td>{c['judged']}</td><td>{c['with_problems']}</td></tr>" for n, c in t["checks"].items())
-    skipped = "".join(f"<tr><td><code>{escape(str(i['file']))}</code></td><td>{i['entry']}</td>"
-                      f"<td>{escape(str(i['startedDateTime']))}</td><td><code>{escape(str(i['method']))}</code></td>"
-                      f"<td>{escape(str(i['reason']))}</td></tr>" for i in t["not_judged"])
-    text = (f"<section id='traffic'><h2>Recorded traffic</h2><p>Files: {escape(', '.join(t['files']))}. "
-            f"{t['entries']} entries: {t['exchanges_judged']} Bitrix24 REST exchanges judged, "
-            f"{t['not_judged_total']} not judged (or judged in part), {t['not_rest']} not Bitrix24 REST calls.</p>"
-            f"<table><tr><th>check</th><th>clauses</th><th>exchanges judged</th><th>with problems</th></tr>{rows}</table>"
-            + (f"<h3>Not judged</h3><table><tr><th>file</th><th>entry</th><th>started</th><th>method</th><th>why</th></tr>"
-               f"{skipped}</table>" if skipped else "") + "</section>")
-    return redact(text)
+    return redact(render_page("traffic-section.html.j2", traffic=results["traffic"]))
 
 
 def write_junit(tally: Tally, results: dict[str, Any], path: Path) -> Path:

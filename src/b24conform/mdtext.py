@@ -26,7 +26,6 @@ _ALWAYS = frozenset("\\`*~|")
 # underline, a link reference definition.
 _LINE_START = re.compile(r"^([#+\-=\[])|^(\d+)([.)])")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
-_BARE_UNSAFE = re.compile(r"[\s()|]")
 
 
 def _is_word(char: str) -> bool:
@@ -106,11 +105,9 @@ def prose(value: Any, *, in_table: bool = True) -> str:
 
 def link(label: Any, url: str, *, in_table: bool = True) -> str:
     """A link whose text is `label` as prose; a bracket of the label would end the text early."""
-    # A destination is written bare when it can be; in the <...> form it may hold spaces and
-    # parentheses, and only its delimiters and a backslash (an escape there too) must go.
+    # In the <...> form a destination may hold spaces and parentheses; only its delimiters and a
+    # backslash (an escape there too) must go.
     target = _one_line(url).replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
-    if not _BARE_UNSAFE.search(target):
-        return f"[{_prose(label, in_table, brackets=True)}]({target})"
     return f"[{_prose(label, in_table, brackets=True)}](<{target}>)"
 
 

@@ -1,11 +1,12 @@
 """Text placed into the Markdown b24conform writes (report.md, spec.md, detection.md, the traffic
 section), so that it reads as written: one escaper for every writer.
 
-Three ways a text goes in:
+Four ways a text goes in:
 * `text`: literal, whatever it holds (a reply, a reason, a path);
 * `code`: a code span, shown literally in a monospace font;
 * `prose`: b24conform's own sentences and the spec's, where a `ticked` word is code (the HTML pages
-  show the same spans as <code>; `code_spans` splits them for both).
+  show the same spans as <code>; `code_spans` splits them for both);
+* `link`: a prose label that links somewhere.
 
 Every result is one line: a table row cannot hold a line break, and a message alone on a line must
 not become a heading or a list. Inside a table cell a `|` must be escaped even in a code span, where
@@ -28,10 +29,6 @@ _LINE_START = re.compile(r"^([#+\-=\[])|^(\d+)([.)])")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
-def _is_word(char: str) -> bool:
-    return char.isalnum()
-
-
 def _escape(raw: str, *, brackets: bool = False) -> str:
     out = []
     for i, char in enumerate(raw):
@@ -41,7 +38,7 @@ def _escape(raw: str, *, brackets: bool = False) -> str:
             # Between two letters or digits an underscore cannot open or close emphasis (RESPONSIBLE_ID
             # stays as written); anywhere else it could.
             before, after = raw[i - 1: i], raw[i + 1: i + 2]
-            out.append("_" if before and after and _is_word(before) and _is_word(after) else "\\_")
+            out.append("_" if before.isalnum() and after.isalnum() else "\\_")
         elif char == "]" and raw[i + 1: i + 2] in {"(", "[", ":"}:
             out.append("\\]")  # [text](url), [text][ref], [ref]: url: a link, an image or a definition
         elif char == "&":

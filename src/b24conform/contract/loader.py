@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from b24conform.contract.model import EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, MethodEffect, Variant
+from b24conform.contract.model import (EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, Limits, MethodEffect, Plan,
+                                       Variant)
 from b24conform.contract.paths import ENV_VAR, spec_dir
 from b24conform.contract.provenance import (Citation, Provenance, citation_problems, evidence_problems,
                                             parse_citations, parse_provenance, source_text)
@@ -187,6 +188,23 @@ def parse_methods(data: dict[str, Any]) -> dict[str, MethodEffect]:
     return result
 
 
+def parse_limits(data: dict[str, Any]) -> Limits:
+    try:
+        plans = {name: Plan(rate=float(raw["rate"]), burst=int(raw["burst"]))
+                 for name, raw in data["plans"].items() if name != "source"}
+        operating = data["operating"]
+        return Limits(
+            page_size=int(data["list"]["page_size"]),
+            batch_max_commands=int(data["batch"]["max_commands"]),
+            plans=plans,
+            operating_budget=float(operating["budget_seconds"]),
+            operating_bucket=float(operating["bucket_seconds"]),
+            operating_window=float(operating["window_seconds"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ContractError(f"limits.yaml: {type(exc).__name__}: {exc} (see the file's header for its keys)") from exc
+
+
 @dataclass
 class Contract:
     """The whole of spec/, parsed."""
@@ -212,6 +230,10 @@ class Contract:
     @cached_property
     def methods(self) -> dict[str, MethodEffect]:
         return parse_methods(_read_yaml(self.root / "methods.yaml"))
+
+    @cached_property
+    def limits(self) -> Limits:
+        return parse_limits(_read_yaml(self.root / "limits.yaml"))
 
     @cached_property
     def fields(self) -> dict[str, Any]:

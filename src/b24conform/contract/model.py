@@ -143,3 +143,23 @@ class MethodEffect:
     @property
     def writes(self) -> bool:
         return self.effect in {"create", "change", "delete"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The request-intensity bucket of one plan (spec/limits.yaml `plans`)."""
+
+    rate: float   # requests drained a second
+    burst: int    # requests the bucket holds
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The numbers a cloud portal limits requests by (spec/limits.yaml)."""
+
+    page_size: int
+    batch_max_commands: int
+    plans: dict[str, Plan]
+    operating_budget: float
+    operating_bucket: float
+    operating_window: float

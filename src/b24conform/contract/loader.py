@@ -64,12 +64,12 @@ def _variant(raw: dict[str, Any], where: str) -> Variant:
     return Variant(raw["text"], text, citations, evidence)
 
 
-def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
+def parse_errors(data: dict[str, Any], file: str = "errors.yaml") -> dict[str, ErrorEntry]:
     entries: dict[str, ErrorEntry] = {}
     seen: set[Any] = set()
     for raw in data["errors"]:  # ids first: a duplicate is reported as such, whatever else the entries lack
         if raw.get("id") in seen:
-            raise ContractError(f"errors.yaml: error id {raw['id']} appears twice")
+            raise ContractError(f"{file}: error id {raw['id']} appears twice")
         seen.add(raw.get("id"))
     for raw in data["errors"]:
         # No default: whether a message is the docs' own text or b24conform's choice decides whether a
@@ -77,23 +77,23 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
         pinned = raw.get("message_pinned")
         if not isinstance(pinned, bool):
             raise ContractError(
-                f"errors.yaml: {raw.get('id', '?')}: `message_pinned` must be true or false, got {pinned!r} "
+                f"{file}: {raw.get('id', '?')}: `message_pinned` must be true or false, got {pinned!r} "
                 "(true when the docs give the message, false when b24conform chose it or only observed it)"
             )
-        cites = _citations(raw.get("source"), f"errors.yaml: {raw.get('id', '?')}")
+        cites = _citations(raw.get("source"), f"{file}: {raw.get('id', '?')}")
         entry = ErrorEntry(
             id=raw["id"],
             kind=raw["kind"],
             http_status=int(raw["http_status"]),
             code=raw["code"],
             message=raw["message"],
-            variants=tuple(_variant(v, f"errors.yaml: {raw['id']}: variant") for v in raw.get("variants") or ()),
+            variants=tuple(_variant(v, f"{file}: {raw['id']}: variant") for v in raw.get("variants") or ()),
             meaning=raw.get("meaning", ""),
             trigger=raw.get("trigger", ""),
             reachable=raw.get("reachable", ""),
             source=source_text(cites),
             methods=tuple(raw.get("methods") or ()),
-            evidence=_evidence_ids(raw.get("evidence"), f"errors.yaml: {raw['id']}"),
+            evidence=_evidence_ids(raw.get("evidence"), f"{file}: {raw['id']}"),
             message_pinned=pinned,
             citations=cites,
             message_pattern=raw.get("message_pattern"),
@@ -214,6 +214,11 @@ class Contract:
     @cached_property
     def errors(self) -> dict[str, ErrorEntry]:
         return parse_errors(_read_yaml(self.root / "errors.yaml"))
+
+    @cached_property
+    def item_errors(self) -> dict[str, ErrorEntry]:
+        """The errors of the CRM item methods the portal serves beside the contract (spec/item_errors.yaml)."""
+        return parse_errors(_read_yaml(self.root / "item_errors.yaml"), "item_errors.yaml")
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:

@@ -36,7 +36,6 @@ class ErrorEntry:
     evidence: tuple[str, ...] = ()
     # Whether the docs give `message` (errors.yaml `message_pinned`, required there). False: b24conform
     # chose the text or only saw it on portals, so only the embedded mock is held to it word for word.
-    # Defaults to True for entries built in code (the portal's companion errors cite the docs page).
     message_pinned: bool = True
     citations: tuple[Citation, ...] = ()  # `source` is their text
     # A regular expression the whole message may match instead, where the docs' text names one

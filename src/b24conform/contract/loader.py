@@ -237,6 +237,14 @@ class Contract:
         return parse_methods(_read_yaml(self.root / "methods.yaml"))
 
     @cached_property
+    def items(self) -> dict[str, Any]:
+        """spec/items.yaml: the CRM item types the portal serves beside activities (multi-fields, kinds)."""
+        data = _read_yaml(self.root / "items.yaml")
+        if not isinstance((data or {}).get("kinds"), dict):
+            raise ContractError("items.yaml: `kinds` must map item types to their tables")
+        return data
+
+    @cached_property
     def limits(self) -> Limits:
         return parse_limits(_read_yaml(self.root / "limits.yaml"))
 

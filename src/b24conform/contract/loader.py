@@ -177,7 +177,7 @@ def parse_methods(data: dict[str, Any]) -> dict[str, MethodEffect]:
     for name, raw in (data.get("methods") or {}).items():
         key = str(name).lower()
         entry = MethodEffect(method=key, effect=raw["effect"], entity=raw.get("entity"),
-                             mark=raw.get("mark"), source=raw.get("source", ""))
+                             mark=raw.get("mark"), source=raw.get("source", ""), probe=bool(raw.get("probe", False)))
         if entry.effect not in EFFECTS:
             raise ContractError(f"methods.yaml: {name}: effect {entry.effect!r} is not one of {', '.join(EFFECTS)}")
         if entry.effect in {"change", "delete", "create"} and not entry.entity:

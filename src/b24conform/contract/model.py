@@ -138,6 +138,7 @@ class MethodEffect:
     entity: str | None = None   # what `id` names (change/delete) or what a create adds
     mark: str | None = None     # the text field a create prefixes with the run marker
     source: str = ""
+    probe: bool = False         # a name no portal defines: the reference portal does not serve it
 
     @property
     def writes(self) -> bool:

@@ -307,10 +307,7 @@ def list_(kind: Kind, ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     return MethodResult(result, total=total, next_start=next_start)
 
 
-def methods(method_type: Any) -> list[Any]:
-    """The fifteen methods, as registry entries."""
-    out = []
-    for kind in KINDS:
-        for operation, handler in (("add", add), ("get", get), ("list", list_), ("update", update), ("delete", delete)):
-            out.append(method_type(f"crm.{kind.name}.{operation}", partial(handler, kind)))
-    return out
+def operations() -> dict[str, dict[str, Any]]:
+    """Entity (a kind's name in spec/methods.yaml) -> the last part of a method name -> its handler."""
+    handlers = {"add": add, "get": get, "list": list_, "update": update, "delete": delete}
+    return {kind.name: {op: partial(handler, kind) for op, handler in handlers.items()} for kind in KINDS}

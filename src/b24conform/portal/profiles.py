@@ -102,47 +102,43 @@ An unknown operation or rule name, or an unknown profile name, raises ProfileErr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from b24conform.contract import load_contract
 from b24conform.contract.paths import spec_dir
+from b24conform.portal.faults import answers, auth, batch, limits, readback, store, transport, wire
+from b24conform.portal.faults.operation import Op
+from b24conform.portal.faults.rules import SUB_RULES
+from b24conform.portal.methods.item_errors import ENTRIES
+from b24conform.portal.validation import RULE_NAMES
 from b24conform.yamltext import load_yaml
 
 SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
-AUTH_FAULTS = {"wrong_code", "wrong_user", "expired_token", "no_auth", "scope", "plain_http"}
-STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new", "alter_field", "wrong_total",
-                "list_ignores_select"}
-LIMITS_FAULTS = {"bucket_disabled", "never_drains", "operating_disabled", "wrong_status"}
-TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key", "operating_decreases"}
-BATCH_FAULTS = {"no_length_limit", "halt_ignored", "nested_allowed", "length_per_command"}
 KINDS = {"skip_rule", "reorder_rules", "add_rule", "auth", "store", "limits", "time", "batch", "response"}
-_FAULTS = {"auth": AUTH_FAULTS, "store": STORE_FAULTS, "limits": LIMITS_FAULTS, "time": TIME_FAULTS, "batch": BATCH_FAULTS}
+# The fault names of a kind are those its layers declare (a kind may be served by two layers).
+_FAULTS = {
+    "auth": auth.FAULTS | transport.FAULTS,
+    "store": store.FAULTS | readback.FAULTS,
+    "limits": limits.FAULTS | wire.LIMITS_FAULTS,
+    "time": answers.TIME_FAULTS,
+    "batch": batch.FAULTS,
+}
 
 
 class ProfileError(ValueError):
     """A profile file or name the portal cannot use."""
 
 
-@dataclass(frozen=True)
-class Op:
-    kind: str
-    fault: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 def _rule_names() -> tuple[str, ...]:
-    from b24conform.portal.validation import RULE_NAMES
-
     return RULE_NAMES
 
 
 def _check_rule(name: Any, where: str) -> str:
-    from b24conform.portal.faults.rules import SUB_RULES
-
     known = (*_rule_names(), *SUB_RULES)
     if name not in known:
         raise ProfileError(f"{where}: unknown rule {name!r} (known: {', '.join(known)})")
@@ -151,9 +147,6 @@ def _check_rule(name: Any, where: str) -> str:
 
 def _check_error(error_id: Any, where: str) -> None:
     # Unknown ids fail now, not mid-request. A contract that cannot be read raises its own error here.
-    from b24conform.contract import load_contract
-    from b24conform.portal.methods.item_errors import ENTRIES
-
     if str(error_id) not in load_contract().errors and str(error_id) not in ENTRIES:
         raise ProfileError(f"{where}: unknown error id {error_id!r}")
 

@@ -222,7 +222,7 @@ def in_process_portal(config: Any = None) -> Iterator[Any]:
         warnings.simplefilter("ignore")  # Starlette 1.x nudges towards httpx2; httpx is what the project pins
         from starlette.testclient import TestClient
 
-    from b24conform.portal.app import build_app
+    from b24conform.portal.assembly import build_app
     from b24conform.portal.config import PortalConfig
 
     config = config or PortalConfig.for_conformance()

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, delete_rank, ledger_files, read_events, replay
-from b24conform.judge.redact import redact
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
 from b24conform.judge.target import Target, TargetError
+from b24conform.verdict.redact import redact
 
 
 def _not_found_messages() -> tuple[str, ...]:

@@ -230,8 +230,8 @@ def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
 
     from b24conform.judge.client import TargetURLError
     from b24conform.judge.factory import InsecureTargetWarning, live_endpoints
-    from b24conform.judge.redact import redact
     from b24conform.judge.settings import Settings
+    from b24conform.verdict.redact import redact
 
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -245,7 +245,7 @@ def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
 
 
 def _har_count(path: Path) -> int:
-    from b24conform.traffic.har import HarError, iter_entries
+    from b24conform.har import HarError, iter_entries
 
     try:
         return sum(1 for _ in iter_entries(path))
@@ -317,8 +317,8 @@ def register(app: typer.Typer) -> None:
         import pytest
 
         from b24conform.judge.progress import ProgressPlugin
-        from b24conform.judge.redact import redact, register_secret
         from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
+        from b24conform.verdict.redact import redact, register_secret
 
         console = Console()
         hypothesis_profile = hypothesis_profile or default_profile(target)
@@ -405,8 +405,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Delete activities left on a portal by earlier runs (ledger ids, then a sweep by marks)."""
         from b24conform.judge.cleanup import cleanup_portal
-        from b24conform.judge.redact import redact, register_secret
         from b24conform.judge.target import Target
+        from b24conform.verdict.redact import redact, register_secret
 
         console = Console()
         register_secret(oauth_token)

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from b24conform.judge import accounting, hypothesis_profiles, reproduce
+from b24conform.judge import hypothesis_profiles, reproduce
 from b24conform.judge.evidence import Evidence, evidence_item
 from b24conform.judge.harlog import PARTS_KEY
 from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
-from b24conform.judge.redact import known_secrets, redact
 from b24conform.judge.safety import WritesNotAllowed
 from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabilities, resolve
+from b24conform.verdict import accounting
+from b24conform.verdict.redact import known_secrets, redact
 
 EXIT_TARGET = 3  # the exit code of a run whose target could not be reached or refused the credentials
 JUDGE_FIXTURES = {"b24_target", "b24_limits_target", "b24_evidence", "seed_fields", "b24_contract", "b24_mode"}

@@ -36,7 +36,7 @@ class ProgressPlugin:
     def pytest_collectreport(self, report: Any) -> None:
         # With pytest's terminal off, a suite file that fails to import would go unseen; keep it.
         if report.failed:
-            from b24conform.judge.redact import redact
+            from b24conform.verdict.redact import redact
 
             self.collect_errors.append(f"{report.nodeid}: {redact(report.longreprtext)[-1500:]}")
 

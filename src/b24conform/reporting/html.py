@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from b24conform.judge.accounting import STATUSES
+from b24conform.verdict.accounting import STATUSES
 from b24conform.reporting.view import (TEXT_KINDS, actual_text, citations, coverage_cells, headline, lead, no_problems,
                                        problem_labels, roots)
 

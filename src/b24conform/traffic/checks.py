@@ -42,8 +42,8 @@ from b24conform.judge.checks.errors import (
 )
 from b24conform.judge.checks.readback import check_list_page, check_list_uncounted, check_readback_numbers
 from b24conform.judge.checks.time_block import check_time_arithmetic, check_time_dates, check_time_keys, check_time_types
-from b24conform.judge.problems import Problem
 from b24conform.traffic.exchange import Exchange
+from b24conform.verdict.problems import Problem
 
 CHECKS: dict[str, tuple[str, ...]] = {
     "success_status": ("ENV-001",),

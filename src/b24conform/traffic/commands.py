@@ -51,8 +51,8 @@ def check(
     write results.json, report.md, report.html and junit.xml. Sends no request."""
     from b24conform.contract import load_contract
     from b24conform.contract.model import DEFAULT_MODE
-    from b24conform.judge.redact import redact
-    from b24conform.traffic.har import HarError
+    from b24conform.har import HarError
+    from b24conform.verdict.redact import redact
 
     mode = DEFAULT_MODE if strict is None else ("strict" if strict else "lenient")
     try:

@@ -3,7 +3,7 @@
 mitmproxy runs as a separate process from its own environment (its versions for Python 3.11 pin h11 and
 cryptography below what b24conform needs, and mitmproxy 12 needs Python 3.12): `mitmdump` is found
 (--mitmdump, B24_MITMDUMP, else PATH) and started in reverse mode on 127.0.0.1 with the addon shipped
-beside this module (mitm_addon.py), which appends one HAR 1.2 entry per completed flow as a JSON line to
+with the HAR format (har/mitm_addon.py), which appends one HAR 1.2 entry per completed flow as a JSON line to
 a file in a private temporary folder. This process tails that file and judges each entry as it arrives
 with the code `traffic check` uses (exchange.read_entry, report.Tally), prints each problem as one line,
 and copies the entry into the HAR it writes (--har). mitmdump only reads the flows: every request and
@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from b24conform.judge.redact import redact
-from b24conform.traffic.har import HarWriter
+from b24conform.har import HarWriter
 from b24conform.traffic.verdict import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PROBLEM, EXIT_TARGET, exit_code, summary
+from b24conform.verdict.redact import redact
 
-ADDON = Path(__file__).with_name("mitm_addon.py")
+ADDON = Path(__file__).parent.parent / "har" / "mitm_addon.py"
 OPTION = "b24conform_har_lines"   # mitm_addon.OPTION (the addon is never imported here)
 MITMDUMP_ENV = "B24_MITMDUMP"
 LISTEN_HOST = "127.0.0.1"

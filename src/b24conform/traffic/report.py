@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from b24conform.judge.accounting import CheckOutcome
 from b24conform.judge.evidence import problem_dicts
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact, redact_data
 from b24conform.traffic.checks import CHECKS, clauses_covered, judge
 from b24conform.traffic.exchange import Exchange, NotJudged, Seen
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact, redact_data
 
 MAX_KEYS = 50        # distinct problems kept per check, each with the exchange that showed it first
 PASSING_SAMPLES = 2

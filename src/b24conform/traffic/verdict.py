@@ -14,8 +14,8 @@ EXIT_TARGET = 3      # `traffic proxy`: the portal could not be reached at start
 
 def check_files(paths: list[Path], contract: Any, mode: str) -> Any:
     """Every entry of every file, read as a stream and judged; raises HarError on a bad file."""
+    from b24conform.har import iter_entries
     from b24conform.traffic.exchange import read_entry
-    from b24conform.traffic.har import iter_entries
     from b24conform.traffic.report import Tally
 
     tally = Tally(contract, mode)
@@ -35,8 +35,8 @@ def exit_code(tally: Any) -> int:
 def summary(tally: Any, results: dict[str, Any], report_dir: Path) -> list[str]:
     """What the command prints: the headline, the counts, the problems, where the reports are."""
     from b24conform.judge.commands import problem_lines
-    from b24conform.judge.redact import redact
     from b24conform.reporting.view import headline
+    from b24conform.verdict.redact import redact
     head = headline(results).text
     lines = [head,
              f"entries: {tally.entries}; Bitrix24 REST exchanges judged: {tally.exchanges}; "

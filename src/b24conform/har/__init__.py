@@ -198,7 +198,7 @@ def http_entry(request: Any, response: Any = None, *, started: float, seconds: f
     --har` and `traffic proxy` write their entries alike. `started` is time.time() at sending, `seconds` the
     time to the whole reply (its wait). httpx has undone the reply's Content-Encoding: the body is the decoded
     one, as HAR stores it."""
-    from b24conform.traffic.mitm_addon import har_entry
+    from b24conform.har.mitm_addon import har_entry
 
     answered = started + max(float(seconds), 0.0)
     version = getattr(response, "http_version", None) or "HTTP/1.1"
@@ -225,8 +225,8 @@ def _secret_name(name: Any) -> bool:
 
 
 def _redacted_body(body: dict[str, Any]) -> dict[str, Any]:
-    from b24conform.judge.redact import redact, redact_data
-    from b24conform.traffic.mitm_addon import text_or_base64
+    from b24conform.har.mitm_addon import text_or_base64
+    from b24conform.verdict.redact import redact, redact_data
 
     if body.get("encoding") != "base64" or not isinstance(body.get("text"), str):
         return redact_data(body)
@@ -238,10 +238,10 @@ def _redacted_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def redact_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry with every secret masked as the reports mask them (judge/redact.py: webhook codes, `auth`
+    """The entry with every secret masked as the reports mask them (verdict/redact.py: webhook codes, `auth`
     tokens, a URL's password, the secrets the run registered) and the values of credential headers, cookies
     and `auth` parameters `***` whatever they hold."""
-    from b24conform.judge.redact import MASK, redact_data
+    from b24conform.verdict.redact import MASK, redact_data
 
     def walk(value: Any, key: str = "") -> Any:
         if isinstance(value, dict):

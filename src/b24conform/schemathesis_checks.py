@@ -21,10 +21,10 @@ from typing import Any
 
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
-
-from b24conform.contract.model import DEFAULT_MODE, MODES
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from b24conform.contract import load_contract
+from b24conform.contract.model import DEFAULT_MODE, MODES
 from b24conform.judge.checks.envelope import check_no_error_keys, check_result_id, check_status_and_content_type
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.checks.time_block import check_time_block
@@ -37,8 +37,6 @@ ADD = "crm.activity.add"
 
 @lru_cache(maxsize=1)
 def contract() -> Any:
-    from b24conform.contract import load_contract
-
     return load_contract()
 
 

@@ -16,16 +16,11 @@ from rich.table import Table
 
 from b24conform.cliparams import ca_bundle_file, keyword_expression, output_file, output_folder
 from b24conform.har import HarError, iter_entries
-from b24conform.judge.cleanup import cleanup_portal
 from b24conform.judge.client import TargetURLError
-from b24conform.judge.factory import InsecureTargetWarning, live_endpoints
 from b24conform.judge.harlog import EntryLines, merge
 from b24conform.judge.hypothesis_profiles import PROFILES, default_profile, registered_name
-from b24conform.judge.preflight import preflight
 from b24conform.judge.settings import MODE_ENV, OPTIONS, Settings
-from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
 from b24conform.judge.target import Target
-from b24conform.reporting.view import coverage, headline, problem_labels, roots
 from b24conform.verdict.redact import redact, register_secret
 
 
@@ -47,7 +42,8 @@ HYPOTHESIS_HOME_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"  # Hypothesis' own variable
 
 def use_hypothesis_home(environ: Any = None) -> Path:
     """Point Hypothesis (this process and, through the environment, pytest-xdist's workers) at its folder."""
-    from hypothesis.configuration import set_hypothesis_home_dir  # start-up: Hypothesis adds ~80 ms to every CLI call
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from hypothesis.configuration import set_hypothesis_home_dir
 
     environ = os.environ if environ is None else environ
     home = Path(environ.get(HYPOTHESIS_HOME_ENV) or HYPOTHESIS_HOME.resolve())
@@ -145,6 +141,9 @@ SUMMARY_COLUMNS = ("passed", "failed", "error", "skipped", "not_checkable", "not
 
 def coverage_line(results: dict) -> str:
     """The headline (reporting.view.headline), as report.md and report.html open with it."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.reporting.view import headline
+
     return headline(results).text
 
 
@@ -162,6 +161,9 @@ def summary_table(results: dict) -> Table:
 def problem_lines(results: dict, shown: int = 12, beneath: int = 3) -> list[str]:
     """The run's problems, one line each with its clause count: causes first, the problems that follow
     from a cause indented beneath it (reporting/problems.py order)."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.reporting.view import problem_labels, roots
+
     problems = results.get("problems") or []
     labels = problem_labels(problems)
 
@@ -190,6 +192,9 @@ def _ids(ids: tuple[str, ...] | list[str], shown: int = 8) -> str:
 
 def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
     """The clauses left without a verdict, grouped by what would check them (the headline's list)."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.reporting.view import headline
+
     head = headline(results)
     return [f"not checked ({len(g.clauses)}): {g.why} [{_ids(g.clauses)}]"
             for g in [*head.unchecked, *head.not_applicable][:limit]]
@@ -197,6 +202,9 @@ def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
 
 def run_exit_code(pytest_code: int, results: dict | None, min_coverage: float = 0.0) -> int:
     """The documented exit code (EXIT_*) of a run. Pure."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.reporting.view import coverage
+
     if results is None:
         return EXIT_TARGET if int(pytest_code) == EXIT_TARGET else EXIT_NOTHING
     statuses = {c["status"] for c in results["clauses"]}
@@ -224,6 +232,9 @@ def for_cli(text: str) -> str:
 def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
     """The live target's endpoints and the warnings about it (a plain-HTTP loopback target). A
     --target that cannot be used is bad input (exit 2), found before anything is sent."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.judge.factory import InsecureTargetWarning, live_endpoints
+
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", InsecureTargetWarning)
@@ -244,6 +255,9 @@ def _har_count(path: Path) -> int:
 
 def _live_preflight(endpoints: Any, ca_bundle: Path | None, record: Any = None) -> str | None:
     """The read-only probe of judge/preflight.py, before any check (its exchange to `record`, for --har)."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.judge.preflight import preflight
+
     probe = Target(endpoints, kind="live", run_id="preflight", ca_bundle=str(ca_bundle) if ca_bundle else None)
     if record is not None:
         probe.wire_observers.append(record.record)
@@ -300,10 +314,10 @@ def register(app: typer.Typer) -> None:
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
         """Run the conformance suites against a portal (default: the embedded mock) and write the reports."""
-        # start-up: pytest (and the progress plugin built on it) add ~50 ms to every CLI call; only `run` needs them
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
         import pytest
-
         from b24conform.judge.progress import ProgressPlugin
+        from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
 
         console = Console()
         hypothesis_profile = hypothesis_profile or default_profile(target)
@@ -349,6 +363,8 @@ def register(app: typer.Typer) -> None:
         if results is None:
             typer.echo(f"error: the suites ran no check and wrote no results (pytest exit code {int(code)})", err=True)
             raise typer.Exit(exit_code)
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+        from b24conform.reporting.view import headline
 
         head = headline(results)
         style = "bold green" if head.green else "bold red" if head.state == "not_conformant" else "bold yellow"
@@ -387,6 +403,9 @@ def register(app: typer.Typer) -> None:
                                    help="also delete activities found by the marks (ORIGINATOR_ID and SUBJECT prefix)"),
     ) -> None:
         """Delete activities left on a portal by earlier runs (ledger ids, then a sweep by marks)."""
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+        from b24conform.judge.cleanup import cleanup_portal
+
         console = Console()
         register_secret(oauth_token)
         endpoints, warnings = _endpoints(target, oauth_token)
@@ -419,7 +438,8 @@ def register(app: typer.Typer) -> None:
         current: Path = typer.Argument(..., help="results.json of this run"),
     ) -> None:
         """Compare two results.json files: regressions, errors (not verdicts), new passes, other changes."""
-        from b24conform.reporting import diff as diffing  # start-up: ~13 ms (results schema) that only `diff` needs
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+        from b24conform.reporting import diff as diffing
 
         try:
             result = diffing.compare(diffing.load(baseline), diffing.load(current))

@@ -21,6 +21,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from b24conform.har import HarWriter, http_entry, redact_entry
+from b24conform.verdict.redact import redact
+
 CREATOR = "b24conform run"
 PARTS_KEY = "b24conform_har_parts"      # pytest-xdist workerinput: the folder of the parts
 FIRST_ATTRIBUTE = "b24conform_har_first"  # a plugin object holding entry lines recorded before the session
@@ -28,8 +31,6 @@ FIRST_ATTRIBUTE = "b24conform_har_first"  # a plugin object holding entry lines 
 
 def entry_line(sent: Any) -> str:
     """One exchange (target.Sent) as one redacted HAR entry, as a line of JSON (no newline)."""
-    from b24conform.har import http_entry, redact_entry
-
     entry = http_entry(sent.request, sent.response, started=sent.started, seconds=sent.seconds, error=sent.error)
     return json.dumps(redact_entry(entry), ensure_ascii=False, separators=(",", ":"))
 
@@ -74,7 +75,6 @@ class HarPart:
                 self._file.flush()
                 self.count += 1
         except Exception as exc:  # noqa: BLE001 - a check must not fail because its record could not be kept
-            from b24conform.verdict.redact import redact
 
             self.failures += 1
             self.failure = self.failure or redact(f"{type(exc).__name__}: {exc}")
@@ -108,8 +108,6 @@ def merge(folder: Path | None, har: Path, first: Iterable[str] = ()) -> int:
     """Write `har`: the `first` entry lines, then every part's entries in the order they were sent (each part
     is in that order already; ISO times in UTC sort as text). Each entry is redacted once more, with the
     secrets this process knows. Removes the folder. Returns the number of entries."""
-    from b24conform.har import HarWriter, redact_entry
-
     parts = sorted(folder.glob("*.jsonl")) if folder is not None and folder.is_dir() else []
     writer = HarWriter(har, creator=CREATOR)
     try:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from b24conform.contract import load_contract
 from b24conform.contract.model import DEFAULT_MODE
 from b24conform.judge.client import Endpoints, Webhook, encode_request, make_client, method_url
 from b24conform.judge.effects import Touch, normalise_method, request_touches
@@ -44,8 +45,6 @@ class TargetError(RuntimeError):
 
 
 def _method_table() -> dict:
-    from b24conform.contract import load_contract
-
     return load_contract().methods
 
 

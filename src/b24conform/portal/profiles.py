@@ -108,37 +108,45 @@ from typing import Any
 
 import yaml
 
-from b24conform.contract import load_contract
 from b24conform.contract.paths import spec_dir
-from b24conform.portal.faults import answers, auth, batch, limits, readback, store, transport, wire
 from b24conform.portal.faults.operation import Op
-from b24conform.portal.faults.rules import SUB_RULES
-from b24conform.portal.methods.item_errors import ENTRIES
-from b24conform.portal.validation import RULE_NAMES
 from b24conform.yamltext import load_yaml
 
 SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
 KINDS = {"skip_rule", "reorder_rules", "add_rule", "auth", "store", "limits", "time", "batch", "response"}
-# The fault names of a kind are those its layers declare (a kind may be served by two layers).
-_FAULTS = {
-    "auth": auth.FAULTS | transport.FAULTS,
-    "store": store.FAULTS | readback.FAULTS,
-    "limits": limits.FAULTS | wire.LIMITS_FAULTS,
-    "time": answers.TIME_FAULTS,
-    "batch": batch.FAULTS,
-}
 
 
 class ProfileError(ValueError):
     """A profile file or name the portal cannot use."""
 
 
+# The names below come from the layers that serve them, imported when a profile is parsed: they pull in the
+# portal's parts (~100 ms), which `b24conform --help` and the self-test's reading of the catalogue do without.
+
+
+def _fault_names(kind: str) -> frozenset[str]:
+    """The fault names of a kind: those its layers declare (a kind may be served by two layers)."""
+    from b24conform.portal.faults import answers, auth, batch, limits, readback, store, transport, wire  # start-up
+
+    return {
+        "auth": auth.FAULTS | transport.FAULTS,
+        "store": store.FAULTS | readback.FAULTS,
+        "limits": limits.FAULTS | wire.LIMITS_FAULTS,
+        "time": answers.TIME_FAULTS,
+        "batch": batch.FAULTS,
+    }[kind]
+
+
 def _rule_names() -> tuple[str, ...]:
+    from b24conform.portal.validation import RULE_NAMES  # start-up, as above
+
     return RULE_NAMES
 
 
 def _check_rule(name: Any, where: str) -> str:
+    from b24conform.portal.faults.rules import SUB_RULES  # start-up, as above
+
     known = (*_rule_names(), *SUB_RULES)
     if name not in known:
         raise ProfileError(f"{where}: unknown rule {name!r} (known: {', '.join(known)})")
@@ -147,6 +155,9 @@ def _check_rule(name: Any, where: str) -> str:
 
 def _check_error(error_id: Any, where: str) -> None:
     # Unknown ids fail now, not mid-request. A contract that cannot be read raises its own error here.
+    from b24conform.contract import load_contract
+    from b24conform.portal.methods.item_errors import ENTRIES  # start-up, as above
+
     if str(error_id) not in load_contract().errors and str(error_id) not in ENTRIES:
         raise ProfileError(f"{where}: unknown error id {error_id!r}")
 
@@ -187,8 +198,9 @@ def parse_op(raw: Any, where: str) -> Op:
         fault = str(params.pop("fault"))
     else:
         raise ProfileError(f"{where}: {kind} needs a fault name or a mapping with `fault`")
-    if fault not in _FAULTS[kind]:
-        raise ProfileError(f"{where}: unknown {kind} fault {fault!r} (known: {', '.join(sorted(_FAULTS[kind]))})")
+    known = _fault_names(kind)
+    if fault not in known:
+        raise ProfileError(f"{where}: unknown {kind} fault {fault!r} (known: {', '.join(sorted(known))})")
     return Op(kind, fault, params)
 
 

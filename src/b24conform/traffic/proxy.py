@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -30,7 +31,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
+from b24conform.contract import load_contract
 from b24conform.har import HarWriter
+from b24conform.traffic.checks import CHECKS
+from b24conform.traffic.exchange import read_entry
+from b24conform.traffic.report import MAX_NOT_JUDGED, Tally
 from b24conform.traffic.verdict import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PROBLEM, EXIT_TARGET, exit_code, summary
 from b24conform.verdict.redact import redact
 
@@ -101,10 +108,6 @@ def listen_port(port: int) -> int:
 
 def probe_upstream(origin: str, *, insecure: bool, ca_bundle: Path | None) -> str | None:
     """None when the portal answers anything over HTTP(S); else the one line saying why not (exit 3)."""
-    import ssl
-
-    import httpx
-
     verify: Any = False if insecure else (ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True)
     try:
         with httpx.Client(verify=verify, timeout=15, follow_redirects=False) as client:
@@ -174,10 +177,6 @@ class LiveJudge:
     unreadable: int = 0
 
     def feed(self, raw: bytes) -> None:
-        from b24conform.traffic.checks import CHECKS
-        from b24conform.traffic.exchange import read_entry
-        from b24conform.traffic.report import MAX_NOT_JUDGED
-
         try:
             entry = json.loads(raw)
         except ValueError:
@@ -258,8 +257,6 @@ class Outcome:
 def serve(*, mitmdump: str, origin: str, port: int, report_dir: Path, har: Path, insecure: bool,
           ca_bundle: Path | None, contract: Any, mode: str, echo: Callable[[str], None]) -> Outcome:
     """Run mitmdump and judge what passes until a stop; raises ProxyError when mitmdump does not start."""
-    from b24conform.traffic.report import Tally
-
     report_dir.mkdir(parents=True, exist_ok=True)
     log = report_dir / "mitmdump.log"
     work = Path(tempfile.mkdtemp(prefix="b24conform-proxy-"))
@@ -317,8 +314,6 @@ def run(*, upstream: str, port: int, report_dir: Path, har: Path | None, mitmdum
         ca_bundle: Path | None, mode: str, out: Callable[[str], None], err: Callable[[str], None]) -> int:
     """The command: check the options, probe the portal, proxy and judge until a stop, write the reports.
     Returns the exit code (those of `traffic check`; 2 bad options or no mitmdump; 3 portal unreachable)."""
-    from b24conform.contract import load_contract
-
     try:
         origin = upstream_origin(upstream)
         found = find_mitmdump(mitmdump)

@@ -17,11 +17,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from b24conform.judge.evidence import problem_dicts
+from b24conform.reporting import write_reports
+from b24conform.reporting.results import RunInfo, build_results
 from b24conform.traffic.checks import CHECKS, clauses_covered, judge
 from b24conform.traffic.exchange import Exchange, NotJudged, Seen
 from b24conform.verdict.accounting import CheckOutcome
@@ -176,8 +179,6 @@ class Tally:
     # -- results.json ------------------------------------------------------------------------------
 
     def results(self) -> dict[str, Any]:
-        from b24conform.reporting.results import RunInfo, build_results
-
         target = "recorded traffic: " + ", ".join(Path(f).name for f in self.files)
         hosts = [h for h in self.hosts if h]
         if hosts:
@@ -208,8 +209,6 @@ class Tally:
     # -- the files ---------------------------------------------------------------------------------
 
     def write(self, results: dict[str, Any], report_dir: Path) -> list[Path]:
-        from b24conform.reporting import write_reports
-
         paths = write_reports(results, report_dir)
         section = traffic_markdown(results)
         md = report_dir / "report.md"
@@ -249,8 +248,6 @@ def traffic_markdown(results: dict[str, Any]) -> str:
 
 
 def traffic_html(results: dict[str, Any]) -> str:
-    from html import escape
-
     t = results["traffic"]
     rows = "".join(f"<tr><td><code>{escape(n)}</code></td><td>{escape(', '.join(c['clauses']))}</td>"
                    f"<td>{c['judged']}</td><td>{c['with_problems']}</td></tr>" for n, c in t["checks"].items())

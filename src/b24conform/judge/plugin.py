@@ -35,8 +35,6 @@ from b24conform.judge.seed import SeedFields
 from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabilities, resolve
 from b24conform.judge.target import TargetError
 from b24conform.judge.world import establish
-from b24conform.reporting import write_reports
-from b24conform.reporting.results import RunInfo, build_results
 from b24conform.verdict import accounting
 from b24conform.verdict.redact import known_secrets, redact
 
@@ -503,6 +501,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = state.recorder
     if not recorder.checks and not recorder.collected:
         return  # nothing of ours ran
+
+    # Loaded here, once the checks are done: Hypothesis draws strings from the constants of every local module
+    # loaded while it generates (an editable install), so the reports' modules would change what the checks send.
+    from b24conform.reporting import write_reports
+    from b24conform.reporting.results import RunInfo, build_results
 
     contract = load_contract()
     settings = state.settings

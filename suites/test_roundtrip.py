@@ -7,7 +7,7 @@ from ._support import add_ok, clause_accepted_errors, clause_error, get, judge, 
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, check_result_true, check_success, new_id
 from b24conform.judge.checks.errors import check_error, check_error_one_of, check_error_shape
-from b24conform.judge.problems import Problem, within
+from b24conform.verdict.problems import Problem, within
 
 
 @pytest.fixture

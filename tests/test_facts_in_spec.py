@@ -180,7 +180,7 @@ def test_every_single_valued_field_has_one_value_kind_and_readback_keys_are_desc
 
 
 def test_the_portal_serves_exactly_the_methods_of_the_spec():
-    from b24conform.portal.methods import registry
+    from b24conform.portal.assembly import registry
 
     listed = {name for name, entry in CONTRACT.methods.items() if not entry.probe}
     assert set(registry()) == listed

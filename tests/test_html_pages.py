@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from b24conform.contract import load_contract
 from b24conform.contract.docs import Code, Link, Section, render_html
-from b24conform.judge.accounting import CheckOutcome
+from b24conform.verdict.accounting import CheckOutcome
 from b24conform.reporting import html as html_report
 from b24conform.reporting.results import RunInfo, build_results
 

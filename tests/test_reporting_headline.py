@@ -13,11 +13,11 @@ from test_judge_live_paths import _run, _start
 from test_portal_cli import stop
 
 from b24conform.contract import load_contract
-from b24conform.judge.accounting import CheckOutcome
 from b24conform.reporting import html as html_report
 from b24conform.reporting import markdown
 from b24conform.reporting.results import RunInfo, applicable_passed, build_results
 from b24conform.reporting.view import headline
+from b24conform.verdict.accounting import CheckOutcome
 
 CONTRACT = load_contract()
 AUTOMATED = [cid for cid, c in CONTRACT.clauses.items() if c.check == "automated"]

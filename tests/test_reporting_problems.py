@@ -15,13 +15,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from b24conform.contract import load_contract
-from b24conform.judge.accounting import CheckOutcome
 from b24conform.judge.evidence import Evidence
-from b24conform.judge.problem_kinds import KINDS
-from b24conform.judge.problems import Problem
 from b24conform.reporting import html as html_report
 from b24conform.reporting.problems import check_problems
 from b24conform.reporting.results import RunInfo, build_results
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problem_kinds import KINDS
+from b24conform.verdict.problems import Problem
 from test_portal_cli import run_serve, stop
 
 SCHEMA = json.loads((Path(html_report.__file__).parent / "results.schema.json").read_text())

@@ -17,9 +17,9 @@ from test_portal_cli import stop
 
 from b24conform.judge.client import WRONG_CODE
 from b24conform.judge.evidence import Evidence
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact
 from b24conform.judge.reproduce import History, script
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact
 
 HOST = "https://portal.example:8443"
 HOOK = HOST + "/rest/1/***/"

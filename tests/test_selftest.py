@@ -445,7 +445,7 @@ def test_the_composed_portal_answers_sanely() -> None:
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from b24conform.portal.app import build_app
+    from b24conform.portal.assembly import build_app
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.testing import seed_fields
 

@@ -23,8 +23,8 @@ from test_judge_live_paths import _judge_env, _start
 from test_portal_cli import stop
 from test_traffic_check import SCHEMA
 
+from b24conform.har import iter_entries
 from b24conform.judge.client import WRONG_CODE
-from b24conform.traffic.har import iter_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -174,8 +174,8 @@ def test_every_secret_of_an_exchange_is_masked_and_the_check_sees_the_same_reply
 
     from b24conform.judge.client import Endpoints, Webhook
     from b24conform.judge.harlog import HarPart, merge
-    from b24conform.judge.redact import forget_secrets, register_secret
     from b24conform.judge.target import Target
+    from b24conform.verdict.redact import forget_secrets, register_secret
 
     code, token, password = "hooksecret42x", "oauthtoken77y", "pa55word9z"
 

@@ -6,6 +6,7 @@ function that builds the httpx client, so they are tested without a network.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -213,8 +214,6 @@ class Encoded:
 def encode_request(url: str, params: dict[str, Any] | None, *, encoding: str, token: str | None,
                    auth: str, raw_body: bytes | None = None, content_type: str | None = None) -> Encoded:
     """Put params (and the OAuth token) on the wire in one of the three encodings."""
-    import json
-
     params = dict(params or {})
     if token is not None and auth != "oauth_query":
         params["auth"] = token

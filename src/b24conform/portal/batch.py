@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from b24conform.contract import load_contract
 from b24conform.portal import wire
+from b24conform.portal.calls import invoke
 from b24conform.portal.envelope import Timing, time_block
 from b24conform.portal.errors import PortalError, catalogue
 from b24conform.portal.routing import normalise_method
@@ -76,7 +77,6 @@ def split_command(command: Any) -> tuple[str, dict[str, Any]]:
 
 
 def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    from b24conform.portal.calls import invoke  # calls -> methods -> batch: import late
 
     state = ctx.state
     cmd = params.get("cmd")

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import typer
+import yaml
 
 from b24conform.cliparams import USAGE_ERROR, creatable_problem, one_line
 from b24conform.portal.config import ALL_SCOPES, OAuthToken, PortalConfig, Webhook, _code
 from b24conform.portal.limits import DEFAULT_BUDGET
+from b24conform.portal.profiles import ProfileError, available_profiles, profile_files
 
 DEFAULT_DB = Path(".b24conform/portal.sqlite3")
 DEFAULT_TLS_DIR = Path(".b24conform/tls")
@@ -181,8 +183,6 @@ def check_serve_options(
     profile: Optional[str], profiles_file: Optional[Path], seed_data: Optional[Path],
 ) -> None:
     """The checks that need several options, the file contents or the network; raise typer.BadParameter."""
-    from b24conform.portal.profiles import ProfileError, available_profiles, profile_files
-
     if profile is not None or profiles_file is not None:
         try:
             known = available_profiles(profiles_file)
@@ -222,8 +222,7 @@ def check_serve_options(
 
 def _seed_problem(path: Path) -> str | None:
     """What is wrong with a seed-data file: what World.load refuses, and items the portal could not look up."""
-    import yaml
-
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.portal.seed import OWNER_TYPES, World
 
     try:
@@ -309,7 +308,7 @@ def serve(
                                              help="Seed data YAML replacing the packaged one."),
 ) -> None:
     """Run the reference portal until SIGINT / SIGTERM."""
-    from b24conform.portal.profiles import ProfileError
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.portal.server import PortalStartError, start_portal
 
     check_serve_options(host, port, http_port, tls, db, tls_dir, profile, profiles_file, seed_data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from b24conform.contract import ErrorEntry, load_contract
+from b24conform.portal.methods.item_errors import ENTRIES
 
 
 class PortalError(Exception):
@@ -31,8 +32,6 @@ def portal_error(ambiguity_id: str) -> str:
 
 @lru_cache(maxsize=None)
 def catalogue(error_id: str) -> ErrorEntry:
-    from b24conform.portal.methods.item_errors import ENTRIES
-
     if error_id in ENTRIES:
         return ENTRIES[error_id]
     return load_contract().error(error_id)

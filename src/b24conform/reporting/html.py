@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from b24conform.htmlpage import render_page
-from b24conform.judge.accounting import STATUSES
+from b24conform.verdict.accounting import STATUSES
 from b24conform.reporting.view import (TEXT_KINDS, actual_text, citations, coverage_cells, headline, lead, no_problems,
                                        problem_labels, roots)
 

@@ -17,10 +17,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from b24conform.judge.accounting import CheckOutcome
-from b24conform.judge.problem_kinds import KINDS
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact_data
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problem_kinds import KINDS
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact_data
 
 HEADLINE = 300
 

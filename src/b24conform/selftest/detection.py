@@ -34,6 +34,9 @@ from typing import Any
 
 from b24conform.contract import load_contract
 from b24conform.contract.model import DEFAULT_MODE
+from b24conform.judge import settings as judge_settings
+from b24conform.judge.commands import pytest_args
+from b24conform.judge.suites_dir import suites_dir
 from b24conform.selftest.catalogue import Catalogue, Profile, Variant, automated_clauses, deviation_key, load_catalogue
 
 RECORD_PLUGIN = "b24conform.selftest.pytest_record"
@@ -106,24 +109,16 @@ def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mod
     if spec.profile:
         mine += (["--b24-mock-profile", spec.profile] if _judge_has_option("--b24-mock-profile")
                  else [f"--b24-selftest-profile={spec.profile}"])
-    try:
-        from b24conform.judge.commands import pytest_args
-    except ImportError:  # pragma: no cover - the judge's command module is part of the package
-        pytest_args = None
-    if pytest_args is not None:
-        args = pytest_args(
-            suites, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=mode,
-            report_dir=workdir / "reports", keyword=None, hypothesis_profile="ci", workers=None, verbose=False,
-            extra=[f"--b24-ledger-dir={workdir / 'ledger'}", *mine, *extra],
-        )
-        files = suite_files_for(suites, spec.clauses, heavy=spec.heavy)
-        if files and args and args[0] == str(suites):
-            args[0:1] = [str(f) for f in files]  # collect only the files that tag these clauses
-            if not spec.heavy:
-                args = without_plugins(args, LIGHT_RUN_NEEDS_NOT)
-    else:  # pragma: no cover
-        args = [str(suites), "-p", "no:cacheprovider", f"--b24-report-dir={workdir / 'reports'}",
-                f"--b24-ledger-dir={workdir / 'ledger'}", f"--b24-{mode}", *mine, *extra]
+    args = pytest_args(
+        suites, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=mode,
+        report_dir=workdir / "reports", keyword=None, hypothesis_profile="ci", workers=None, verbose=False,
+        extra=[f"--b24-ledger-dir={workdir / 'ledger'}", *mine, *extra],
+    )
+    files = suite_files_for(suites, spec.clauses, heavy=spec.heavy)
+    if files and args and args[0] == str(suites):
+        args[0:1] = [str(f) for f in files]  # collect only the files that tag these clauses
+        if not spec.heavy:
+            args = without_plugins(args, LIGHT_RUN_NEEDS_NOT)
     return [sys.executable, "-m", "pytest", *args]
 
 
@@ -176,18 +171,11 @@ def suite_files_for(suites: Path, clauses: Iterable[str], heavy: bool = True) ->
 
 
 def _judge_has_option(flag: str) -> bool:
-    try:
-        from b24conform.judge import settings
-
-        return any(o.flag == flag for o in settings.OPTIONS)
-    except Exception:  # pragma: no cover
-        return False
+    return any(o.flag == flag for o in judge_settings.OPTIONS)
 
 
 def default_suites() -> Path:
     try:
-        from b24conform.judge.suites_dir import suites_dir
-
         return suites_dir()
     except Exception:
         return repo_root() / "suites"

@@ -11,14 +11,17 @@ mode, where it must be caught on those clauses, and the mutant is killed when it
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24conform.contract.model import DEFAULT_MODE
 from b24conform.selftest.catalogue import Catalogue, Profile, load_catalogue
 from b24conform.selftest.detection import RunSpec, judge_profile, run_one
+from b24conform.selftest.report import JSON_NAME, MD_NAME
 
 C = "b24conform.judge.checks."
 
@@ -41,8 +44,6 @@ MUTANTS: dict[str, tuple[str, ...]] = {
 def target(catalogue: Catalogue, name: str) -> tuple[Profile, str]:
     """A mutant's target as a profile, with the mode to judge it in: a deviant profile in the default mode,
     or a variant in strict mode, breaking its strict_fails."""
-    from b24conform.contract.model import DEFAULT_MODE
-
     try:
         return catalogue.get(name), DEFAULT_MODE
     except KeyError:
@@ -100,10 +101,6 @@ def as_json(results: list[MutantResult]) -> list[dict[str, Any]]:
 
 
 def append_to_reports(results: list[MutantResult], report_dir: Path) -> None:
-    import json
-
-    from b24conform.selftest.report import JSON_NAME, MD_NAME
-
     md = Path(report_dir) / MD_NAME
     js = Path(report_dir) / JSON_NAME
     if md.exists():

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from b24conform import mdtext
-from b24conform.judge.redact import redact
 from b24conform.selftest.detection import Detection
+from b24conform.verdict.redact import redact
 
 JSON_NAME = "detection.json"
 MD_NAME = "detection.md"

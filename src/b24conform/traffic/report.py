@@ -22,12 +22,15 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from b24conform import mdtext
-from b24conform.judge.accounting import CheckOutcome
+from b24conform.htmlpage import render_page
 from b24conform.judge.evidence import problem_dicts
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact, redact_data
+from b24conform.reporting import write_reports
+from b24conform.reporting.results import RunInfo, build_results
 from b24conform.traffic.checks import CHECKS, clauses_covered, judge
 from b24conform.traffic.exchange import Exchange, NotJudged, Seen
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact, redact_data
 
 MAX_KEYS = 50        # distinct problems kept per check, each with the exchange that showed it first
 PASSING_SAMPLES = 2
@@ -177,8 +180,6 @@ class Tally:
     # -- results.json ------------------------------------------------------------------------------
 
     def results(self) -> dict[str, Any]:
-        from b24conform.reporting.results import RunInfo, build_results
-
         target = "recorded traffic: " + ", ".join(Path(f).name for f in self.files)
         hosts = [h for h in self.hosts if h]
         if hosts:
@@ -209,8 +210,6 @@ class Tally:
     # -- the files ---------------------------------------------------------------------------------
 
     def write(self, results: dict[str, Any], report_dir: Path) -> list[Path]:
-        from b24conform.reporting import write_reports
-
         paths = write_reports(results, report_dir)
         section = traffic_markdown(results)
         md = report_dir / "report.md"
@@ -246,8 +245,6 @@ def traffic_markdown(results: dict[str, Any]) -> str:
 
 
 def traffic_html(results: dict[str, Any]) -> str:
-    from b24conform.htmlpage import render_page
-
     return redact(render_page("traffic-section.html.j2", traffic=results["traffic"]))
 
 

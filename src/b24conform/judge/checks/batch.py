@@ -9,7 +9,7 @@ from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, 
 from b24conform.judge.checks.envelope import check_status_and_content_type
 from b24conform.judge.checks.errors import check_code, check_error, check_message, target_kind_of
 from b24conform.judge.checks.time_block import check_time_block
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
 MAX_COMMANDS = load_contract().limits.batch_max_commands

@@ -19,7 +19,7 @@ from typing import Any
 from b24conform.contract import load_contract
 from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 DATE_FIELDS = ("START_TIME", "END_TIME", "DEADLINE", "CREATED", "LAST_UPDATED")
 # Integer-typed fields of the get example that are not enums (docs-contract.md section 1).

@@ -12,8 +12,10 @@ from typing import Any
 from b24conform.portal.auth import Caller, _key
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.errors import PortalError, portal_error
-from b24conform.portal.profiles import Op
+from b24conform.portal.faults.operation import Op
 from b24conform.portal.routing import Target
+
+FAULTS = frozenset({"wrong_code", "wrong_user", "expired_token", "no_auth", "scope"})
 
 Authenticate = Callable[[Target, dict[str, Any]], Caller]
 CheckScope = Callable[[Caller, str], None]

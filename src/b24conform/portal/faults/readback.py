@@ -11,6 +11,8 @@ from b24conform.portal.state import CallContext, MethodResult
 
 Handler = Any
 
+FAULTS = frozenset({"alter_field", "wrong_total", "list_ignores_select"})  # kind `store`, but read-back
+
 
 Change = Callable[[Any], Any]
 

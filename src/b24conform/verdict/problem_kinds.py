@@ -259,4 +259,4 @@ def kind(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise KeyError(f"unknown problem kind {name!r}: add it to b24conform.judge.problem_kinds.KINDS") from None
+        raise KeyError(f"unknown problem kind {name!r}: add it to b24conform.verdict.problem_kinds.KINDS") from None

@@ -31,7 +31,7 @@ from b24conform.portal.faults.wire import WireFaults, is_wire
 from b24conform.portal.limits import PLANS, LeakyBucket, OperatingBudget
 from b24conform.portal.methods import Handler, Method, activity, crm_items, enums, fields, users
 from b24conform.portal.profiles import Profile, load_profile
-from b24conform.portal.seed import World
+from b24conform.portal.seed import SeedWorld
 from b24conform.portal.state import PortalState
 from b24conform.portal.store import Store
 from b24conform.portal.validation import RULES
@@ -67,7 +67,7 @@ def registry() -> dict[str, Method]:
 def faithful_state(config: PortalConfig) -> PortalState:
     plan = PLANS.get(config.limits)
     store = Store(config.db)
-    world = World.load(config.seed_data).bind(store)
+    world = SeedWorld.load(config.seed_data).bind(store)
     return PortalState(
         config=config,
         store=store,

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.errors import PortalError, portal_error
-from b24conform.portal.routing import Target
+from b24conform.portal.routing import Route
 from b24conform.portal.state import Caller
 
 
@@ -23,7 +23,7 @@ def _key(kind: str, secret: str) -> str:
 
 
 def authenticate(
-    target: Target,
+    target: Route,
     params: dict[str, Any],
     config: PortalConfig,
     user_active: Callable[[int], bool] = lambda user_id: True,

@@ -221,12 +221,12 @@ def check_serve_options(
 
 
 def _seed_problem(path: Path) -> str | None:
-    """What is wrong with a seed-data file: what World.load refuses, and items the portal could not look up."""
+    """What is wrong with a seed-data file: what SeedWorld.load refuses, and items the portal could not look up."""
     # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
-    from b24conform.portal.seed import OWNER_TYPES, World
+    from b24conform.portal.seed import OWNER_TYPES, SeedWorld
 
     try:
-        world = World.load(path)
+        world = SeedWorld.load(path)
     except (OSError, UnicodeDecodeError) as exc:
         return f"cannot read {path}: {one_line(exc)}"
     except yaml.YAMLError as exc:

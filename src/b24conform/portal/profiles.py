@@ -114,7 +114,7 @@ from b24conform.yamltext import load_yaml
 
 SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 
-KINDS = {"skip_rule", "reorder_rules", "add_rule", "auth", "store", "limits", "time", "batch", "response"}
+OPERATION_KINDS = {"skip_rule", "reorder_rules", "add_rule", "auth", "store", "limits", "time", "batch", "response"}
 
 
 class ProfileError(ValueError):
@@ -166,8 +166,8 @@ def parse_op(raw: Any, where: str) -> Op:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ProfileError(f"{where}: an operation is a one-key mapping, got {raw!r}")
     ((kind, value),) = raw.items()
-    if kind not in KINDS:
-        raise ProfileError(f"{where}: unknown operation {kind!r} (known: {', '.join(sorted(KINDS))})")
+    if kind not in OPERATION_KINDS:
+        raise ProfileError(f"{where}: unknown operation {kind!r} (known: {', '.join(sorted(OPERATION_KINDS))})")
     if kind == "skip_rule":
         return Op(kind, _check_rule(value, where))
     if kind == "reorder_rules":

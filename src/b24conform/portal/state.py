@@ -13,7 +13,7 @@ from typing import Any, Callable, NamedTuple
 
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.limits import LeakyBucket, OperatingBudget
-from b24conform.portal.seed import World
+from b24conform.portal.seed import SeedWorld
 from b24conform.portal.store import Store
 
 
@@ -32,7 +32,7 @@ class Caller(NamedTuple):
 class PortalState:
     config: PortalConfig
     store: Store
-    world: World
+    world: SeedWorld
     tz: timezone
     bucket: LeakyBucket | None
     budget: OperatingBudget

@@ -37,7 +37,7 @@ from b24conform.contract.model import DEFAULT_MODE
 from b24conform.judge import settings as judge_settings
 from b24conform.judge.commands import pytest_args
 from b24conform.judge.suites_dir import suites_dir
-from b24conform.selftest.catalogue import Catalogue, Profile, Variant, automated_clauses, deviation_key, load_catalogue
+from b24conform.selftest.catalogue import Catalogue, DeviantProfile, Variant, automated_clauses, deviation_key, load_catalogue
 
 RECORD_PLUGIN = "b24conform.selftest.pytest_record"
 DEFAULT_TIMEOUT = 900.0
@@ -249,7 +249,7 @@ def _entry(rec: dict[str, Any]) -> dict[str, Any]:
             "reason": str(rec.get("reason", ""))[:800]}
 
 
-def judge_profile(profile: Profile, run: RunResult, baseline: dict[str, dict[str, Any]],
+def judge_profile(profile: DeviantProfile, run: RunResult, baseline: dict[str, dict[str, Any]],
                   faithful_failures: set[tuple[str, str]] | None = None) -> ProfileVerdict:
     """Killed when a check of a named clause reports a conformance failure (outcome "failed") and that
     same check did not fail on the faithful portal (a check that always fails proves nothing). A crash,
@@ -284,7 +284,7 @@ def judge_profile(profile: Profile, run: RunResult, baseline: dict[str, dict[str
     return v
 
 
-def _miss_reason(profile: Profile, run: RunResult, status: dict[str, dict[str, Any]],
+def _miss_reason(profile: DeviantProfile, run: RunResult, status: dict[str, dict[str, Any]],
                  baseline: dict[str, dict[str, Any]], collateral: list[str]) -> str:
     if not run.checks:
         return f"the run produced no check results (exit {run.returncode}): {run.output_tail[-600:]}"
@@ -338,9 +338,9 @@ class VariantVerdict:
         return self.verdict in ("passed", "killed")
 
 
-def as_profile(variant: Variant) -> Profile:
+def as_profile(variant: Variant) -> DeviantProfile:
     """A variant judged in strict mode: a deviation of the add page's own reading, breaking its strict_fails."""
-    return Profile(id=variant.id, family="variant", bends=variant.description, breaks=variant.strict_fails,
+    return DeviantProfile(id=variant.id, family="variant", bends=variant.description, breaks=variant.strict_fails,
                    operations=variant.operations)
 
 

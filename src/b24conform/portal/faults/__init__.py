@@ -58,6 +58,10 @@ def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]
         wrap("crm.activity.list", lambda h: miscounting(h, delta))
     if any(op.fault == "list_ignores_select" for op in store):
         wrap("crm.activity.list", ignoring_select)
+    from b24conform.portal.faults.readback import readback_layers
+
+    for name, layer in readback_layers(store):
+        wrap(name, layer)
     batch_faults = _names(profile, "batch")
     if batch_faults:
         wrap("batch", lambda h: deviant_batch(h, batch_faults))

@@ -63,3 +63,65 @@ def miscounting(handler: Handler, delta: int) -> Handler:
         return out if out.total is None else out._replace(total=out.total + delta)
 
     return deviant
+
+
+def ignoring_order(handler: Handler) -> Handler:
+    """list that sorts as it does by default, whatever `order` asks for."""
+
+    def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        return handler(ctx, {k: v for k, v in params.items() if k != "order"})
+
+    return deviant
+
+
+def _start(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def ignoring_start(handler: Handler) -> Handler:
+    """list that answers the first page for every positive `start` (start=-1 still skips the count)."""
+
+    def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        return handler(ctx, {**params, "start": 0} if _start(params.get("start")) > 0 else params)
+
+    return deviant
+
+
+def ignoring_filter_key(handler: Handler, field: str) -> Handler:
+    """list that drops every condition on `field` (with any prefix) from its filter, as portals drop a
+    field they do not know."""
+    from b24conform.portal.listing import split_key
+
+    def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        flt = params.get("filter")
+        if isinstance(flt, dict):
+            params = {**params, "filter": {k: v for k, v in flt.items() if split_key(str(k))[1] != field.upper()}}
+        return handler(ctx, params)
+
+    return deviant
+
+
+# Store faults of this module beyond alter_field / wrong_total / list_ignores_select (wired in
+# faults/__init__.py): each names the method it wraps and the layer.
+LIST_FAULTS = ("list_ignores_order", "list_ignores_start", "list_ignores_filter", "alter_listed_field")
+
+
+def readback_layers(store_ops: Any) -> list[tuple[str, Callable[[Handler], Handler]]]:
+    """(method, layer) for every fault of LIST_FAULTS among a profile's store operations."""
+    layers: list[tuple[str, Callable[[Handler], Handler]]] = []
+    for op in store_ops:
+        if op.fault == "list_ignores_order":
+            layers.append(("crm.activity.list", ignoring_order))
+        elif op.fault == "list_ignores_start":
+            layers.append(("crm.activity.list", ignoring_start))
+        elif op.fault == "list_ignores_filter":
+            field = str(op.params["field"])
+            layers.append(("crm.activity.list", lambda h, field=field: ignoring_filter_key(h, field)))
+        elif op.fault == "alter_listed_field":
+            change = appending(str(op.params["append"])) if "append" in op.params else constant(op.params.get("value"))
+            values = {str(op.params["field"]): change}
+            layers.append(("crm.activity.list", lambda h, values=values: altering(h, values)))
+    return layers

@@ -113,9 +113,10 @@ def test_batch_parts_per_command(b24_target, b24_contract, b24_mode, b24_evidenc
 
 @pytest.fixture
 def seed_get(b24_target, seed_activity):
-    """The JSON get of the seed activity, the baseline a multipart request is compared with."""
-    activity_id, _ = seed_activity
-    return shared(b24_target, ("json get", activity_id), lambda: get(b24_target, activity_id))
+    """The JSON get of the seed activity, the baseline a multipart request is compared with: on a live
+    portal the very get RT-001 judges (test_roundtrip's created_to_read, same key, same activity)."""
+    activity_id, sent = seed_activity
+    return shared(b24_target, "seed activity to read", lambda: (activity_id, sent, get(b24_target, activity_id)))[2]
 
 
 @pytest.mark.b24conform_clause("CALL-011")

@@ -302,3 +302,25 @@ def test_an_undocumented_refusal_names_the_field():
     refused = reply({"error": "", "error_description": "PRIORITY is out of range"}, 400)
     assert check_unlisted_refusal(refused, CONTRACT, "strict", "PRIORITY") == [Problem(
         "refusal-undocumented", "PRIORITY", actual={"status": 400, "error_description": "'PRIORITY is out of range'"})]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_message_of_the_pattern_matches_whatever_the_owner(mode):
+    # The tutorial gives one owner's text; the pattern stands for every type and id. A message that only the
+    # pattern matches (not the text, not a period variant) is still that error.
+    from b24conform.judge.checks.errors import message_matches
+    entry = CONTRACT.error("ADD_OWNER_NOT_FOUND")
+    other_owner = "Could not find 'DEAL' with ID: 987"
+    assert other_owner != entry.message and other_owner not in entry.accepted_messages()
+    assert message_matches(other_owner, entry, CONTRACT, mode) is True
+    assert check_error(exact("ADD_OWNER_NOT_FOUND", error_description=other_owner), CONTRACT, mode,
+                       "ADD_OWNER_NOT_FOUND") == []
+    assert message_matches("Could not find 'DEAL' with ID: x", entry, CONTRACT, mode) is False
+
+
+@pytest.mark.parametrize("message", [None, 5, ["Access denied."], {"text": "x"}])
+def test_only_a_string_is_an_own_wording(message):
+    # traffic/checks.py names every error whose own wording a message is: a non-string must name none.
+    from b24conform.judge.checks.errors import _own_wording
+    assert not any(_own_wording(message, entry) for entry in CONTRACT.errors.values())
+    assert any(_own_wording(entry.message, entry) for entry in CONTRACT.errors.values())

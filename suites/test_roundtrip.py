@@ -128,6 +128,9 @@ def test_delete_removes_the_activity(b24_target, b24_contract, b24_mode, b24_evi
     # "Not found" (recorded replies).
     error_ids = clause_accepted_errors(b24_contract, b24_mode, "RT-007")
     judge(b24_evidence, after, check_error_one_of(after, b24_contract, b24_mode, error_ids), "get after delete")
+    listed = list_by_id(b24_target, activity_id, select=["ID"])
+    judge(b24_evidence, listed, check_success(listed, b24_contract, b24_mode)
+          + readback.check_list_finds_nothing(listed, b24_contract, b24_mode), "list by ID after delete")
 
 
 @pytest.mark.b24conform_clause("RT-008")

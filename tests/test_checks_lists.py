@@ -9,7 +9,7 @@ import pytest
 from b24conform.contract import load_contract
 from b24conform.judge.checks import lists
 from b24conform.judge.checks.batch import check_batch_command_parts
-from b24conform.judge.checks.readback import check_files
+from b24conform.judge.checks.readback import check_files, check_list_finds_nothing
 from b24conform.judge.client import encode_request, multipart_encode
 from b24conform.portal import wire
 from b24conform.portal.listing import _like
@@ -188,3 +188,9 @@ def test_mock_like_reads_brackets_as_themselves():
     assert _like("[b24conform r1] new%", "[b24conform r1] new call")
     assert not _like("[b24conform r1] old%", "[b24conform r1] new call")
     assert _like("%c_ll", "new call")
+
+
+def test_list_after_delete_finds_nothing():
+    assert check_list_finds_nothing(page([], 0), C, M) == []
+    assert kinds(check_list_finds_nothing(page([7], 1), C, M)) == ["list-total", "list-wrong-items"]
+    assert kinds(check_list_finds_nothing({"error": "X"}, C, M)) == ["list-not-list"]

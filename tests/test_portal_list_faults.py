@@ -37,3 +37,21 @@ def test_list_faults(tmp_path):
         listed = call(c, "crm.activity.list", {"filter": {"ID": made[0]}, "select": ["DESCRIPTION"]}).json()["result"]
         got = call(c, "crm.activity.get", {"id": made[0]}).json()["result"]
         assert listed[0]["DESCRIPTION"] == got["DESCRIPTION"] + " (listed)"
+
+
+def test_list_keeps_deleted(tmp_path):
+    with portal_with(tmp_path, {"store": "list_keeps_deleted"}) as c:
+        gone, kept = str(add(c).json()["result"]), str(add(c).json()["result"])
+        assert call(c, "crm.activity.delete", {"id": gone}).json()["result"] is True
+        assert "error" in call(c, "crm.activity.get", {"id": gone}).json()
+        listed = call(c, "crm.activity.list", {"filter": {"ID": gone}}).json()
+        assert ids_of(listed) == [gone] and listed["total"] == 1
+        assert ids_of(call(c, "crm.activity.list", {"select": ["ID"]}).json()) == [kept]
+    with portal_with(tmp_path) as c:
+        gone = str(add(c).json()["result"])
+        call(c, "crm.activity.delete", {"id": gone})
+        assert call(c, "crm.activity.list", {"filter": {"ID": gone}}).json()["total"] == 0
+
+
+def ids_of(body):
+    return [item["ID"] for item in body["result"]]

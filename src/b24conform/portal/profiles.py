@@ -70,6 +70,8 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
                                  filter condition on F
   store: {fault: alter_listed_field, field: F, value: V} | {fault: alter_listed_field, field: F, append: S}
                                  [faults/readback.py] like alter_field, for list only (get is faithful)
+  store: list_keeps_deleted      [faults/readback.py] list filtered by the ID of a deleted activity
+                                 still answers it (get and delete are faithful)
   limits: bucket_disabled | never_drains | operating_disabled
                                  [faults/limits.py, the bucket and the budget] the bucket never
                                  refuses / never drains; the operating budget never refuses
@@ -122,7 +124,7 @@ SAMPLE_PROFILES = Path(__file__).with_name("sample_profiles.yaml")
 AUTH_FAULTS = {"wrong_code", "wrong_user", "expired_token", "no_auth", "scope", "plain_http"}
 STORE_FAULTS = {"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new", "alter_field", "wrong_total",
                 "list_ignores_select", "list_ignores_order", "list_ignores_start", "list_ignores_filter",
-                "alter_listed_field"}
+                "alter_listed_field", "list_keeps_deleted"}
 LIMITS_FAULTS = {"bucket_disabled", "never_drains", "operating_disabled", "wrong_status"}
 TIME_FAULTS = {"finish_before_start", "bad_duration", "non_iso_date", "drop_key", "operating_decreases"}
 BATCH_FAULTS = {"no_length_limit", "halt_ignored", "nested_allowed", "length_per_command"}

@@ -270,6 +270,20 @@ def check_list_finds(reply: Any, contract: Any, mode: str, *, activity_id: int) 
     return problems
 
 
+def check_list_finds_nothing(reply: Any, contract: Any, mode: str) -> list[Problem]:
+    """RT-007: list filtered by the ID of a deleted activity answers no item and total 0."""
+    body = json_of(reply)
+    if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+        return [Problem("list-not-list", "result", actual=body.get("result") if isinstance(body, dict) else body)]
+    problems = []
+    if body["result"]:
+        problems.append(Problem("list-wrong-items", "result", expected=[],
+                                actual=[i.get("ID") if isinstance(i, dict) else i for i in body["result"]]))
+    if body.get("total") != 0:
+        problems.append(Problem("list-total", "total", expected=0, actual=body.get("total")))
+    return problems
+
+
 def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> list[Problem]:
     """RT-005: at most 50 items, total is the full count, next = start + page only while more follow."""
     body = json_of(reply)

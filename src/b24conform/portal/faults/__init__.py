@@ -60,7 +60,7 @@ def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]
         wrap("crm.activity.list", ignoring_select)
     from b24conform.portal.faults.readback import readback_layers
 
-    for name, layer in readback_layers(store):
+    for name, layer in readback_layers(store, out):
         wrap(name, layer)
     batch_faults = _names(profile, "batch")
     if batch_faults:

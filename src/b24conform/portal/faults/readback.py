@@ -104,16 +104,49 @@ def ignoring_filter_key(handler: Handler, field: str) -> Handler:
     return deviant
 
 
+def keeping_deleted(list_handler: Handler) -> tuple[Handler, Callable[[Handler], Handler]]:
+    """A list that still answers a deleted activity when filtered by its ID (a stale index), as get
+    and delete say it is gone: (the delete layer that remembers the row first, the list layer)."""
+    kept: dict[str, Any] = {}
+
+    def delete_layer(handler: Handler) -> Handler:
+        def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+            key = str(params.get("id"))
+            before = list_handler(ctx, {"filter": {"ID": params.get("id")}, "select": ["*", "COMMUNICATIONS"]})
+            out = handler(ctx, params)
+            if out.result is True and isinstance(before.result, list) and before.result:
+                kept[key] = before.result[0]
+            return out
+        return deviant
+
+    def list_layer(handler: Handler) -> Handler:
+        def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+            out = handler(ctx, params)
+            flt = params.get("filter") if isinstance(params.get("filter"), dict) else {}
+            row = kept.get(str(flt.get("ID")))
+            if row is None or not isinstance(out.result, list) or out.result:
+                return out
+            return out._replace(result=[row], total=1)
+        return deviant
+
+    return delete_layer, list_layer
+
+
 # Store faults of this module beyond alter_field / wrong_total / list_ignores_select (wired in
 # faults/__init__.py): each names the method it wraps and the layer.
-LIST_FAULTS = ("list_ignores_order", "list_ignores_start", "list_ignores_filter", "alter_listed_field")
+LIST_FAULTS = ("list_ignores_order", "list_ignores_start", "list_ignores_filter", "alter_listed_field",
+               "list_keeps_deleted")
 
 
-def readback_layers(store_ops: Any) -> list[tuple[str, Callable[[Handler], Handler]]]:
-    """(method, layer) for every fault of LIST_FAULTS among a profile's store operations."""
+def readback_layers(store_ops: Any, methods: Any = None) -> list[tuple[str, Callable[[Handler], Handler]]]:
+    """(method, layer) for every fault of LIST_FAULTS among a profile's store operations (`methods`:
+    the portal's method table, for a layer that calls another method's handler)."""
     layers: list[tuple[str, Callable[[Handler], Handler]]] = []
     for op in store_ops:
-        if op.fault == "list_ignores_order":
+        if op.fault == "list_keeps_deleted" and methods is not None:
+            delete_layer, list_layer = keeping_deleted(methods["crm.activity.list"].handler)
+            layers += [("crm.activity.delete", delete_layer), ("crm.activity.list", list_layer)]
+        elif op.fault == "list_ignores_order":
             layers.append(("crm.activity.list", ignoring_order))
         elif op.fault == "list_ignores_start":
             layers.append(("crm.activity.list", ignoring_start))

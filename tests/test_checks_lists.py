@@ -74,7 +74,7 @@ def test_order_ascending_and_descending():
 
 
 def test_the_last_page_begins_at_a_multiple_of_50():
-    start_of_last = lists.last_page_start  # (called by another name: test_e2e_marker reads "_start(" as a process)
+    start_of_last = lists.last_page_start  # another name: test_e2e_marker takes the call for a process start
     assert [start_of_last(t) for t in (0, 1, 50, 51, 100, 101, None)] == [0, 0, 0, 50, 50, 100, 0]
 
 

@@ -264,7 +264,7 @@ MISSED_REFUSAL = frozenset({
 # What a reply reading stored state back shows when an honoured write changed that state: every kind of a
 # success reply (its envelope, its `time`, the read-back and the list).
 STATE_READ = frozenset(name for name in KINDS if name.startswith((
-    "http-", "body-", "success-", "result-", "time-", "readback-", "list-", "update-", "batch-")))
+    "http-", "body-", "success-", "result-", "time-", "readback-", "list-", "update-", "batch-", "multipart-")))
 
 # --- causes: problems others follow from --------------------------------------------------------
 # A check that expects a refusal records one of these beside the envelope problems when the portal

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, delete_rank, ledger_files, read_events, replay
 from b24conform.judge.redact import redact
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
@@ -72,7 +73,7 @@ def delete_record(target: Target, entity: str, record_id: int) -> tuple[bool, st
     return False, f"HTTP {reply.status}: {text.strip() or reply.text[:200]}"
 
 
-BATCH_SIZE = 50  # commands per `batch` call: the documented maximum (ERROR_BATCH_LENGTH_EXCEEDED above it)
+BATCH_SIZE = load_contract().limits.batch_max_commands  # commands per `batch` call: the documented maximum
 
 
 def _as_map(value: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from b24conform.contract import load_contract
 from b24conform.portal import wire
 from b24conform.portal.envelope import Timing, time_block
 from b24conform.portal.errors import PortalError, catalogue
@@ -20,8 +21,8 @@ _REF_RE = re.compile(r"\$result\[([^\]]*)\]((?:\[[^\]]*\])*)")
 
 
 def max_commands() -> int:
-    # The limit named by ERROR_BATCH_LENGTH_EXCEEDED's trigger ("more than 50 commands").
-    return 50
+    # The limit named by ERROR_BATCH_LENGTH_EXCEEDED's trigger (spec/limits.yaml `batch`).
+    return load_contract().limits.batch_max_commands
 
 
 def truthy(value: Any) -> bool:

@@ -21,6 +21,7 @@ import typer
 
 from b24conform.cliparams import USAGE_ERROR, creatable_problem, one_line
 from b24conform.portal.config import ALL_SCOPES, OAuthToken, PortalConfig, Webhook, _code
+from b24conform.portal.limits import DEFAULT_BUDGET
 
 DEFAULT_DB = Path(".b24conform/portal.sqlite3")
 DEFAULT_TLS_DIR = Path(".b24conform/tls")
@@ -297,7 +298,7 @@ def serve(
     http_port: Optional[int] = typer.Option(None, min=0, max=65535,
                                             help="Also listen on plain HTTP here, answering INVALID_REQUEST (0 = a free port)."),
     limits: Literal["off", "standard", "enterprise"] = typer.Option("off", help="Request limits."),
-    operating_budget: float = typer.Option(480.0, min=0, help="Per-method operating-time budget (seconds per 10 minutes)."),
+    operating_budget: float = typer.Option(DEFAULT_BUDGET, min=0, help="Per-method operating-time budget (seconds per window, spec/limits.yaml)."),
     profile: Optional[str] = typer.Option(
         None, metavar="NAME",
         help="Deviation profile (spec/deviations.yaml) or legitimate variant (spec/variants.yaml; all-variants = "

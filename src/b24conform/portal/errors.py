@@ -2,7 +2,7 @@
 
 Raising `PortalError("ADD_SUBJECT_MISSING")` anywhere in the pipeline ends the call with that
 catalogue entry's status, code and message; nothing in the portal spells those strings itself.
-Ids the contract does not know are looked up in methods/item_errors.py (the CRM item methods).
+Ids the contract does not know are looked up in spec/item_errors.yaml (the CRM item methods).
 """
 from __future__ import annotations
 

@@ -14,11 +14,12 @@ from functools import lru_cache
 from datetime import timezone
 from typing import Any, Callable
 
+from b24conform.contract import load_contract
 from b24conform.portal.coerce import as_int, as_text, parse_datetime
 from b24conform.portal.records import DATETIME_FIELDS
 from b24conform.portal.readback import BASE_FIELDS
 
-PAGE_SIZE = 50
+PAGE_SIZE = load_contract().limits.page_size
 # Longest first, so "!%=" is not read as "!" + "%=".
 PREFIXES = ("!%=", "!=%", "=%", "%=", ">=", "<=", "!@", "!%", "!=", ">", "<", "@", "%", "=", "!")
 

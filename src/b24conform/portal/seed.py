@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from b24conform.contract import load_contract
 from b24conform.yamltext import load_yaml
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ OWNER_TYPES = {"leads": 1, "deals": 2, "contacts": 3, "companies": 4}
 KINDS = {"leads": "lead", "deals": "deal", "contacts": "contact", "companies": "company"}
 KIND_OF_TYPE = {OWNER_TYPES[name]: kind for name, kind in KINDS.items()}
 # Seed items may give a multi-field as one string: it becomes one WORK value.
-MULTI_FIELDS = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
+MULTI_FIELDS: tuple[str, ...] = tuple(load_contract().items["multi_fields"])
 
 
 def multi_values(item: dict[str, Any]) -> list["MultiValue"]:

@@ -181,27 +181,24 @@ def _operations(root: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _localized(openapi: dict[str, Any], node: Any, depth: int = 0) -> Any:
-    """A response schema with openapi.yaml's own $refs inlined and spec/schemas/ refs by file name
-    (the names contract.schemas' registry knows them by)."""
+def _localized(resolver: Any, node: Any, depth: int = 0) -> Any:
+    """A response schema with openapi.yaml's own $refs inlined (looked up by `resolver`, based at
+    openapi.yaml) and spec/schemas/ refs by file name (the names contract.schemas' registry knows them by)."""
     if depth > 16:
         raise ValueError("$ref nesting too deep in openapi.yaml")
     if isinstance(node, list):
-        return [_localized(openapi, v, depth) for v in node]
+        return [_localized(resolver, v, depth) for v in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = openapi
-        for part in ref[2:].split("/"):
-            target = target[part]
-        out.update(_localized(openapi, target, depth + 1))
+        out.update(_localized(resolver, resolver.lookup(ref).contents, depth + 1))
     elif isinstance(ref, str):
         out["$ref"] = ref.removeprefix("schemas/")
     for key, value in node.items():
         if key != "$ref":
-            out[key] = _localized(openapi, value, depth)
+            out[key] = _localized(resolver, value, depth)
     return out
 
 
@@ -210,7 +207,7 @@ def _reply_validator(root: Any, method: str, status: int) -> Any:
     from jsonschema import Draft202012Validator
 
     from b24conform.contract import load_contract
-    from b24conform.contract.schemas import registry_for
+    from b24conform.contract.schemas import openapi_resolver, registry_for
 
     operation = _operations(root).get(method)
     if operation is None:
@@ -219,7 +216,7 @@ def _reply_validator(root: Any, method: str, status: int) -> Any:
     response = (operation.get("responses") or {}).get(str(status))
     if response is None:
         return None
-    response = _localized(contract.openapi, response)
+    response = _localized(openapi_resolver(contract), response)
     schema = ((response.get("content") or {}).get("application/json") or {}).get("schema")
     if not isinstance(schema, dict):
         return None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from b24conform import mdtext
 from b24conform.judge.accounting import CheckOutcome
 from b24conform.judge.evidence import problem_dicts
 from b24conform.judge.problems import Problem
@@ -224,14 +225,10 @@ class Tally:
         return [*paths, junit]
 
 
-def _md_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def traffic_markdown(results: dict[str, Any]) -> str:
     t = results["traffic"]
     lines = ["## Recorded traffic", "",
-             f"Files: {', '.join('`' + _md_cell(f) + '`' for f in t['files'])}. "
+             f"Files: {', '.join(mdtext.code(f, in_table=False) for f in t['files'])}. "
              f"{t['entries']} entries: {t['exchanges_judged']} Bitrix24 REST exchanges judged, "
              f"{t['not_judged_total']} not judged (or judged in part), {t['not_rest']} not Bitrix24 REST calls.", "",
              "| check | clauses | exchanges judged | with problems |", "| --- | --- | --- | --- |"]
@@ -240,8 +237,8 @@ def traffic_markdown(results: dict[str, Any]) -> str:
     if t["not_judged"]:
         lines += ["", "Not judged:", "", "| file | entry | started | method | why |", "| --- | --- | --- | --- | --- |"]
         for item in t["not_judged"]:
-            lines.append(f"| `{_md_cell(item['file'])}` | {item['entry']} | {_md_cell(item['startedDateTime'])} | "
-                         f"`{_md_cell(item['method'])}` | {_md_cell(item['reason'])} |")
+            lines.append(f"| {mdtext.code(item['file'])} | {item['entry']} | {mdtext.text(item['startedDateTime'])} | "
+                         f"{mdtext.code(item['method'])} | {mdtext.prose(item['reason'])} |")
         if t["not_judged_total"] > len(t["not_judged"]):
             lines.append(f"\n… and {t['not_judged_total'] - len(t['not_judged'])} more (results.json lists the first "
                          f"{len(t['not_judged'])}).")
@@ -249,21 +246,9 @@ def traffic_markdown(results: dict[str, Any]) -> str:
 
 
 def traffic_html(results: dict[str, Any]) -> str:
-    from html import escape
+    from b24conform.htmlpage import render_page
 
-    t = results["traffic"]
-    rows = "".join(f"<tr><td><code>{escape(n)}</code></td><td>{escape(', '.join(c['clauses']))}</td>"
-                   f"<td>{c['judged']}</td><td>{c['with_problems']}</td></tr>" for n, c in t["checks"].items())
-    skipped = "".join(f"<tr><td><code>{escape(str(i['file']))}</code></td><td>{i['entry']}</td>"
-                      f"<td>{escape(str(i['startedDateTime']))}</td><td><code>{escape(str(i['method']))}</code></td>"
-                      f"<td>{escape(str(i['reason']))}</td></tr>" for i in t["not_judged"])
-    text = (f"<section id='traffic'><h2>Recorded traffic</h2><p>Files: {escape(', '.join(t['files']))}. "
-            f"{t['entries']} entries: {t['exchanges_judged']} Bitrix24 REST exchanges judged, "
-            f"{t['not_judged_total']} not judged (or judged in part), {t['not_rest']} not Bitrix24 REST calls.</p>"
-            f"<table><tr><th>check</th><th>clauses</th><th>exchanges judged</th><th>with problems</th></tr>{rows}</table>"
-            + (f"<h3>Not judged</h3><table><tr><th>file</th><th>entry</th><th>started</th><th>method</th><th>why</th></tr>"
-               f"{skipped}</table>" if skipped else "") + "</section>")
-    return redact(text)
+    return redact(render_page("traffic-section.html.j2", traffic=results["traffic"]))
 
 
 def write_junit(tally: Tally, results: dict[str, Any], path: Path) -> Path:

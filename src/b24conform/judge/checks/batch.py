@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, status_of
 from b24conform.judge.checks.envelope import check_status_and_content_type
 from b24conform.judge.checks.errors import check_code, check_error, check_message, target_kind_of
@@ -11,7 +12,7 @@ from b24conform.judge.checks.time_block import check_time_block
 from b24conform.judge.problems import Problem
 
 PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
-MAX_COMMANDS = 50
+MAX_COMMANDS = load_contract().limits.batch_max_commands
 
 
 def _part(inner: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
 from b24conform.judge.problems import Problem
@@ -34,7 +35,7 @@ NOT_COMPARED = frozenset({
 MARKED = frozenset({"SUBJECT", "ORIGINATOR_ID"})
 # Communication TYPE the portal fills in per activity type (docs-contract.md section 0).
 FILLED_COMM_TYPE = {2: "PHONE", 4: "EMAIL"}
-PAGE_SIZE = 50
+PAGE_SIZE = load_contract().limits.page_size
 
 
 def integer_fields(contract: Any) -> tuple[str, ...]:

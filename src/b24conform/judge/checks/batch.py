@@ -115,11 +115,12 @@ def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[s
 
 
 def check_batch_command_parts(reply: Any, contract: Any, mode: str, *, lists: Iterable[str] = (),
-                              others: Iterable[str] = (), page_size: int = 50) -> list[Problem]:
+                              others: Iterable[str] = (), page_size: int | None = None) -> list[Problem]:
     """BATCH-006, the per-command parts of batch.md ("Объект result"): every command that ran has a
     result_time entry of the six timing keys; every list command (`lists`, sent with start 0) its
     result_total, the count its page agrees with, and a result_next of the next start exactly while more
     items follow; a command that is no list (`others`) neither."""
+    page_size = page_size or contract.limits.page_size
     problems = check_batch_envelope(reply, contract, mode)
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), dict):

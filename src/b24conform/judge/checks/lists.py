@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.checks._common import is_int, json_of
 from b24conform.judge.problems import Problem
 
-PAGE_SIZE = 50
+PAGE_SIZE = load_contract().limits.page_size  # spec/limits.yaml
 
 
 def items_of(value: Any) -> list[Any]:

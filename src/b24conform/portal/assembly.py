@@ -22,7 +22,7 @@ from b24conform.portal.faults.auth import deviant_authenticate, deviant_check_sc
 from b24conform.portal.faults.batch import deviant_batch
 from b24conform.portal.faults.limits import deviant_bucket, deviant_budget
 from b24conform.portal.faults.readback import (
-    altering, appending, as_integer, constant, ignoring_select, miscounting,
+    altering, appending, as_integer, constant, ignoring_select, miscounting, readback_layers,
 )
 from b24conform.portal.faults.rules import deviant_rules
 from b24conform.portal.faults.store import deviant_store
@@ -116,6 +116,8 @@ def deviant_methods(methods: dict[str, Any], profile: Profile) -> dict[str, Any]
         wrap("crm.activity.list", lambda h: miscounting(h, delta))
     if any(op.fault == "list_ignores_select" for op in store):
         wrap("crm.activity.list", ignoring_select)
+    for name, layer in readback_layers(store, out):
+        wrap(name, layer)
     batch_faults = _names(profile, "batch")
     if batch_faults:
         wrap("batch", lambda h: deviant_batch(h, batch_faults))

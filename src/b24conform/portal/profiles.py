@@ -64,6 +64,14 @@ layer of src/b24conform/portal/faults/ wrapped around one part of it (named in b
   store: {fault: wrong_total, delta: N}
                                  [faults/readback.py] list's `total` is off by N
   store: list_ignores_select     [faults/readback.py] list answers every field whatever `select` says
+  store: list_ignores_order | list_ignores_start | {fault: list_ignores_filter, field: F}
+                                 [faults/readback.py] list sorts by default whatever `order` says;
+                                 answers the first page for every positive `start`; drops every
+                                 filter condition on F
+  store: {fault: alter_listed_field, field: F, value: V} | {fault: alter_listed_field, field: F, append: S}
+                                 [faults/readback.py] like alter_field, for list only (get is faithful)
+  store: list_keeps_deleted      [faults/readback.py] list filtered by the ID of a deleted activity
+                                 still answers it (get and delete are faithful)
   limits: bucket_disabled | never_drains | operating_disabled
                                  [faults/limits.py, the bucket and the budget] the bucket never
                                  refuses / never drains; the operating budget never refuses

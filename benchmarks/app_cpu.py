@@ -67,6 +67,7 @@ def measure(variant: str, calls: int, concurrency: int = 32) -> float:
         app = echo_app.app
     else:
         from b24conform.portal import app as app_module
+        from b24conform.portal import assembly
         from b24conform.portal import store, wire
         from b24conform.portal.methods import activity
 
@@ -84,7 +85,7 @@ def measure(variant: str, calls: int, concurrency: int = 32) -> float:
         elif piece == "parsing":
             parsed = wire.parse_body(body, "application/json")
             wire.parse_body = lambda raw, content_type: {"fields": dict(parsed["fields"])}
-        app = app_module.build_app(config)
+        app = assembly.build_app(config)
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",

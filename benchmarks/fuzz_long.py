@@ -36,7 +36,7 @@ def main() -> int:
     from schemathesis.generation import GenerationMode
 
     import test_robustness_fuzz as tf
-    from b24conform.portal.app import build_app
+    from b24conform.portal.assembly import build_app
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.testing import InProcessClient
 

@@ -35,11 +35,11 @@ def measure(size: int, rounds: int) -> dict[str, float]:
     from b24conform.portal.calls import invoke
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.routing import parse_path
-    from b24conform.portal.state import PortalState
+    from b24conform.portal.assembly import build_state
     from b24conform.portal.testing import seed_fields
 
     config = PortalConfig.for_conformance(tls=False)
-    state = PortalState.create(config)
+    state = build_state(config)
     hook = config.roles["webhook"]
     caller = authenticate(parse_path(f"/rest/{hook.user_id}/{hook.code}/crm.activity.list"), {}, config)
     for i in range(size):

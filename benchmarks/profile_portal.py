@@ -61,7 +61,7 @@ def in_process_cost(work: Path, n: int = 1024) -> tuple[dict[str, float], list[t
     from b24conform.portal.calls import invoke
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.routing import parse_path
-    from b24conform.portal.state import PortalState
+    from b24conform.portal.assembly import build_state
 
     body = json.dumps(pt.SEED_BODY).encode()
     costs: dict[str, float] = {}
@@ -73,7 +73,7 @@ def in_process_cost(work: Path, n: int = 1024) -> tuple[dict[str, float], list[t
     )
     for label, db, grouped in variants:
         cfg = PortalConfig.for_conformance(db=db)
-        state = PortalState.create(cfg)
+        state = build_state(cfg)
         hook = cfg.roles["webhook"]
         target = parse_path(f"/rest/{hook.user_id}/{hook.code}/crm.activity.add")
 

@@ -13,7 +13,7 @@ from b24conform.judge.batchplan import PlanStop
 from b24conform.judge.checks import assert_conforms
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_error, check_error_one_of, honoured
-from b24conform.judge.problems import Problem, as_problem
+from b24conform.verdict.problems import Problem, as_problem
 
 ADD = "crm.activity.add"
 

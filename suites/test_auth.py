@@ -5,7 +5,7 @@ import pytest
 from ._support import add_ok, clause_accepted_errors, judge, try_add
 
 from b24conform.judge.checks.errors import check_error_one_of
-from b24conform.judge.problems import within
+from b24conform.verdict.problems import within
 
 # (clause, Target auth mode). The expected error is the clause's own error id in clauses.yaml.
 BAD_CREDENTIALS = [

@@ -11,7 +11,7 @@ import pytest
 from ._support import clause_error, judge
 
 from b24conform.judge.checks.batch import MAX_COMMANDS, check_batch_length, check_batch_outcome
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 
 def php_query(prefix: str, value) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from ._support import ADD, add_ok, call_no_input, clause_accepted_errors, clause
 from b24conform.judge.checks.envelope import check_add_success
 from b24conform.judge.checks.errors import check_error, check_error_one_of, check_error_shape
 from b24conform.judge.checks.readback import check_readback_equal
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 # (clause, call keyword arguments) for the ways of sending the same add that must all succeed.
 WIRE_FORMATS = [

@@ -9,7 +9,7 @@ from ._support import add_ok, call_no_input, clause_error, judge, shared, succee
 from b24conform.judge.checks.envelope import check_result_true, check_success
 from b24conform.judge.checks.errors import check_error, check_error_shape
 from b24conform.judge.checks.readback import check_list_select, check_list_uncounted
-from b24conform.judge.problems import Problem, canonical
+from b24conform.verdict.problems import Problem, canonical
 
 DESCRIPTOR_FLAGS = ("type", "isRequired", "isReadOnly", "isImmutable", "isMultiple")
 COMPANY_TYPE = 4  # crm.enum.ownertype: no seed activity is bound to a company directly

@@ -7,7 +7,7 @@ from ._support import call_no_input, judge
 from b24conform.contract import load_contract
 from b24conform.contract.schemas import errors_for
 from b24conform.judge.checks.envelope import check_success
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 CONTRACT = load_contract()
 

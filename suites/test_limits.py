@@ -15,8 +15,8 @@ from b24conform.judge.checks.envelope import check_success
 from b24conform.judge.checks.errors import check_error
 from b24conform.judge.checks.limits import check_burst, check_drain
 from b24conform.judge.checks.time_block import check_operating_grows
-from b24conform.judge.problems import Problem
 from b24conform.judge.ratelimit import STANDARD_BURST, STANDARD_RATE
+from b24conform.verdict.problems import Problem
 
 CHEAP = "crm.enum.activitytype"  # read-only, no parameters: each request costs one bucket slot
 

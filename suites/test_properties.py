@@ -30,8 +30,8 @@ from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.hypothesis_profiles import live_cap
-from b24conform.judge.problems import Problem
 from b24conform.judge.safety import sends_mail
+from b24conform.verdict.problems import Problem
 
 CONTRACT = load_contract()
 SCHEMA_NAME = "activity-add-fields.json"

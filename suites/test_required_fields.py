@@ -26,7 +26,7 @@ from ._support import (
 from b24conform.contract import load_contract
 from b24conform.judge.checks.envelope import check_add_success, new_id
 from b24conform.judge.checks.errors import check_error
-from b24conform.judge.problems import Problem, within
+from b24conform.verdict.problems import Problem, within
 
 CONTRACT = load_contract()
 FIELD_IN_MESSAGE = re.compile(r"^The field (\w+) is not defined")

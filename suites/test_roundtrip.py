@@ -1,5 +1,7 @@
-"""Round trip (RT-001..RT-013): add → get → list → update → get → delete → get not found."""
+"""Round trip (RT-001..RT-013, RT-020): add → get → list → update → get → delete → get not found."""
 from __future__ import annotations
+
+import base64
 
 import pytest
 from ._support import add_ok, clause_accepted_errors, clause_error, get, judge, list_by_id, refused, shared
@@ -7,7 +9,7 @@ from ._support import add_ok, clause_accepted_errors, clause_error, get, judge, 
 from b24conform.judge.checks import readback
 from b24conform.judge.checks.envelope import check_add_success, check_result_true, check_success, new_id
 from b24conform.judge.checks.errors import check_error, check_error_one_of, check_error_shape
-from b24conform.judge.problems import Problem, within
+from b24conform.verdict.problems import Problem, within
 
 
 @pytest.fixture
@@ -128,6 +130,9 @@ def test_delete_removes_the_activity(b24_target, b24_contract, b24_mode, b24_evi
     # "Not found" (recorded replies).
     error_ids = clause_accepted_errors(b24_contract, b24_mode, "RT-007")
     judge(b24_evidence, after, check_error_one_of(after, b24_contract, b24_mode, error_ids), "get after delete")
+    listed = list_by_id(b24_target, activity_id, select=["ID"])
+    judge(b24_evidence, listed, check_success(listed, b24_contract, b24_mode)
+          + readback.check_list_finds_nothing(listed, b24_contract, b24_mode), "list by ID after delete")
 
 
 @pytest.mark.b24conform_clause("RT-008")
@@ -209,3 +214,37 @@ def test_optional_fields_read_back(b24_target, b24_contract, b24_mode, b24_evide
     reply = get(b24_target, activity_id)
     judge(b24_evidence, reply, readback.check_readback_equal(reply, b24_contract, b24_mode, sent=b24_target.mark(fields)),
           "optional fields")
+
+
+# The FILES of RT-020: strict base64 (the seed's own content is not, and AMB-FILES-BASE64 b lets a portal
+# drop such a file); the same upload as FILES-001's strict case, so a live run shares that activity.
+READ_BACK_FILE = {"fileData": ["note.txt", base64.b64encode(b"hello, conformance\n").decode()]}
+# list's own way to ask for everything (the example-files request, with COMMUNICATIONS named too).
+EVERYTHING = ["*", "COMMUNICATIONS", "STORAGE_ELEMENT_IDS"]
+
+
+@pytest.mark.b24conform_clause("RT-020")
+def test_get_and_list_give_back_everything(b24_target, b24_contract, b24_mode, b24_evidence, seed_fields):
+    fields = seed_fields(FILES=[READ_BACK_FILE])
+    activity_id = add_ok(b24_target, b24_contract, b24_mode, b24_evidence, fields, envelope=False, reuse=True)
+    sent = b24_target.mark(fields)
+    listed = list_by_id(b24_target, activity_id, select=EVERYTHING)
+    items = (listed.json or {}).get("result") if isinstance(listed.json, dict) else None
+    item = items[0] if isinstance(items, list) and items else None
+    problems = check_success(listed, b24_contract, b24_mode) + readback.check_list_finds(
+        listed, b24_contract, b24_mode, activity_id=activity_id)
+    if isinstance(item, dict):
+        problems += within("list", readback.check_readback_equal(item, b24_contract, b24_mode, sent=sent)
+                           + readback.check_communications(item, b24_contract, b24_mode, sent=sent)
+                           + readback.check_files(item, b24_contract, b24_mode, sent=sent))
+    judge(b24_evidence, listed, problems, f"list select {EVERYTHING}")
+    reply = get(b24_target, activity_id)
+    act = (reply.json or {}).get("result") if isinstance(reply.json, dict) else None
+    problems = check_success(reply, b24_contract, b24_mode)
+    if isinstance(act, dict):
+        # AMB-GET-KEYS: get may leave COMMUNICATIONS and FILES out; where it gives them, they are the activity's.
+        if "COMMUNICATIONS" in act:
+            problems += within("get", readback.check_communications(act, b24_contract, b24_mode, sent=sent))
+        if "FILES" in act:
+            problems += within("get", readback.check_files(act, b24_contract, b24_mode, sent=sent))
+    judge(b24_evidence, reply, problems, "get: COMMUNICATIONS and FILES")

@@ -30,11 +30,11 @@ from b24conform.contract.paths import spec_dir
 from b24conform.judge.checks.envelope import check_add_success, check_success
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.hypothesis_profiles import BURST, live_cap, live_loaded
-from b24conform.judge.problems import from_failure
 from b24conform.judge.safety import sends_mail
+from b24conform.judge.suites_dir import schemathesis_config
 from b24conform.judge.world import rebind
 from b24conform.schemathesis_checks import b24_envelope, b24_error_catalogue, b24_time_block
-from b24conform.judge.suites_dir import schemathesis_config
+from b24conform.verdict.problems import from_failure
 
 CONTRACT = load_contract()
 # Found beside this folder, in the checkout (suites/) and in the installed wheel (b24conform/_suites/) alike.

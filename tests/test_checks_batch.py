@@ -136,7 +136,7 @@ def test_a_body_without_a_result_object_is_judged_by_the_envelope_alone():
 # ------------------------------------------- exact verdicts, part by part (the mutation run left these unpinned;
 # each case fails under one of the surviving mutants)
 
-from b24conform.judge.problems import Problem  # noqa: E402
+from b24conform.verdict.problems import Problem  # noqa: E402
 
 RESET_ISO = {**TIME, "operating_reset_at": "2024-01-20T18:45:33+03:00"}
 LENGTH = CONTRACT.error("ERROR_BATCH_LENGTH_EXCEEDED")

@@ -85,7 +85,7 @@ def test_result_true():
 # ------------------------------------------------------------ exact verdicts (the mutation run left these unpinned;
 # each case fails under one of the surviving mutants)
 
-from b24conform.judge.problems import Problem  # noqa: E402
+from b24conform.verdict.problems import Problem  # noqa: E402
 
 RESET_ISO = "2024-01-20T18:45:33+03:00"
 

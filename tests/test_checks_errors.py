@@ -154,7 +154,7 @@ def test_a_lenient_refusal_still_has_to_say_why(body, status, kinds):
 # left these unpinned; each case fails under one of the surviving mutants)
 
 from b24conform.judge.checks.errors import check_code, check_message  # noqa: E402
-from b24conform.judge.problems import Problem  # noqa: E402
+from b24conform.verdict.problems import Problem  # noqa: E402
 
 SUBJECT_MSG = CONTRACT.error("ADD_SUBJECT_MISSING").message
 TYPE_MSG = CONTRACT.error("ADD_TYPE_ID_INVALID").message

@@ -12,7 +12,7 @@ from b24conform.contract import load_contract
 from b24conform.judge.checks import assert_conforms
 from b24conform.judge.checks import batch, envelope, errors, readback, time_block
 from b24conform.judge.checks._common import is_decimal_string
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 CONTRACT = load_contract()
 MODES = ("strict", "lenient")
@@ -288,7 +288,7 @@ def test_method_of(url, name):
 
 @pytest.mark.parametrize("auth", ["bad_code", "expired", "none"])
 def test_missed_refusal_credential(auth):
-    from b24conform.judge.problems import WRONG_CREDENTIALS
+    from b24conform.verdict.problems import WRONG_CREDENTIALS
     r = reply(envelope_of(5), auth=auth)
     assert errors.missed_refusal(r, ["NO_AUTH_FOUND"]) == [
         Problem("credential-accepted", WRONG_CREDENTIALS[auth], expected=["NO_AUTH_FOUND"], actual=200)]

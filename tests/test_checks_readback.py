@@ -274,7 +274,7 @@ def test_a_skipped_field_does_not_end_the_comparison(mode):
 # ------------------------------------------------------------ check_communications, branch by branch (the
 # mutation run left these unpinned; each case fails under one of its surviving mutants)
 
-from b24conform.judge.problems import Problem  # noqa: E402
+from b24conform.verdict.problems import Problem  # noqa: E402
 
 PHONE = {"VALUE": "+18005551234", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}
 MAIL = {"VALUE": "a@example.com", "ENTITY_ID": 135, "ENTITY_TYPE_ID": 3}

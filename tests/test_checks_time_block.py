@@ -110,7 +110,7 @@ def test_assert_conforms_lists_every_problem():
 # ------------------------------------------------------------ exact verdicts, boundary by boundary (the mutation
 # run left these unpinned; each case fails under one of the surviving mutants)
 
-from b24conform.judge.problems import Problem  # noqa: E402
+from b24conform.verdict.problems import Problem  # noqa: E402
 
 ISO_RESET = "2024-01-20T18:45:33+03:00"
 START = SEED_TIME["start"]

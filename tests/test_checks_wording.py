@@ -220,10 +220,11 @@ def test_batch_items_are_judged_by_the_outer_replys_target(kind, passes):
 
 @pytest.mark.parametrize("value,clean", [(True, True), (False, True), (None, False), ("false", False), (0, False)])
 def test_spec_validate_requires_a_boolean_message_pinned(tmp_path, value, clean):
-    from b24conform.contract.validate import SpecFiles, error_problems
+    from b24conform.contract.validate import document_problems
 
-    raw = {"id": "X", "kind": "method", "http_status": 400, "code": "", "message": "m", "reachable": "input"}
+    raw = {"id": "X", "kind": "method", "http_status": 400, "code": "", "message": "m", "reachable": "input",
+           "source": [], "methods": ["crm.activity.add"]}
     if value is not None:
         raw["message_pinned"] = value
-    problems = error_problems(SpecFiles(root=tmp_path, errors=[raw]))
+    problems = document_problems("errors.yaml", {"version": 1, "errors": [raw]}, CONTRACT.root)
     assert (not any("message_pinned" in p for p in problems)) is clean, problems

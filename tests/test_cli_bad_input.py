@@ -20,7 +20,7 @@ import pytest
 from b24conform import __version__
 from b24conform.contract import load_contract
 from b24conform.judge.client import TargetURLError
-from b24conform.judge.redact import redact
+from b24conform.verdict.redact import redact
 
 USAGE = 2  # the exit code of every refused input (click's usage-error code)
 

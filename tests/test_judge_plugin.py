@@ -6,7 +6,7 @@ import json
 import pytest
 
 from b24conform.contract import load_contract
-from b24conform.judge import accounting
+from b24conform.verdict import accounting
 
 ALL_AUTOMATED = [cid for cid, c in load_contract().clauses.items() if c.check == "automated"]
 

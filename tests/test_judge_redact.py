@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from b24conform.judge import redact as r
 from b24conform.judge.client import Endpoints, Webhook
 from b24conform.judge.target import Target, TargetError
 from b24conform.judge.testing import FakePortal
+from b24conform.verdict import redact as r
 
 CODE = "s3cretwebhookcode42"
 TOKEN = "t0psecrettoken99xyz"

@@ -13,9 +13,9 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from b24conform.contract import load_contract
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app
 from b24conform.portal.config import PortalConfig, Webhook
-from b24conform.portal.seed import World
+from b24conform.portal.seed import SeedWorld
 
 WORLD_OTHER_IDS = Path(__file__).parent / "data" / "world_other_ids.yaml"
 BINDING_FAILED = load_contract().error("ADD_BINDING_FAILED").body()
@@ -301,7 +301,7 @@ def test_user_methods_need_a_user_scope_except_profile():
 
 
 def test_world_other_ids_shares_no_id_with_the_packaged_seed():
-    packaged, other = World.load().data, World.load(WORLD_OTHER_IDS).data
+    packaged, other = SeedWorld.load().data, SeedWorld.load(WORLD_OTHER_IDS).data
     for name in ("users", "leads", "deals", "contacts", "companies"):
         assert other[name], name
         assert not {int(i["ID"]) for i in packaged[name]} & {int(i["ID"]) for i in other[name]}, name

@@ -12,7 +12,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from b24conform.contract import load_contract
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.testing import SEED_FIELDS
 from b24conform.portal.wire import encode_php_query

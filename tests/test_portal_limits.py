@@ -11,7 +11,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from b24conform.contract import load_contract
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app
 from b24conform.portal.clock import FakeClock
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.limits import PLANS, WINDOW_SECONDS, LeakyBucket, OperatingBudget

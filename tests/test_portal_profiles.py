@@ -13,7 +13,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from b24conform.contract import load_contract
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app
 from b24conform.portal.clock import FakeClock
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.profiles import SAMPLE_PROFILES, ProfileError, available_profiles, load_profile, parse_profiles
@@ -280,11 +280,11 @@ def test_auth_except_methods(tmp_path):
 
 def test_faithful_portal_is_not_layered(tmp_path):
     from b24conform.portal.faults.wire import WireFaults
-    from b24conform.portal.state import PortalState
+    from b24conform.portal.assembly import build_state
     from b24conform.portal.store import Store
 
     config = PortalConfig.for_conformance()
-    state = PortalState.create(config)
+    state = build_state(config)
     assert isinstance(state.store, Store) and not isinstance(build_app(config, state), WireFaults)
 
 

@@ -7,11 +7,11 @@ import re
 import pytest
 
 from b24conform.contract import load_contract
-from b24conform.portal.seed import World
+from b24conform.portal.seed import SeedWorld
 from b24conform.portal.testing import seed_fields
 from b24conform.portal.validation import RULE_NAMES, RULES, AddRequest, first_error
 
-WORLD = World.load()
+WORLD = SeedWorld.load()
 NO_BINDING = {"OWNER_ID": 999999, "COMMUNICATIONS": [{"VALUE": "+1", "ENTITY_ID": 999999, "ENTITY_TYPE_ID": 3}]}
 BAD_FILES = [{"fileData": ["a", "%%%"]}]
 EMAIL = [{"VALUE": "john.smith@example.com", "ENTITY_ID": 134, "ENTITY_TYPE_ID": 3}]

@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.testing import SEED_FIELDS
 

@@ -14,8 +14,8 @@ from b24conform.judge.checks.batch import check_batch_outcome
 from b24conform.judge.checks.envelope import check_add_success, check_result_id
 from b24conform.judge.checks.errors import check_error
 from b24conform.judge.checks.time_block import check_time_arithmetic
-from b24conform.judge.problem_kinds import KINDS
-from b24conform.judge.problems import Problem, as_problem, within
+from b24conform.verdict.problem_kinds import KINDS
+from b24conform.verdict.problems import Problem, as_problem, within
 
 CONTRACT = load_contract()
 TIME = {"start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,

@@ -24,7 +24,7 @@ from b24conform.judge.checks.batch import check_batch_envelope, check_batch_outc
 from b24conform.judge.checks.envelope import check_result_id, check_result_true, check_success
 from b24conform.judge.checks.errors import check_error_code_alphabet, check_error_shape
 from b24conform.judge.checks.time_block import check_time_block
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 CORPUS_PATH = Path(__file__).parent / "data" / "real_responses" / "corpus.json"
 CORPUS = json.loads(CORPUS_PATH.read_text(encoding="utf-8"))

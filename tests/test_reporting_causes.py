@@ -11,14 +11,14 @@ from test_portal_cli import stop
 from test_reporting_problems import VALIDATOR
 
 from b24conform.contract import load_contract
-from b24conform.judge.accounting import CheckOutcome
 from b24conform.judge.checks.errors import check_error, check_error_one_of
 from b24conform.judge.evidence import Evidence
-from b24conform.judge.problem_kinds import KINDS
-from b24conform.judge.problems import Problem
 from b24conform.reporting import html as html_report
 from b24conform.reporting import markdown
 from b24conform.reporting.results import RunInfo, build_results
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problem_kinds import KINDS
+from b24conform.verdict.problems import Problem
 
 CONTRACT = load_contract()
 

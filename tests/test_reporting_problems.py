@@ -15,13 +15,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from b24conform.contract import load_contract
-from b24conform.judge.accounting import CheckOutcome
 from b24conform.judge.evidence import Evidence
-from b24conform.judge.problem_kinds import KINDS
-from b24conform.judge.problems import Problem
 from b24conform.reporting import html as html_report
 from b24conform.reporting.problems import check_problems
 from b24conform.reporting.results import RunInfo, build_results
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problem_kinds import KINDS
+from b24conform.verdict.problems import Problem
 from test_portal_cli import run_serve, stop
 
 SCHEMA = json.loads((Path(html_report.__file__).parent / "results.schema.json").read_text())
@@ -200,3 +200,20 @@ def test_a_reply_captured_twice_is_shown_once_marked_with_its_problem():
     page = html_report.render(run_of(check))
     detail = page.split("id='d-CALL-001'", 1)[1].split("</tr>", 1)[0]
     assert detail.count("<div class='reply'>") == 1 and "shows <a href=" in detail
+
+
+def test_records_named_by_prefixed_filters_batch_commands_and_multipart_parts():
+    from b24conform.reporting.problems import records_named
+
+    def named(body, url="https://x/rest/1/c/crm.activity.list", content_type="application/json"):
+        return records_named({"request": {"url": url, "body": body, "content_type": content_type}})
+
+    assert named('{"filter": {"<=ID": 64}, "order": {"ID": "ASC"}}') == {("activity", 64)}
+    assert named('{"filter": {"@ID": [3, "4"], "OWNER_ID": 9}}') == {("activity", 3), ("activity", 4)}
+    batch = ('{"halt": 0, "cmd": {"a": "crm.activity.get?id=5", "b": "crm.activity.list?filter%5B%3EID%5D=6&select%5B0%5D=ID",'
+             ' "c": "crm.deal.delete?id=7"}}')
+    assert named(batch, url="https://x/rest/1/c/batch") == {("activity", 5), ("activity", 6), ("deal", 7)}
+    multipart = ('--b\r\nContent-Disposition: form-data; name="filter[ID]"\r\n\r\n64\r\n'
+                 '--b\r\nContent-Disposition: form-data; name="select[0]"\r\n\r\nID\r\n--b--\r\n')
+    assert named(multipart, content_type="multipart/form-data; boundary=b") == {("activity", 64)}
+    assert named("filter[ID]=64", content_type="application/x-www-form-urlencoded") == frozenset()

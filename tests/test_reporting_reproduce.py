@@ -17,9 +17,9 @@ from test_portal_cli import stop
 
 from b24conform.judge.client import WRONG_CODE
 from b24conform.judge.evidence import Evidence
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact
 from b24conform.judge.reproduce import History, script
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact
 
 HOST = "https://portal.example:8443"
 HOOK = HOST + "/rest/1/***/"
@@ -178,3 +178,15 @@ def test_a_wrong_code_reproduction_shows_the_code_and_its_consequence_reproduces
         stop(proc)
     secret = webhook.rstrip("/").rsplit("/", 1)[1]
     assert secret not in json.dumps(results) and secret not in md
+
+
+def test_a_multipart_body_gets_its_ids_replaced_and_is_sent_as_multipart_again():
+    from b24conform.judge.client import multipart_encode, php_pairs
+
+    history, _ = a_run()
+    body, content_type = multipart_encode(php_pairs({"filter": {"ID": 2}, "select": ["ID", "SUBJECT"]}))
+    listing = Reply(Request(HOOK + "crm.activity.list", body.decode(), content_type=content_type), {"result": []}, 6)
+    text = script(listing, history)
+    final = next(line for line in text.splitlines() if "crm.activity.list" in line)
+    assert "--form-string 'filter[ID]='\"$ACTIVITY_2\"''" in final
+    assert "--form-string 'select[0]=ID' --form-string 'select[1]=SUBJECT'" in final and "Content-Type" not in final

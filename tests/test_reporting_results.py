@@ -5,11 +5,11 @@ import json
 import re
 
 from b24conform.contract import load_contract
-from b24conform.judge.accounting import CheckOutcome
 from b24conform.reporting import write_reports
 from b24conform.reporting import html as html_report
 from b24conform.reporting import markdown
 from b24conform.reporting.results import RunInfo, applicable_passed, build_results
+from b24conform.verdict.accounting import CheckOutcome
 
 EVIL = "<script>alert('x')</script> | pipe"
 
@@ -90,7 +90,7 @@ def test_each_clause_reason_comes_from_its_own_checks():
     # One defect (same kind and values: one problem of the run) found by two checks of different
     # clauses, each inside its own part of the check: a clause's reason is told in its own check's
     # words, never in those of the other clause's check that happened to find the problem first.
-    from b24conform.judge.problems import Problem
+    from b24conform.verdict.problems import Problem
 
     same = Problem("error-status", "HTTP status", expected=400, actual=200, error_id="ADD_SUBJECT_MISSING")
     checks = [_failing("s.py::test_a", ["CALL-001"], same.within("step adding without SUBJECT")),

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app
 from b24conform.portal.testing import InProcessClient
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.server import start_portal

@@ -30,9 +30,8 @@ import pytest
 from b24conform.contract import load_contract
 from b24conform.portal.errors import portal_error
 from b24conform.portal import app as portal_app
-from b24conform.portal.app import build_app
+from b24conform.portal.assembly import build_app, registry
 from b24conform.portal.config import PortalConfig
-from b24conform.portal.methods import registry
 from b24conform.portal.server import start_portal
 from b24conform.portal.testing import InProcessClient, seed_fields
 

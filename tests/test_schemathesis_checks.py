@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from b24conform.judge.problems import Problem
 from b24conform.schemathesis_checks import B24Problem, as_reply
+from b24conform.verdict.problems import Problem
 from test_portal_cli import run_serve, stop
 
 ROOT = Path(__file__).resolve().parents[1]

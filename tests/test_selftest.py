@@ -23,7 +23,7 @@ import yaml
 from b24conform.contract import load_contract
 from b24conform.portal.profiles import ALL_VARIANTS, composed_names, parse_profiles
 from b24conform.selftest.catalogue import (
-    CatalogueError, Profile, Variant, deviations_path, load_catalogue, load_variants, variants_path,
+    CatalogueError, DeviantProfile, Variant, deviations_path, load_catalogue, load_variants, variants_path,
 )
 from b24conform.selftest.detection import Detection, RunResult, judge_profile, judge_variant, selftest
 from b24conform.selftest.report import render_markdown, write_reports
@@ -128,7 +128,7 @@ def test_clause_killers_and_unkillable_clauses() -> None:
     from b24conform.selftest.detection import clause_killers
 
     killed = judge_profile(PROFILE, _run(("t1", ["X-1"], "failed")), {})
-    missed = judge_profile(Profile("q", "state", "b", ("Y-2",)), _run(("t1", ["Y-2"], "passed")), {})
+    missed = judge_profile(DeviantProfile("q", "state", "b", ("Y-2",)), _run(("t1", ["Y-2"], "passed")), {})
     killers = clause_killers([killed, missed], ["X-1", "Y-2"])
     assert killers == {"X-1": ["p"], "Y-2": []}
     det = Detection(mode="strict", profiles_total=2, killed=1, misses=[missed], verdicts=[killed, missed],
@@ -236,7 +236,7 @@ def _run(*checks: tuple[str, list[str], str]) -> RunResult:
     ])
 
 
-PROFILE = Profile(id="p", family="status", bends="bent", breaks=("X-1",))
+PROFILE = DeviantProfile(id="p", family="status", bends="bent", breaks=("X-1",))
 
 
 def test_killed_when_a_named_clause_fails() -> None:
@@ -286,7 +286,7 @@ def test_a_check_that_also_fails_on_the_faithful_portal_kills_nothing() -> None:
 
 def test_reports_are_written(tmp_path: Path) -> None:
     killed = judge_profile(PROFILE, _run(("t1", ["X-1"], "failed")), {})
-    missed = judge_profile(Profile("q", "state", "b", ("Y-2",)), _run(("t1", ["Y-2"], "passed")), {})
+    missed = judge_profile(DeviantProfile("q", "state", "b", ("Y-2",)), _run(("t1", ["Y-2"], "passed")), {})
     det = Detection(mode="strict", profiles_total=2, killed=1, misses=[missed], verdicts=[killed, missed],
                     false_alarms=[], faithful={"checks": 3, "check_outcomes": {"passed": 3}}, wall_seconds=1.5,
                     jobs=2, smoke=["CALL-001"])
@@ -445,7 +445,7 @@ def test_the_composed_portal_answers_sanely() -> None:
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from b24conform.portal.app import build_app
+    from b24conform.portal.assembly import build_app
     from b24conform.portal.config import PortalConfig
     from b24conform.portal.testing import seed_fields
 

@@ -93,7 +93,7 @@ def test_clause_values_outside_the_allowed_sets(spec_copy):
     problems = validate_spec(spec_copy)
     first, second, third = (c["id"] for c in data["clauses"][:3])
     for expected in (f"{first}: where 'anywhere'", f"{first}: level 'MAY'", f"{first}: check 'manual'",
-                     f"{second}: check is none but no reason", f"id '{third}' appears 2 times"):
+                     f"{second}: missing `reason` (a clause with check none says why)", f"id '{third}' appears 2 times"):
         assert any(expected in p for p in problems), expected
 
 
@@ -154,3 +154,63 @@ def test_operation_ids_are_stable():
     ids = [op.get("operationId") for item in spec.openapi["paths"].values() for op in item.values()
            if isinstance(op, dict) and "operationId" in op]
     assert sorted(ids) == sorted(REQUIRED_OPERATION_IDS)
+
+
+# ---------------------------------------------------------------- the spec files' own schemas
+
+
+def test_every_spec_file_has_a_valid_schema():
+    from jsonschema import Draft202012Validator
+
+    from b24conform.contract.validate import SPEC_FILE_SCHEMA_DIR, SPEC_FILE_SCHEMAS
+
+    yaml_files = {p.name for p in REAL_SPEC.glob("*.yaml")} - {"openapi.yaml"}  # openapi-spec-validator's
+    assert yaml_files == set(SPEC_FILE_SCHEMAS)
+    for schema_name in set(SPEC_FILE_SCHEMAS.values()):
+        Draft202012Validator.check_schema(json.loads((REAL_SPEC / SPEC_FILE_SCHEMA_DIR / schema_name).read_text()))
+
+
+def test_malformed_spec_files_give_one_line_each_naming_file_and_path(spec_copy):
+    edit(spec_copy / "errors.yaml", "    message_pinned: true\n", '    message_pinned: "yes"\n')
+    edit(spec_copy / "errors.yaml", "    reachable: input\n", "    reachable: anywhere\n")
+    edit(spec_copy / "limits.yaml", "  page_size: 50\n", "  page_size: fifty\n")
+    edit(spec_copy / "item_errors.yaml", "    http_status: 400\n", "    http_status: 99\n")
+    edit(spec_copy / "methods.yaml", "crm.activity.delete: {effect: delete, entity: activity,", "crm.activity.delete: {effect: delete,")
+    edit(spec_copy / "fields.yaml", "  derived: [DEADLINE]\n", "  derived: DEADLINE\n")
+    edit(spec_copy / "items.yaml", "    multi: true\n", "    multi: yes please\n")
+    edit(spec_copy / "variants.yaml", "  - name: envelope-result-string\n", "  - name: Envelope Result String\n")
+    problems = validate_spec(spec_copy)
+    for expected in (
+        "errors.yaml: ADD_SUBJECT_MISSING: message_pinned must be true or false, got 'yes'",
+        "errors.yaml: ADD_SUBJECT_MISSING: reachable 'anywhere' not in [",
+        "limits.yaml: list.page_size must be an integer, got 'fifty'",
+        "item_errors.yaml: ITEM_ID_INVALID: http_status 99 is less than the minimum of 100",
+        "methods.yaml: methods.crm.activity.delete missing `entity` (a method that writes names its entity)",
+        "fields.yaml: input.derived must be a list, got 'DEADLINE'",
+        "items.yaml: kinds.contact.multi must be true or false, got 'yes please'",
+        "variants.yaml: Envelope Result String: name 'Envelope Result String' does not match",
+    ):
+        assert any(p.startswith(expected) for p in problems), (expected, problems)
+    assert all("\n" not in p for p in problems)
+    result = run_validate(env={ENV_VAR: str(spec_copy)})
+    assert result.exit_code == 1 and "limits.yaml: list.page_size" in result.output
+
+
+def test_cross_references_a_schema_cannot_see(spec_copy):
+    edit(spec_copy / "items.yaml", "not_found: {get: ITEM_NOT_FOUND, update: COMPANY_NOT_FOUND",
+         "not_found: {get: ITEM_NOT_FOUND, update: COMPANY_IS_GONE")
+    edit(spec_copy / "items.yaml", "presence: {HAS_PHONE: PHONE,", "presence: {HAS_PHONE: FAX,")
+    edit(spec_copy / "fields.yaml", "  settable: [IS_INCOMING_CHANNEL]\n", "  settable: [IS_OUTGOING_CHANNEL]\n")
+    edit(spec_copy / "fields.yaml", "  double: float\n", "")
+    edit(spec_copy / "item_errors.yaml", "  - id: ITEM_NOT_FOUND\n", "  - id: GET_NOT_FOUND\n")
+    edit(spec_copy / "limits.yaml", 'page: "settings/how-to-call-rest-api/batch.md"', 'page: "settings/no-such-page.md"')
+    problems = validate_spec(spec_copy)
+    for expected in (
+        "items.yaml: kinds.company.not_found.update names unknown error 'COMPANY_IS_GONE'",
+        "items.yaml: presence.HAS_PHONE names 'FAX', which is not a multi-field",
+        "fields.yaml: input.settable names IS_OUTGOING_CHANNEL, which has no activity descriptor",
+        "fields.yaml: activity.RESULT_VALUE: type 'double' has no entry in value_types",
+        "item_errors.yaml: id 'GET_NOT_FOUND' is also an id of errors.yaml",
+        "limits.yaml: batch: page settings/no-such-page.md is not in the docs snapshot",
+    ):
+        assert any(expected in p for p in problems), (expected, problems)

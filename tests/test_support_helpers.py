@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from b24conform.contract import load_contract
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 from suites import _support as s
 
 CONTRACT = load_contract()

@@ -31,10 +31,10 @@ import pytest
 from test_portal_cli import run_serve, stop
 
 from b24conform.contract import load_contract
+from b24conform.har.mitm_addon import OPTION, HarLines
 from b24conform.portal.testing import SEED_FIELDS
 from b24conform.traffic.commands import check_files
 from b24conform.traffic.exchange import read_entry
-from b24conform.traffic.mitm_addon import OPTION, HarLines
 
 pytestmark = pytest.mark.slow
 
@@ -488,7 +488,7 @@ def test_the_addon_writes_one_har_entry_per_completed_flow(tmp_path):
 
 def test_the_addon_needs_no_b24conform():
     """mitmdump loads the file by its path in mitmproxy's environment: it must import nothing of ours."""
-    source = (ROOT / "src" / "b24conform" / "traffic" / "mitm_addon.py").read_text()
+    source = (ROOT / "src" / "b24conform" / "har" / "mitm_addon.py").read_text()
     imported = set(re.findall(r"^\s*(?:from|import)\s+([A-Za-z_][\w.]*)", source, re.M))
     assert {name.split(".")[0] for name in imported} <= {"__future__", "base64", "json", "threading", "datetime",
                                                          "typing", "mitmproxy"}

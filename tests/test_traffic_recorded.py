@@ -1,6 +1,6 @@
 """Traffic recorded from real exchanges, then judged: `b24conform serve` as a separate process, driven by a
 real HTTP client (httpx over TLS) through an add, a get, a list, a batch and errors, each exchange written
-as a HAR 1.2 entry from what went over the wire (traffic/har.py `http_entry`, which `run --har` writes its
+as a HAR 1.2 entry from what went over the wire (har/__init__.py `http_entry`, which `run --har` writes its
 entries with: the "export" step a browser or mitmproxy does), then
 `b24conform traffic check` on the file. The faithful portal's traffic has no problem; the traffic of
 `serve --profile envelope-result-boolean` (spec/deviations.yaml) has that profile's problem; the
@@ -24,8 +24,8 @@ from test_portal_cli import stop
 from test_traffic_check import REPORTS, SCHEMA, entry, report_texts, traffic_check, write_har
 
 from b24conform.contract import load_contract
+from b24conform.har import http_entry
 from b24conform.traffic.commands import EXIT_PASSED, check_files, exit_code
-from b24conform.traffic.har import http_entry
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "real_responses" / "corpus.json").read_text(encoding="utf-8"))
 TOKEN = "recordedoauthtoken8812"

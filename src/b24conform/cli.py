@@ -12,6 +12,12 @@ from typer._click.exceptions import MissingParameter, NoArgsIsHelpError
 
 from b24conform import __version__
 from b24conform.cliparams import one_line
+from b24conform.contract import commands as contract_commands
+from b24conform.contract.loader import load_contract
+from b24conform.judge import commands as judge_commands
+from b24conform.portal import commands as portal_commands
+from b24conform.selftest import commands as selftest_commands
+from b24conform.traffic import commands as traffic_commands
 
 
 def _option_hint(exc: typer.BadParameter) -> str | None:
@@ -76,8 +82,6 @@ app = OneLineErrorsTyper(
 
 def spec_version() -> str:
     """info.version of the contract's openapi.yaml, or why it cannot be read (--version must not fail)."""
-    from b24conform.contract.loader import load_contract
-
     try:
         version = load_contract().openapi["info"]["version"]
     except Exception as exc:  # noqa: BLE001 - a broken spec is reported in the version line, not raised
@@ -104,13 +108,7 @@ def main(
 
 
 def _register() -> None:
-    # Imported here so that each area stays the only owner of its commands.
-    from b24conform.contract import commands as contract_commands
-    from b24conform.judge import commands as judge_commands
-    from b24conform.portal import commands as portal_commands
-    from b24conform.selftest import commands as selftest_commands
-    from b24conform.traffic import commands as traffic_commands
-
+    # Each area owns its commands and registers them itself.
     contract_commands.register(app)
     portal_commands.register(app)
     judge_commands.register(app)

@@ -7,6 +7,7 @@ to the exception and the entry point in cli.py prints it as `error: --option: me
 from __future__ import annotations
 
 import os
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,6 @@ def ca_bundle_file(value: Any) -> Path:
 
     Found here rather than at the first request, where it would surface as an SSLError and a traceback.
     """
-    import ssl
-
     path = Path(value)
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist")
@@ -93,7 +92,7 @@ def ca_bundle_file(value: Any) -> Path:
 def keyword_expression(value: Any) -> str:
     """typer parser: a pytest -k expression, checked as pytest would compile it (so a typo is not a run that
     checked nothing)."""
-    from _pytest.mark.expression import Expression
+    from _pytest.mark.expression import Expression  # start-up: pytest, ~50 ms, only when -k is given
 
     text = str(value)
     try:

@@ -7,7 +7,7 @@ Load it through schemathesis' hooks mechanism and run as usual:
 
 Each check judges one response with the same pure checks the suites use (judge/checks/) and reports
 each problem it finds as one schemathesis failure, titled by the problem's kind and deduplicated by
-its identity (judge/problems.py). The mode of the documented ambiguities is B24_MODE (strict by
+its identity (verdict/problems.py). The mode of the documented ambiguities is B24_MODE (strict by
 default, or lenient). Replies are judged as a live portal's: wording b24conform chose itself is not
 demanded byte for byte (judge/checks/errors.py).
 """
@@ -21,15 +21,15 @@ from typing import Any
 
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
-
-from b24conform.contract.model import DEFAULT_MODE, MODES
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from b24conform.contract import load_contract
+from b24conform.contract.model import DEFAULT_MODE, MODES
 from b24conform.judge.checks.envelope import check_no_error_keys, check_result_id, check_status_and_content_type
 from b24conform.judge.checks.errors import check_catalogue_error
 from b24conform.judge.checks.time_block import check_time_block
 from b24conform.judge.negative_cases import rejection_demanded
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 MODE_ENV = "B24_MODE"
 ADD = "crm.activity.add"
@@ -37,8 +37,6 @@ ADD = "crm.activity.add"
 
 @lru_cache(maxsize=1)
 def contract() -> Any:
-    from b24conform.contract import load_contract
-
     return load_contract()
 
 

@@ -1,6 +1,7 @@
 """CLI commands of the contract area: `b24conform spec validate` and `b24conform spec docs`."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from b24conform.cliparams import one_line, output_folder
+from b24conform.contract.loader import ContractError, load_contract
 from b24conform.contract.paths import spec_dir
 
 spec_app = typer.Typer(no_args_is_help=True, help="Check and render the contract in spec/.")
@@ -75,6 +77,7 @@ def validate_command(
     spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", parser=_spec_folder, metavar="DIR", help=SPEC_DIR_HELP),
 ) -> None:
     """Lint openapi.yaml and the schemas, resolve every $ref, cross-check clauses, errors and ambiguities."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.contract.validate import summary, validate_spec
 
     root = (spec_dir_option or spec_dir()).resolve()
@@ -96,8 +99,8 @@ def docs_command(
     spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", parser=_spec_folder, metavar="DIR", help=SPEC_DIR_HELP),
 ) -> None:
     """Render fields, errors, clauses and ambiguities as Markdown and HTML."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.contract.docs import write_docs
-    from b24conform.contract.loader import ContractError, load_contract
 
     root = (spec_dir_option or spec_dir()).resolve()
     try:
@@ -121,10 +124,8 @@ def drift_command(
     spec_dir_option: Optional[Path] = typer.Option(None, "--spec-dir", parser=_spec_folder, metavar="DIR", help=SPEC_DIR_HELP),
 ) -> None:
     """Compare spec/ with the docs: error tables, field descriptors, required marks, enums, example responses."""
-    import json
-
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.contract.drift import Checkout, drift
-    from b24conform.contract.loader import ContractError, load_contract
 
     root = (spec_dir_option or spec_dir()).resolve()
     try:

@@ -1,20 +1,25 @@
 """The spec documentation: fields, errors, clauses and ambiguities as Markdown and self-contained HTML.
 
-Both formats are rendered from one neutral model (sections of tables), so they cannot drift apart.
+Both formats are rendered from one neutral model (sections of tables), so they cannot drift apart:
+Markdown through mdtext, HTML through the template spec-docs.html.j2.
 Every text comes from spec/; nothing here spells a message or a verdict.
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from referencing.exceptions import Unresolvable
+
+from b24conform import mdtext
 from b24conform.contract.loader import Contract
 from b24conform.contract.model import Clause
 from b24conform.contract.provenance import Citation
+from b24conform.contract.schemas import file_resolver
+from b24conform.htmlpage import render_page
 
 
 @dataclass(frozen=True)
@@ -48,18 +53,17 @@ class Section:
 
 # ------------------------------------------------------------------ the model
 
-def _local_def(schema: dict[str, Any], ref: str) -> dict[str, Any] | None:
-    if ref.startswith("#/$defs/"):
-        return schema.get("$defs", {}).get(ref.split("/")[-1])
-    return None
-
-
-def type_label(prop: dict[str, Any], schema: dict[str, Any], contract: Contract) -> str:
+def type_label(prop: dict[str, Any], schema_name: str, contract: Contract) -> str:
     """A reader's description of a property's type, e.g. "integer, one of 0-3 (crm.enum.contenttype)"."""
     ref = prop.get("$ref")
     if ref:
-        local = _local_def(schema, ref)
-        return type_label(local, schema, contract) if local is not None else f"see {ref}"
+        # A definition of the same file is described in place; another file is named.
+        if not ref.startswith("#/$defs/"):
+            return f"see {ref}"
+        try:
+            return type_label(file_resolver(schema_name, contract).lookup(ref).contents, schema_name, contract)
+        except Unresolvable:
+            return f"see {ref}"
     kind = prop.get("type", "any")
     if "x-b24-enum" in prop:
         enum = contract.enums[prop["x-b24-enum"]]
@@ -121,7 +125,7 @@ def properties_section(contract: Contract, schema_name: str, anchor: str, title:
                       columns=["field", "required", "type", "refused when broken", "meaning"])
     for name, prop in schema["properties"].items():
         section.rows.append([Code(name), _required_label(name, required, choices),
-                             type_label(prop, schema, contract), _refusal_label(prop), prop.get("description", "")])
+                             type_label(prop, schema_name, contract), _refusal_label(prop), prop.get("description", "")])
         section.row_ids.append(f"{anchor}-{name}")
     return section
 
@@ -251,24 +255,12 @@ SUBTITLE = "Generated from spec/ by `b24conform spec docs`. Do not edit by hand.
 
 # ------------------------------------------------------------------ Markdown
 
-def _md_text(text: str) -> str:
-    # Pipes would split the table cell; angle brackets would be read as HTML tags.
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _md_code(text: str) -> str:
-    text = text.replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" or text.startswith(" ") or text.endswith(" ") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _md_part(part: Part) -> str:
     if isinstance(part, Code):
-        return _md_code(part.text)
+        return mdtext.code(part.text)
     if isinstance(part, Link):
-        return f"[{_md_text(part.text).replace('[', '&#91;').replace(']', '&#93;')}](<{part.url}>)"
-    return _md_text(part).replace("\n", " ")
+        return mdtext.link(part.text, part.url)
+    return mdtext.prose(part)
 
 
 def _md_cell(cell: Cell) -> str:
@@ -279,12 +271,12 @@ def _md_cell(cell: Cell) -> str:
 def render_markdown(sections: Iterable[Section]) -> str:
     sections = list(sections)
     lines = [f"# {TITLE}", "", SUBTITLE, "", "Contents:", ""]
-    lines += [f"- [{s.title}](#{s.anchor})" for s in sections]
+    lines += [f"- {mdtext.link(s.title, '#' + s.anchor, in_table=False)}" for s in sections]
     for section in sections:
-        lines += ["", f'<a id="{section.anchor}"></a>', "", f"## {_md_text(section.title)}", ""]
+        lines += ["", f'<a id="{section.anchor}"></a>', "", f"## {mdtext.prose(section.title, in_table=False)}", ""]
         if section.intro:
-            lines += [_md_text(section.intro), ""]
-        lines.append("| " + " | ".join(section.columns) + " |")
+            lines += [mdtext.prose(section.intro, in_table=False), ""]
+        lines.append("| " + " | ".join(mdtext.text(c) for c in section.columns) + " |")
         lines.append("|" + "---|" * len(section.columns))
         lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in section.rows]
     return "\n".join(lines) + "\n"
@@ -292,59 +284,37 @@ def render_markdown(sections: Iterable[Section]) -> str:
 
 # ------------------------------------------------------------------ HTML
 
-STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1d232a; }
-h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #d6dde4; padding-bottom: .2rem; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #d6dde4; padding: .35rem .5rem; vertical-align: top; text-align: left; }
-th { background: #eef2f5; position: sticky; top: 0; }
-tr:nth-child(even) td { background: #f8fafb; }
-tr:target td { background: #fff5cc; }
-code { font: 13px ui-monospace, monospace; background: #eef2f5; padding: 0 .2rem; border-radius: 3px; white-space: pre-wrap; }
-nav ul { columns: 2; } .muted { color: #5b6773; }
-"""
-
-
-def _html_inline(text: str) -> str:
-    # Escape first, then turn `backticks` of spec prose into code spans.
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
-
-
-def _html_part(part: Part) -> str:
+def _html_pieces(part: Part) -> list[dict[str, str]]:
+    """One part of a cell as the template lays it out; the spec's `ticked` words become code."""
     if isinstance(part, Code):
-        return f"<code>{html.escape(part.text)}</code>"
+        return [{"kind": "code", "text": part.text}]
     if isinstance(part, Link):
-        return f'<a href="{html.escape(part.url)}">{html.escape(part.text)}</a>'
-    return _html_inline(part)
+        return [{"kind": "link", "text": part.text, "url": part.url}]
+    return [{"kind": "code" if is_code else "text", "text": piece} for piece, is_code in mdtext.code_spans(part)]
 
 
-def _html_cell(cell: Cell) -> str:
-    parts = cell if isinstance(cell, list) else [cell]
-    return "<br>".join(_html_part(p) for p in parts)
+def _html_lines(cell: Cell) -> list[list[dict[str, str]]]:
+    return [_html_pieces(part) for part in (cell if isinstance(cell, list) else [cell])]
+
+
+def html_view(sections: Iterable[Section]) -> dict[str, Any]:
+    """What spec-docs.html.j2 lays out: plain data, every text still unescaped."""
+    return {
+        "title": TITLE,
+        "subtitle": _html_pieces(SUBTITLE),
+        "sections": [{
+            "anchor": section.anchor,
+            "title": section.title,
+            "intro": _html_pieces(section.intro) if section.intro else [],
+            "columns": section.columns,
+            "rows": [{"id": section.row_ids[i] if i < len(section.row_ids) else "",
+                      "cells": [_html_lines(cell) for cell in row]} for i, row in enumerate(section.rows)],
+        } for section in sections],
+    }
 
 
 def render_html(sections: Iterable[Section]) -> str:
-    sections = list(sections)
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{html.escape(TITLE)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
-           f"<h1>{html.escape(TITLE)}</h1>", f'<p class="muted">{_html_inline(SUBTITLE)}</p>', "<nav><ul>"]
-    out += [f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in sections]
-    out.append("</ul></nav>")
-    for section in sections:
-        out.append(f'<section id="{html.escape(section.anchor)}">')
-        out.append(f"<h2>{html.escape(section.title)}</h2>")
-        if section.intro:
-            out.append(f"<p>{_html_inline(section.intro)}</p>")
-        out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in section.columns)
-                   + "</tr></thead><tbody>")
-        for i, row in enumerate(section.rows):
-            row_id = section.row_ids[i] if i < len(section.row_ids) else ""
-            attr = f' id="{html.escape(row_id)}"' if row_id else ""
-            out.append(f"<tr{attr}>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>")
-        out.append("</tbody></table></section>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return render_page("spec-docs.html.j2", **html_view(sections))
 
 
 def write_docs(contract: Contract, out_dir: Path) -> list[Path]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from b24conform.contract.model import EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, MethodEffect, Variant
+from b24conform.contract.model import (EFFECTS, Ambiguity, Clause, Enum, ErrorEntry, Limits, MethodEffect, Plan,
+                                       Variant)
 from b24conform.contract.paths import ENV_VAR, spec_dir
 from b24conform.contract.provenance import (Citation, Provenance, citation_problems, evidence_problems,
                                             parse_citations, parse_provenance, source_text)
@@ -63,12 +64,12 @@ def _variant(raw: dict[str, Any], where: str) -> Variant:
     return Variant(raw["text"], text, citations, evidence)
 
 
-def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
+def parse_errors(data: dict[str, Any], file: str = "errors.yaml") -> dict[str, ErrorEntry]:
     entries: dict[str, ErrorEntry] = {}
     seen: set[Any] = set()
     for raw in data["errors"]:  # ids first: a duplicate is reported as such, whatever else the entries lack
         if raw.get("id") in seen:
-            raise ContractError(f"errors.yaml: error id {raw['id']} appears twice")
+            raise ContractError(f"{file}: error id {raw['id']} appears twice")
         seen.add(raw.get("id"))
     for raw in data["errors"]:
         # No default: whether a message is the docs' own text or b24conform's choice decides whether a
@@ -76,23 +77,23 @@ def parse_errors(data: dict[str, Any]) -> dict[str, ErrorEntry]:
         pinned = raw.get("message_pinned")
         if not isinstance(pinned, bool):
             raise ContractError(
-                f"errors.yaml: {raw.get('id', '?')}: `message_pinned` must be true or false, got {pinned!r} "
+                f"{file}: {raw.get('id', '?')}: `message_pinned` must be true or false, got {pinned!r} "
                 "(true when the docs give the message, false when b24conform chose it or only observed it)"
             )
-        cites = _citations(raw.get("source"), f"errors.yaml: {raw.get('id', '?')}")
+        cites = _citations(raw.get("source"), f"{file}: {raw.get('id', '?')}")
         entry = ErrorEntry(
             id=raw["id"],
             kind=raw["kind"],
             http_status=int(raw["http_status"]),
             code=raw["code"],
             message=raw["message"],
-            variants=tuple(_variant(v, f"errors.yaml: {raw['id']}: variant") for v in raw.get("variants") or ()),
+            variants=tuple(_variant(v, f"{file}: {raw['id']}: variant") for v in raw.get("variants") or ()),
             meaning=raw.get("meaning", ""),
             trigger=raw.get("trigger", ""),
             reachable=raw.get("reachable", ""),
             source=source_text(cites),
             methods=tuple(raw.get("methods") or ()),
-            evidence=_evidence_ids(raw.get("evidence"), f"errors.yaml: {raw['id']}"),
+            evidence=_evidence_ids(raw.get("evidence"), f"{file}: {raw['id']}"),
             message_pinned=pinned,
             citations=cites,
             message_pattern=raw.get("message_pattern"),
@@ -177,7 +178,7 @@ def parse_methods(data: dict[str, Any]) -> dict[str, MethodEffect]:
     for name, raw in (data.get("methods") or {}).items():
         key = str(name).lower()
         entry = MethodEffect(method=key, effect=raw["effect"], entity=raw.get("entity"),
-                             mark=raw.get("mark"), source=raw.get("source", ""))
+                             mark=raw.get("mark"), source=raw.get("source", ""), probe=bool(raw.get("probe", False)))
         if entry.effect not in EFFECTS:
             raise ContractError(f"methods.yaml: {name}: effect {entry.effect!r} is not one of {', '.join(EFFECTS)}")
         if entry.effect in {"change", "delete", "create"} and not entry.entity:
@@ -186,6 +187,23 @@ def parse_methods(data: dict[str, Any]) -> dict[str, MethodEffect]:
             raise ContractError(f"methods.yaml: method {name} appears twice")
         result[key] = entry
     return result
+
+
+def parse_limits(data: dict[str, Any]) -> Limits:
+    try:
+        plans = {name: Plan(rate=float(raw["rate"]), burst=int(raw["burst"]))
+                 for name, raw in data["plans"].items() if name != "source"}
+        operating = data["operating"]
+        return Limits(
+            page_size=int(data["list"]["page_size"]),
+            batch_max_commands=int(data["batch"]["max_commands"]),
+            plans=plans,
+            operating_budget=float(operating["budget_seconds"]),
+            operating_bucket=float(operating["bucket_seconds"]),
+            operating_window=float(operating["window_seconds"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ContractError(f"limits.yaml: {type(exc).__name__}: {exc} (see the file's header for its keys)") from exc
 
 
 @dataclass
@@ -197,6 +215,11 @@ class Contract:
     @cached_property
     def errors(self) -> dict[str, ErrorEntry]:
         return parse_errors(_read_yaml(self.root / "errors.yaml"))
+
+    @cached_property
+    def item_errors(self) -> dict[str, ErrorEntry]:
+        """The errors of the CRM item methods the portal serves beside the contract (spec/item_errors.yaml)."""
+        return parse_errors(_read_yaml(self.root / "item_errors.yaml"), "item_errors.yaml")
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:
@@ -213,6 +236,18 @@ class Contract:
     @cached_property
     def methods(self) -> dict[str, MethodEffect]:
         return parse_methods(_read_yaml(self.root / "methods.yaml"))
+
+    @cached_property
+    def items(self) -> dict[str, Any]:
+        """spec/items.yaml: the CRM item types the portal serves beside activities (multi-fields, kinds)."""
+        data = _read_yaml(self.root / "items.yaml")
+        if not isinstance((data or {}).get("kinds"), dict):
+            raise ContractError("items.yaml: `kinds` must map item types to their tables")
+        return data
+
+    @cached_property
+    def limits(self) -> Limits:
+        return parse_limits(_read_yaml(self.root / "limits.yaml"))
 
     @cached_property
     def fields(self) -> dict[str, Any]:

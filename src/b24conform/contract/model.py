@@ -36,7 +36,6 @@ class ErrorEntry:
     evidence: tuple[str, ...] = ()
     # Whether the docs give `message` (errors.yaml `message_pinned`, required there). False: b24conform
     # chose the text or only saw it on portals, so only the embedded mock is held to it word for word.
-    # Defaults to True for entries built in code (the portal's companion errors cite the docs page).
     message_pinned: bool = True
     citations: tuple[Citation, ...] = ()  # `source` is their text
     # A regular expression the whole message may match instead, where the docs' text names one
@@ -140,7 +139,28 @@ class MethodEffect:
     entity: str | None = None   # what `id` names (change/delete) or what a create adds
     mark: str | None = None     # the text field a create prefixes with the run marker
     source: str = ""
+    probe: bool = False         # a name no portal defines: the reference portal does not serve it
 
     @property
     def writes(self) -> bool:
         return self.effect in {"create", "change", "delete"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The request-intensity bucket of one plan (spec/limits.yaml `plans`)."""
+
+    rate: float   # requests drained a second
+    burst: int    # requests the bucket holds
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The numbers a cloud portal limits requests by (spec/limits.yaml)."""
+
+    page_size: int
+    batch_max_commands: int
+    plans: dict[str, Plan]
+    operating_budget: float
+    operating_bucket: float
+    operating_window: float

@@ -2,13 +2,14 @@
 
 The files carry no "$id": each is registered under its file name, and a $ref resolves relative to
 the file it is in, so "time.json" or "activity-add-fields.json#/$defs/dateTime" resolve from any of
-them here just as in tools that read the files by path.
+them here just as in tools that read the files by path. openapi.yaml is in the same registry, so that
+every $ref of the contract is resolved by `referencing`, never by walking a JSON pointer by hand.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -16,19 +17,40 @@ from referencing.jsonschema import DRAFT202012
 
 from b24conform.contract.loader import Contract, load_contract
 
+if TYPE_CHECKING:  # what Registry.resolver() returns; the package does not re-export the class
+    from referencing._core import Resolver
+
+
+# Where openapi.yaml sits relative to the schema files it names ("schemas/time.json"), as in spec/.
+OPENAPI_URI = "openapi.yaml"
+SCHEMAS_FROM_OPENAPI = "schemas/"
+
 
 def registry_for(contract: Contract) -> Registry:
-    """A registry holding every schema file of `contract`, keyed by file name."""
+    """A registry holding every document of `contract` a $ref can name: each schema file under its file
+    name (as the files name each other) and under the path openapi.yaml gives it, and openapi.yaml."""
     return _registry(contract.root)
+
+
+def openapi_resolver(contract: Contract) -> Resolver:
+    """Resolves a $ref as it is written in openapi.yaml: "#/components/..." or "schemas/<file>"."""
+    return registry_for(contract).resolver(base_uri=OPENAPI_URI)
+
+
+def file_resolver(name: str, contract: Contract) -> Resolver:
+    """Resolves a $ref as it is written in spec/schemas/`name`: "time.json", "#/$defs/...", "x.json#/..."."""
+    return registry_for(contract).resolver(base_uri=name)
 
 
 @lru_cache(maxsize=8)
 def _registry(root: Path) -> Registry:
     contract = load_contract(root)
-    resources = [
-        (name, Resource.from_contents(contract.schema(name), default_specification=DRAFT202012))
-        for name in contract.schema_names()
-    ]
+    resources = []
+    for name in contract.schema_names():
+        resource = Resource.from_contents(contract.schema(name), default_specification=DRAFT202012)
+        resources += [(name, resource), (SCHEMAS_FROM_OPENAPI + name, resource)]
+    # openapi.yaml is no JSON Schema: a JSON pointer into it is all a $ref asks of it.
+    resources.append((OPENAPI_URI, Resource.opaque(contract.openapi)))
     return Registry().with_resources(resources).crawl()
 
 
@@ -71,28 +93,25 @@ def inlined(name: str, contract: Contract | None = None) -> dict[str, Any]:
     over the target's keys, as they would add to it; annotations ($id, $defs, $comment) are dropped.
     """
     contract = contract or load_contract()
-    return _inline(contract.schema(name), name, contract, depth=0)
+    return _inline(contract.schema(name), file_resolver(name, contract), name, depth=0)
 
 
 _DROPPED = frozenset({"$id", "$schema", "$defs", "$comment"})
 
 
-def _inline(node: Any, current: str, contract: Contract, depth: int) -> Any:
+def _inline(node: Any, resolver: Resolver, where: str, depth: int) -> Any:
     if depth > 32:  # our schemas are not recursive; a cycle would be a spec bug, so fail loudly
-        raise ValueError(f"$ref nesting too deep in {current}")
+        raise ValueError(f"$ref nesting too deep in {where}")
     if isinstance(node, list):
-        return [_inline(v, current, contract, depth) for v in node]
+        return [_inline(v, resolver, where, depth) for v in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     if isinstance(node.get("$ref"), str):
-        file, _, pointer = node["$ref"].partition("#")
-        target_name = file or current
-        target: Any = contract.schema(target_name)
-        for part in filter(None, pointer.split("/")):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        out.update(_inline(target, target_name, contract, depth + 1))
+        # The target's own $refs are relative to the file it is in: its resolver says which.
+        target = resolver.lookup(node["$ref"])
+        out.update(_inline(target.contents, target.resolver, node["$ref"], depth + 1))
     for key, value in node.items():
         if key != "$ref" and key not in _DROPPED:
-            out[key] = _inline(value, current, contract, depth)
+            out[key] = _inline(value, resolver, where, depth)
     return out

@@ -260,7 +260,7 @@ class Plan:
 def command_reply(batch_reply: Any, key: str, command: str, body: Any) -> Any:
     """A Reply for one command's answer: no status, headers or time of its own; its request record is
     the batch with only this command (what reproduces it), secrets redacted."""
-    from b24conform.judge import redact as _redact
+    from b24conform.verdict import redact as _redact
     from b24conform.judge.target import BODY_LIMIT, Reply, RequestRecord
 
     request = RequestRecord(http_method="POST", url=batch_reply.request.url, content_type="application/json",

@@ -6,17 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.ledger import ACTIVITY, DELETE_ORDER, Ledger, delete_rank, ledger_files, read_events, replay
-from b24conform.judge.redact import redact
 from b24conform.judge.safety import ORIGINATOR, is_marked_subject
 from b24conform.judge.target import Target, TargetError
+from b24conform.verdict.redact import redact
 
 
 def _not_found_messages() -> tuple[str, ...]:
     """The catalogue's "activity not found" messages; "not found" also covers portals that word it
     differently (deleting an already deleted activity must not count as a cleanup failure)."""
-    from b24conform.contract import load_contract
-
     try:
         entry = load_contract().error("ACTIVITY_NOT_FOUND")
         return (*entry.accepted_messages(), "not found")
@@ -72,7 +71,7 @@ def delete_record(target: Target, entity: str, record_id: int) -> tuple[bool, st
     return False, f"HTTP {reply.status}: {text.strip() or reply.text[:200]}"
 
 
-BATCH_SIZE = 50  # commands per `batch` call: the documented maximum (ERROR_BATCH_LENGTH_EXCEEDED above it)
+BATCH_SIZE = load_contract().limits.batch_max_commands  # commands per `batch` call: the documented maximum
 
 
 def _as_map(value: Any) -> dict[str, Any]:
@@ -130,8 +129,6 @@ def delete_activities(target: Target, ids: list[int]) -> dict[int, tuple[bool, s
 
 def _mark_fields() -> dict[str, str]:
     """entity -> the text field its create marks (spec/methods.yaml)."""
-    from b24conform.contract import load_contract
-
     return {m.entity: m.mark for m in load_contract().methods.values() if m.effect == "create" and m.entity and m.mark}
 
 

@@ -6,6 +6,7 @@ function that builds the httpx client, so they are tested without a network.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -137,6 +138,17 @@ def php_encode(params: dict[str, Any]) -> str:
     return urlencode(php_pairs(params))
 
 
+def multipart_encode(pairs: list[tuple[str, str]], boundary: str = "b24conform-multipart-boundary") -> tuple[bytes, str]:
+    """multipart/form-data of (name, value) pairs (PHP keys as part names, UTF-8 values) and its Content-Type."""
+    lines: list[bytes] = []
+    for name, value in pairs:
+        disposition = 'form-data; name="' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        lines += [b"--" + boundary.encode(), b"Content-Disposition: " + disposition.encode("utf-8"), b"",
+                  str(value).encode("utf-8")]
+    lines += [b"--" + boundary.encode() + b"--", b""]
+    return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"
+
+
 WRONG_CODE = "b24conformwrongcode"
 
 
@@ -213,8 +225,6 @@ class Encoded:
 def encode_request(url: str, params: dict[str, Any] | None, *, encoding: str, token: str | None,
                    auth: str, raw_body: bytes | None = None, content_type: str | None = None) -> Encoded:
     """Put params (and the OAuth token) on the wire in one of the three encodings."""
-    import json
-
     params = dict(params or {})
     if token is not None and auth != "oauth_query":
         params["auth"] = token
@@ -227,6 +237,10 @@ def encode_request(url: str, params: dict[str, Any] | None, *, encoding: str, to
         return Encoded("POST", url, content_type or "application/json", body)
     if encoding == "form":
         return Encoded("POST", url, content_type or "application/x-www-form-urlencoded", php_encode(params).encode())
+    if encoding == "multipart":
+        # general-principles.md: every method also takes multipart/form-data; one part per PHP key.
+        body, ctype = multipart_encode(php_pairs(params))
+        return Encoded("POST", url, content_type or ctype, body)
     if encoding == "query":
         query = php_encode(params)
         sep = "&" if "?" in url else "?"

@@ -1,7 +1,11 @@
 """CLI commands of the judge area: `run`, `cleanup`, `diff`."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import re
+import warnings
 from pathlib import Path
 from typing import Any, Optional
 
@@ -11,8 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from b24conform.cliparams import ca_bundle_file, keyword_expression, output_file, output_folder
-from b24conform.judge.harlog import EntryLines
+from b24conform.har import HarError, iter_entries
+from b24conform.judge.client import TargetURLError
+from b24conform.judge.harlog import EntryLines, merge
 from b24conform.judge.hypothesis_profiles import PROFILES, default_profile, registered_name
+from b24conform.judge.settings import MODE_ENV, OPTIONS, Settings
+from b24conform.judge.target import Target
+from b24conform.verdict.redact import redact, register_secret
 
 
 # The pytest plugins a run needs, by module: the judge, Hypothesis (profiles), schemathesis (the schema tests)
@@ -33,8 +42,7 @@ HYPOTHESIS_HOME_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"  # Hypothesis' own variable
 
 def use_hypothesis_home(environ: Any = None) -> Path:
     """Point Hypothesis (this process and, through the environment, pytest-xdist's workers) at its folder."""
-    import os
-
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from hypothesis.configuration import set_hypothesis_home_dir
 
     environ = os.environ if environ is None else environ
@@ -45,8 +53,6 @@ def use_hypothesis_home(environ: Any = None) -> Path:
 
 
 def run_plugins() -> list[str]:
-    import importlib.util
-
     available = [name for name in OPTIONAL_RUN_PLUGINS if importlib.util.find_spec(name.partition(".")[0])]
     return [*RUN_PLUGINS, *available]
 
@@ -72,8 +78,6 @@ ENV_ONLY = ("B24_MODE", "B24_RATE", "B24_BURST", "B24_HTTP_URL", "B24_TRIP_LIMIT
 
 def env_help() -> str:
     """The environment section of `run --help`, from the settings' own descriptions."""
-    from b24conform.judge.settings import MODE_ENV, OPTIONS
-
     described = {o.env: o.help for o in OPTIONS if o.env}
     described[MODE_ENV] = "strict or lenient, as --strict/--lenient"
     described["B24CONFORM_SPEC_DIR"] = "a spec/ folder to judge by instead of the packaged one"
@@ -137,6 +141,7 @@ SUMMARY_COLUMNS = ("passed", "failed", "error", "skipped", "not_checkable", "not
 
 def coverage_line(results: dict) -> str:
     """The headline (reporting.view.headline), as report.md and report.html open with it."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.reporting.view import headline
 
     return headline(results).text
@@ -156,6 +161,7 @@ def summary_table(results: dict) -> Table:
 def problem_lines(results: dict, shown: int = 12, beneath: int = 3) -> list[str]:
     """The run's problems, one line each with its clause count: causes first, the problems that follow
     from a cause indented beneath it (reporting/problems.py order)."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.reporting.view import problem_labels, roots
 
     problems = results.get("problems") or []
@@ -186,6 +192,7 @@ def _ids(ids: tuple[str, ...] | list[str], shown: int = 8) -> str:
 
 def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
     """The clauses left without a verdict, grouped by what would check them (the headline's list)."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.reporting.view import headline
 
     head = headline(results)
@@ -195,6 +202,7 @@ def unchecked_lines(results: dict, limit: int = 12) -> list[str]:
 
 def run_exit_code(pytest_code: int, results: dict | None, min_coverage: float = 0.0) -> int:
     """The documented exit code (EXIT_*) of a run. Pure."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.reporting.view import coverage
 
     if results is None:
@@ -218,20 +226,14 @@ def run_exit_code(pytest_code: int, results: dict | None, min_coverage: float = 
 
 def for_cli(text: str) -> str:
     """A message shared with the pytest plugin, as `b24conform` prints it: its own options only."""
-    import re
-
     return re.sub(r" ?\(pytest: [^)]*\)", "", text)
 
 
 def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
     """The live target's endpoints and the warnings about it (a plain-HTTP loopback target). A
     --target that cannot be used is bad input (exit 2), found before anything is sent."""
-    import warnings
-
-    from b24conform.judge.client import TargetURLError
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.judge.factory import InsecureTargetWarning, live_endpoints
-    from b24conform.judge.redact import redact
-    from b24conform.judge.settings import Settings
 
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -245,8 +247,6 @@ def _endpoints(target: str, oauth_token: str | None) -> tuple[Any, list[str]]:
 
 
 def _har_count(path: Path) -> int:
-    from b24conform.traffic.har import HarError, iter_entries
-
     try:
         return sum(1 for _ in iter_entries(path))
     except HarError:
@@ -255,8 +255,8 @@ def _har_count(path: Path) -> int:
 
 def _live_preflight(endpoints: Any, ca_bundle: Path | None, record: Any = None) -> str | None:
     """The read-only probe of judge/preflight.py, before any check (its exchange to `record`, for --har)."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.judge.preflight import preflight
-    from b24conform.judge.target import Target
 
     probe = Target(endpoints, kind="live", run_id="preflight", ca_bundle=str(ca_bundle) if ca_bundle else None)
     if record is not None:
@@ -314,10 +314,9 @@ def register(app: typer.Typer) -> None:
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
         """Run the conformance suites against a portal (default: the embedded mock) and write the reports."""
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
         import pytest
-
         from b24conform.judge.progress import ProgressPlugin
-        from b24conform.judge.redact import redact, register_secret
         from b24conform.judge.suites_dir import SuitesNotFound, suites_dir
 
         console = Console()
@@ -341,7 +340,6 @@ def register(app: typer.Typer) -> None:
         problem = _live_preflight(_endpoints(target, oauth_token)[0], ca_bundle, before) if target else None
         if problem:
             if har is not None and before is not None:  # the one exchange there was, for the record
-                from b24conform.judge.harlog import merge
 
                 merge(None, har, before.lines)
             typer.echo(for_cli(redact(f"error: {problem}")), err=True)
@@ -365,6 +363,7 @@ def register(app: typer.Typer) -> None:
         if results is None:
             typer.echo(f"error: the suites ran no check and wrote no results (pytest exit code {int(code)})", err=True)
             raise typer.Exit(exit_code)
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
         from b24conform.reporting.view import headline
 
         head = headline(results)
@@ -404,9 +403,8 @@ def register(app: typer.Typer) -> None:
                                    help="also delete activities found by the marks (ORIGINATOR_ID and SUBJECT prefix)"),
     ) -> None:
         """Delete activities left on a portal by earlier runs (ledger ids, then a sweep by marks)."""
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
         from b24conform.judge.cleanup import cleanup_portal
-        from b24conform.judge.redact import redact, register_secret
-        from b24conform.judge.target import Target
 
         console = Console()
         register_secret(oauth_token)
@@ -440,6 +438,7 @@ def register(app: typer.Typer) -> None:
         current: Path = typer.Argument(..., help="results.json of this run"),
     ) -> None:
         """Compare two results.json files: regressions, errors (not verdicts), new passes, other changes."""
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
         from b24conform.reporting import diff as diffing
 
         try:

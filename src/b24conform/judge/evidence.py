@@ -13,8 +13,8 @@ from typing import Any
 
 from b24conform.judge import reproduce
 from b24conform.judge.client import WRONG_CODE
-from b24conform.judge.problems import WRONG_CREDENTIALS, Problem
-from b24conform.judge.redact import redact, redact_data
+from b24conform.verdict.problems import WRONG_CREDENTIALS, Problem
+from b24conform.verdict.redact import redact, redact_data
 
 EXCERPT = 2000
 AUTO_LIMIT = 8       # replies captured automatically per check

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from b24conform.judge.client import Endpoints, parse_credential_webhook, parse_target_url
+from b24conform.judge.client import Endpoints, TargetURLError, parse_credential_webhook, parse_target_url
 from b24conform.judge.ledger import Ledger, open_ledger
 from b24conform.judge.ratelimit import LeakyBucket, shared_budget
 from b24conform.judge.settings import Settings, capabilities
 from b24conform.judge.target import Target
+from b24conform.portal.clock import SteppableClock
+from b24conform.portal.config import PortalConfig
 
 MOCK_CAPABILITIES = frozenset({"any", "oauth", "mock", "https"})
 
@@ -50,8 +52,6 @@ def live_endpoints(settings: Settings) -> Endpoints:
     assert settings.target
     base, webhook = parse_target_url(settings.target)
     if webhook is None and not settings.oauth_token:
-        from b24conform.judge.client import TargetURLError
-
         raise TargetURLError("an OAuth target https://HOST/rest/ needs an OAuth token: --oauth-token (pytest: --b24-oauth-token)")
     if base.startswith("http://"):
         warnings.warn(f"plain-HTTP target {base}: accepted because the host is loopback",
@@ -100,9 +100,7 @@ def mock_endpoints(portal: Any) -> Endpoints:
 def embedded_target(settings: Settings, *, limits: str = "off") -> Iterator[Target]:
     """Start a reference portal, yield a Target on it, stop it. limits="standard" gives the
     instance for the `limits` checks (no client-side limiter there: those checks must trip it)."""
-    from b24conform.portal.clock import SteppableClock
-    from b24conform.portal.config import PortalConfig
-    from b24conform.portal.server import start_portal
+    from b24conform.portal.server import start_portal  # start-up: uvicorn, ~55 ms a run against a live portal never needs
 
     # Real time that the drain check can move forward (Target.let_time_pass) instead of sleeping.
     clock = SteppableClock()

@@ -3,12 +3,12 @@ one HAR 1.2 file that `b24conform traffic check` reads, with no secret in it.
 
 Every request passes through Target.call, which hands each exchange, as sent and received, to its
 `wire_observers` before any check sees the reply. Each process that talks to the portal (the pytest
-session, or each pytest-xdist worker) turns each exchange into one HAR entry (traffic/har.py: `http_entry`,
+session, or each pytest-xdist worker) turns each exchange into one HAR entry (har/__init__.py: `http_entry`,
 the addon's entry layout) with every secret masked as the reports mask them (`redact_entry`), and appends
 it as a JSON line, flushed at once, to a part file of its own in a private temporary folder: a worker
 stopped mid-run leaves what it sent. At the end of the session (after the session's cleanup, interrupted
 or not) the controller merges the parts in the order the exchanges were sent into the one file
-(traffic/har.py `HarWriter`), after the entries `run` recorded before the session (its preflight).
+(har/__init__.py `HarWriter`), after the entries `run` recorded before the session (its preflight).
 """
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from b24conform.har import HarWriter, http_entry, redact_entry
+from b24conform.verdict.redact import redact
+
 CREATOR = "b24conform run"
 PARTS_KEY = "b24conform_har_parts"      # pytest-xdist workerinput: the folder of the parts
 FIRST_ATTRIBUTE = "b24conform_har_first"  # a plugin object holding entry lines recorded before the session
@@ -28,8 +31,6 @@ FIRST_ATTRIBUTE = "b24conform_har_first"  # a plugin object holding entry lines 
 
 def entry_line(sent: Any) -> str:
     """One exchange (target.Sent) as one redacted HAR entry, as a line of JSON (no newline)."""
-    from b24conform.traffic.har import http_entry, redact_entry
-
     entry = http_entry(sent.request, sent.response, started=sent.started, seconds=sent.seconds, error=sent.error)
     return json.dumps(redact_entry(entry), ensure_ascii=False, separators=(",", ":"))
 
@@ -74,7 +75,6 @@ class HarPart:
                 self._file.flush()
                 self.count += 1
         except Exception as exc:  # noqa: BLE001 - a check must not fail because its record could not be kept
-            from b24conform.judge.redact import redact
 
             self.failures += 1
             self.failure = self.failure or redact(f"{type(exc).__name__}: {exc}")
@@ -108,8 +108,6 @@ def merge(folder: Path | None, har: Path, first: Iterable[str] = ()) -> int:
     """Write `har`: the `first` entry lines, then every part's entries in the order they were sent (each part
     is in that order already; ISO times in UTC sort as text). Each entry is redacted once more, with the
     secrets this process knows. Removes the folder. Returns the number of entries."""
-    from b24conform.traffic.har import HarWriter, redact_entry
-
     parts = sorted(folder.glob("*.jsonl")) if folder is not None and folder.is_dir() else []
     writer = HarWriter(har, creator=CREATOR)
     try:

@@ -21,6 +21,7 @@ def registered_name(short: str) -> str:
 
 def register() -> None:
     try:
+        # start-up: Hypothesis (~75 ms) loads only in a session that registers the profiles
         from hypothesis import HealthCheck, settings
     except ImportError:  # hypothesis is a dependency; be tolerant in stripped environments
         return
@@ -38,7 +39,7 @@ def default_profile(target: str | None) -> str:
 def live_loaded() -> bool:
     """Whether the `live` profile is the loaded one (read when a suite module is imported)."""
     try:
-        from hypothesis import settings
+        from hypothesis import settings  # start-up, as in register()
     except ImportError:
         return False
     return settings.get_current_profile_name() == LIVE
@@ -54,7 +55,7 @@ def live_cap(max_examples: int, burst: int | None = None) -> dict[str, Any]:
     `burst` in a run sized to the burst), nothing under any other (the loaded profile decides, as before)."""
     if not live_loaded():
         return {}
-    from hypothesis import settings
+    from hypothesis import settings  # start-up, as in register()
 
     if BURST["on"] and burst is not None:
         max_examples = min(max_examples, burst)

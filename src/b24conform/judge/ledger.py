@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from b24conform.judge.redact import redact
+from b24conform.verdict.redact import redact
 
 DEFAULT_DIR = Path(".b24conform") / "ledger"
 

@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from b24conform.contract import Contract, load_contract
-from b24conform.contract.schemas import registry_for
+from b24conform.contract.schemas import openapi_resolver, registry_for
 
 ADD_FIELDS_SCHEMA = "activity-add-fields.json"
 
@@ -34,15 +34,14 @@ MAX_REPAIRS = 50
 
 
 def request_schema(contract: Contract, path: str) -> dict:
-    """The JSON request-body schema of an operation of spec/openapi.yaml ({} when it takes none)."""
+    """The JSON request-body schema of an operation of spec/openapi.yaml ({} when it takes none): the
+    document its $ref names (a schema file or a component), itself when it has none."""
+    resolver = openapi_resolver(contract)
     body = contract.openapi["paths"][path]["post"].get("requestBody") or {}
     if "$ref" in body:
-        body = contract.openapi["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[-1]]
+        body = resolver.lookup(body["$ref"]).contents
     schema = ((body.get("content") or {}).get("application/json") or {}).get("schema") or {}
-    ref = schema.get("$ref", "")
-    if ref.startswith("#/components/schemas/"):
-        return contract.openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-    return contract.schema(ref.rsplit("/", 1)[-1]) if ref else schema
+    return resolver.lookup(schema["$ref"]).contents if schema.get("$ref") else schema
 
 
 def refused_properties(contract: Contract, schema: str = ADD_FIELDS_SCHEMA) -> frozenset[str]:

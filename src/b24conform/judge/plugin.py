@@ -13,19 +13,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from b24conform.judge import accounting, hypothesis_profiles, reproduce
+from b24conform.contract import load_contract
+from b24conform.judge import factory, hypothesis_profiles, reproduce
+from b24conform.judge.cleanup import settle_run
+from b24conform.judge.client import TargetURLError
 from b24conform.judge.evidence import Evidence, evidence_item
-from b24conform.judge.harlog import PARTS_KEY
+from b24conform.judge.factory import live_endpoints
+from b24conform.judge.harlog import FIRST_ATTRIBUTE, PARTS_KEY, HarPart, merge, new_folder
+from b24conform.judge.preflight import preflight
 from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
-from b24conform.judge.redact import known_secrets, redact
 from b24conform.judge.safety import WritesNotAllowed
+from b24conform.judge.seed import SeedFields
 from b24conform.judge.settings import OPTIONS, Settings, SettingsError, capabilities, resolve
+from b24conform.judge.target import TargetError
+from b24conform.judge.world import establish
+from b24conform.verdict import accounting
+from b24conform.verdict.redact import known_secrets, redact
 
 EXIT_TARGET = 3  # the exit code of a run whose target could not be reached or refused the credentials
 JUDGE_FIXTURES = {"b24_target", "b24_limits_target", "b24_evidence", "seed_fields", "b24_contract", "b24_mode"}
@@ -106,8 +117,6 @@ class HarRecording:
             folder = self.state.config.workerinput.get(PARTS_KEY)  # type: ignore[attr-defined]
             return Path(folder) if folder else None
         if self.folder is None and self.wanted() is not None:
-            from b24conform.judge.harlog import new_folder
-
             self.folder = new_folder()
         return self.folder
 
@@ -117,7 +126,6 @@ class HarRecording:
             folder = self.parts_folder()
             if folder is None:
                 return
-            from b24conform.judge.harlog import HarPart
 
             name = self.state.config.workerinput["workerid"] if self.state.is_worker else "session"  # type: ignore[attr-defined]
             self.part = HarPart(folder, name)
@@ -149,7 +157,6 @@ class HarRecording:
         har = self.wanted()
         if har is None:
             return
-        from b24conform.judge.harlog import FIRST_ATTRIBUTE, merge
 
         first = [line for plugin in session.config.pluginmanager.get_plugins()
                  for line in getattr(plugin, FIRST_ATTRIBUTE, None) or ()]
@@ -159,7 +166,6 @@ class HarRecording:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.folder is not None:  # a session that never finished
-            import shutil
 
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
@@ -229,6 +235,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is not None:
         state.stack.close()
         if state.replaced_profile is not None:
+            # start-up: Hypothesis adds ~75 ms to any pytest session this plugin is loaded into by entry point
             from hypothesis import settings as hypothesis_settings
 
             hypothesis_settings.load_profile(state.replaced_profile)
@@ -247,7 +254,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not target or config.getoption("--hypothesis-profile", None):
         return
     try:
-        from hypothesis import settings as hypothesis_settings
+        from hypothesis import settings as hypothesis_settings  # start-up, as in pytest_unconfigure
     except ImportError:
         return
     state = _state(config)
@@ -272,7 +279,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not marked:
         return  # not a suites run: stay inert
     state = _state(config)
-    from b24conform.contract import load_contract
 
     contract = load_contract()
     settings = state.settings
@@ -298,10 +304,7 @@ def _validate_target(settings: Settings) -> None:
     """Refuse a bad --b24-target once, at collection, rather than as an error in every check."""
     if settings.kind != "live":
         return
-    import warnings
 
-    from b24conform.judge.client import TargetURLError
-    from b24conform.judge.factory import live_endpoints
 
     try:
         with warnings.catch_warnings():
@@ -337,16 +340,10 @@ def _judged(item: pytest.Item) -> bool:
     return bool(clause_ids(item)) or bool(JUDGE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
-def _target_error() -> type:
-    from b24conform.judge.target import TargetError  # not at import: foreign sessions never need it
-
-    return TargetError
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
     report: pytest.TestReport = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(_target_error()):
+    if call.excinfo is not None and call.excinfo.errisinstance(TargetError):
         # The target did not answer in a way that can be judged: the check is an error, not a
         # verdict (a plain attribute survives pytest-xdist's report serialisation).
         report.b24_target_error = True  # type: ignore[attr-defined]
@@ -524,8 +521,6 @@ def b24_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def b24_contract() -> Any:
-    from b24conform.contract import load_contract
-
     return load_contract()
 
 
@@ -536,10 +531,6 @@ def b24_mode(b24_settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 def b24_target(pytestconfig: pytest.Config) -> Any:
-    from b24conform.judge import factory
-    from b24conform.judge.cleanup import settle_run
-    from b24conform.judge.client import TargetURLError
-
     state = _state(pytestconfig)
     settings = state.settings
     with contextlib.ExitStack() as stack:
@@ -555,8 +546,6 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
         state.har.observe(target)
         state.target_display = target.display_url
         if settings.kind == "live" and not pytestconfig.getoption("b24_no_preflight", False):
-            from b24conform.judge.preflight import preflight
-
             problem = preflight(target)
             if problem:
                 pytest.exit(redact(f"b24conform: {problem}"), returncode=EXIT_TARGET)
@@ -580,8 +569,6 @@ def b24_target(pytestconfig: pytest.Config) -> Any:
 
 def _bring_world(target: Any, settings: Settings) -> None:
     """On a live portal the checks bind to the judge's own records, never to the mock's seed ids."""
-    from b24conform.judge.world import establish
-
     world = establish(target, settings.fixture_options)
     target.fixtures = world.fixtures
     target.world_missing = world.missing  # type: ignore[attr-defined]
@@ -591,8 +578,6 @@ def _bring_world(target: Any, settings: Settings) -> None:
 def b24_limits_target(pytestconfig: pytest.Config) -> Any:
     """A target that may be driven into its rate limits: a second mock with the standard plan's
     limits, or the live target when --b24-trip-limits declares it safe."""
-    from b24conform.judge import factory
-
     state = _state(pytestconfig)
     settings = state.settings
     if settings.kind == "mock":
@@ -619,8 +604,6 @@ def b24_evidence(request: pytest.FixtureRequest) -> Evidence:
 
 @pytest.fixture
 def seed_fields(b24_target: Any) -> Any:
-    from b24conform.judge.seed import SeedFields
-
     return SeedFields(b24_target.fixtures, missing=getattr(b24_target, "world_missing", None))
 
 
@@ -648,7 +631,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = state.recorder
     if not recorder.checks and not recorder.collected:
         return  # nothing of ours ran
-    from b24conform.contract import load_contract
+
+    # Loaded here, once the checks are done: Hypothesis draws strings from the constants of every local module
+    # loaded while it generates (an editable install), so the reports' modules would change what the checks send.
     from b24conform.reporting import write_reports
     from b24conform.reporting.results import RunInfo, build_results
 

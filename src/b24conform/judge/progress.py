@@ -11,6 +11,8 @@ import pytest
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from b24conform.verdict.redact import redact
+
 
 class ProgressPlugin:
     def __init__(self, console: Console | None = None) -> None:
@@ -36,8 +38,6 @@ class ProgressPlugin:
     def pytest_collectreport(self, report: Any) -> None:
         # With pytest's terminal off, a suite file that fails to import would go unseen; keep it.
         if report.failed:
-            from b24conform.judge.redact import redact
-
             self.collect_errors.append(f"{report.nodeid}: {redact(report.longreprtext)[-1500:]}")
 
     def pytest_collection_finish(self, session: Any) -> None:

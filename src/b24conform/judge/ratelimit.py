@@ -1,7 +1,7 @@
 """A client-side leaky bucket, so the judge never trips a live portal's own limit by accident.
 
 Bitrix24 counts every request into a bucket that drains `rate` per second and refuses requests
-once it holds more than `burst` (standard plan: 2/s, 50). The judge keeps its own copy of that
+once it holds more than `burst` (spec/limits.yaml `plans`; the judge assumes the standard plan). The judge keeps its own copy of that
 bucket and waits before a request would overflow it. Clock and sleep are injectable so tests can
 drive the bucket without waiting.
 """
@@ -12,8 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-STANDARD_RATE = 2.0
-STANDARD_BURST = 50
+from b24conform.contract import load_contract
+
+# A live portal's plan is unknown to the judge: the standard plan is the slowest, so it never overshoots.
+STANDARD_RATE = load_contract().limits.plans["standard"].rate
+STANDARD_BURST = load_contract().limits.plans["standard"].burst
 
 
 def admit(level: float, elapsed: float, rate: float, burst: int) -> tuple[float, float]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from b24conform.judge.accounting import CheckOutcome, fold_phase
 from b24conform.judge.evidence import AUTO_LIMIT
-from b24conform.judge.redact import redact
+from b24conform.verdict.accounting import CheckOutcome, fold_phase
+from b24conform.verdict.redact import redact
 
 CLAUSES_PROPERTY = "clauses"
 MESSAGE_LIMIT = 4000

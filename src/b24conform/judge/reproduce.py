@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from b24conform.judge.client import WRONG_CODE, php_encode
+from b24conform.judge.client import WRONG_CODE, php_encode, php_pairs
 from b24conform.judge.effects import as_id, normalise_method
 
 # OWNER_TYPE_ID / ENTITY_TYPE_ID values (crm.enum.ownertype) of the records a run creates.
@@ -38,6 +38,8 @@ OPTIONS = {"deal": "--owner ID", "contact": "--contact ID", "lead": "--owner-typ
            "company": "--owner-type 4 --owner ID"}
 WRONG = "bad_code"
 _WEBHOOK = re.compile(r"(/rest/\d+/)\*\*\*/")
+# A part of a multipart/form-data body as the judge sends it (client.multipart_encode): name and value.
+_PART = re.compile(r'name="([^"]+)"\r?\n\r?\n([^\r\n]*)')
 
 
 @dataclass
@@ -81,14 +83,20 @@ class Sent:
     def json_body(self) -> bool:
         return bool(self.content_type and "json" in self.content_type)
 
+    @property
+    def multipart_body(self) -> bool:
+        return bool(self.content_type and "multipart/form-data" in self.content_type)
+
     def params(self) -> Any:
-        """The request's parameters: the JSON body, or the PHP-style form / query, nested; None when
-        the body cannot be read (it is then sent again as it was)."""
+        """The request's parameters: the JSON body, or the PHP-style form / query / multipart parts,
+        nested; None when the body cannot be read (it is then sent again as it was)."""
         if self.json_body:
             try:
                 return json.loads(self.body)
             except ValueError:
                 return None
+        if self.multipart_body:
+            return _nested(_PART.findall(self.body)) if self.body else None
         if self.content_type and "form-urlencoded" not in self.content_type:
             return None
         return _nested(parse_qsl(self.body if self.body else urlsplit(self.url).query, keep_blank_values=True))
@@ -242,6 +250,12 @@ def _encoded(sent: Sent, params: Any) -> tuple[str, str]:
 
 
 def _curl(sent: Sent, params: Any) -> str:
+    if sent.multipart_body and isinstance(params, dict):
+        # One --form-string per part (curl picks the boundary; a value is never read as @file).
+        url, _ = _encoded(sent, None)
+        forms = [f"--form-string {_splice(_quote(f'{k}={v}'))}"
+                 for k, v in php_pairs(params)]
+        return " ".join(["curl", "-sS", "-X", sent.http_method, "-H", "'Accept: application/json'", *forms, url])
     url, body = _encoded(sent, params)
     parts = ["curl", "-sS", "-X", sent.http_method]
     if sent.content_type and body:

@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from b24conform.contract import load_contract
+from b24conform.judge.safety import WritesNotAllowed
 from b24conform.judge.target import TargetFixtures
 
 
@@ -60,7 +61,5 @@ class SeedFields:
         ...): a check on a record that is not there would fail for the judge's sake, not the portal's,
         so it is skipped with the reason."""
         if self.missing:
-            from b24conform.judge.safety import WritesNotAllowed
-
             raise WritesNotAllowed("no record to bind to: " + "; ".join(dict.fromkeys(self.missing.values())))
         return self.fixtures

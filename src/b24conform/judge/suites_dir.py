@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from b24conform.contract.paths import spec_dir
+
 ENV_VAR = "B24CONFORM_SUITES_DIR"
 SCHEMATHESIS_CONFIG = "schemathesis.toml"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -23,7 +25,6 @@ def suites_dir() -> Path:
         if not path.is_dir():
             raise SuitesNotFound(f"${ENV_VAR} points to {path}, which is not a folder")
         return path
-    from b24conform.contract.paths import spec_dir
 
     candidates = [spec_dir().parent / "suites", PACKAGE_DIR / "_suites"]
     for path in candidates:

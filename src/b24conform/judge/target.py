@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from b24conform.contract import load_contract
 from b24conform.contract.model import DEFAULT_MODE
-from b24conform.judge import redact as _redact
 from b24conform.judge.client import Endpoints, Webhook, encode_request, make_client, method_url
 from b24conform.judge.effects import Touch, normalise_method, request_touches
 from b24conform.judge.gate import refusal
@@ -27,6 +27,7 @@ from b24conform.judge.safety import (
     mark,
     refuse_mail,
 )
+from b24conform.verdict import redact as _redact
 
 BODY_LIMIT = 4096
 # The credentials a check sends wrong on purpose (Target.call's `auth`), as the reports name them.
@@ -44,8 +45,6 @@ class TargetError(RuntimeError):
 
 
 def _method_table() -> dict:
-    from b24conform.contract import load_contract
-
     return load_contract().methods
 
 

@@ -10,6 +10,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from b24conform.contract import load_contract
+
+
+def _error(error_id: str, variant: int | None = None) -> tuple[int, dict[str, Any]]:
+    """A catalogue error (spec/errors.yaml or item_errors.yaml) as this stand-in answers it: the entry's
+    status, code and message, or one of its documented spellings."""
+    contract = load_contract()
+    entry = contract.errors.get(error_id) or contract.item_errors[error_id]
+    message = entry.message if variant is None else entry.variants[variant].text
+    return entry.http_status, {"error": entry.code, "error_description": message}
+
 
 class FakePortal:
     def __init__(self, code: str = "fakewebhookcode123", token: str = "faketoken123456") -> None:
@@ -81,14 +92,14 @@ class FakePortal:
         with self._lock:
             self.requests.append({"method": http_method, "path": path, "body": body})
             if len(segments) == 4 and segments[2] != self.code:
-                return 401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
+                return _error("NO_AUTH_FOUND")
             method = segments[-1].lower().removesuffix(".json")
             if method == "crm.activity.add":
                 if self.fail_adds:
-                    return 500, {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"}
+                    return _error("INTERNAL_SERVER_ERROR")
                 fields = params.get("fields") or {}
                 if not fields.get("SUBJECT"):
-                    return 400, {"error": "", "error_description": "The field SUBJECT is not defined or empty."}
+                    return _error("ADD_SUBJECT_MISSING", variant=0)
                 new_id = self.next_id
                 self.next_id += 1
                 self.activities[new_id] = {"ID": str(new_id), **fields}
@@ -106,12 +117,12 @@ class FakePortal:
                 return 200, {"result": new_id, "time": {}}
             if entity in self.items and method.endswith(".delete"):
                 if self.items[entity].pop(int(params.get("id") or params.get("ID") or 0), None) is None:
-                    return 400, {"error": "", "error_description": "Not found"}
+                    return _error("ITEM_NOT_FOUND")
                 return 200, {"result": True}
             if method == "batch" and self.batch_enabled:
                 cmd = params.get("cmd") or {}
-                if len(cmd) > 50:
-                    return 400, {"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"}
+                if len(cmd) > load_contract().limits.batch_max_commands:
+                    return _error("ERROR_BATCH_LENGTH_EXCEEDED")
                 results: dict[str, Any] = {}
                 errors: dict[str, Any] = {}
                 for key, command in cmd.items():
@@ -121,9 +132,9 @@ class FakePortal:
                         status, payload = self._delete(record_id)
                     elif name.lower() in {f"crm.{e}.delete" for e in self.items}:
                         gone = self.items[name.lower().split(".")[1]].pop(record_id, None) is not None
-                        status, payload = (200, {"result": True}) if gone else (400, {"error": "", "error_description": "Not found"})
+                        status, payload = (200, {"result": True}) if gone else _error("ITEM_NOT_FOUND")
                     else:
-                        errors[key] = {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+                        errors[key] = _error("ERROR_METHOD_NOT_FOUND")[1]
                         continue
                     (results if status == 200 else errors)[key] = payload["result"] if status == 200 else payload
                 return 200, {"result": {"result": results or [], "result_error": errors or [], "result_total": [],
@@ -132,11 +143,11 @@ class FakePortal:
                 wanted = (params.get("filter") or {}).get("ORIGINATOR_ID")
                 items = [a for a in self.activities.values() if wanted is None or a.get("ORIGINATOR_ID") == wanted]
                 return 200, {"result": items, "total": len(items)}
-            return 404, {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+            return _error("ERROR_METHOD_NOT_FOUND")
 
     def _delete(self, activity_id: int) -> tuple[int, dict[str, Any]]:
         if activity_id in self.deny_deletes:
-            return 400, {"error": "", "error_description": "Access denied."}
+            return _error("ADD_ACCESS_DENIED")
         if self.activities.pop(activity_id, None) is None:
-            return 400, {"error": "", "error_description": "Not found"}
+            return _error("GET_NOT_FOUND")
         return 200, {"result": True}

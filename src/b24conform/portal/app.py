@@ -16,7 +16,8 @@ Pipeline of one request, in this order (each step may end it with a catalogue er
                                                               ERROR_METHOD_NOT_FOUND, method errors
     envelope    result + time, or error (envelope.py)
 
-A deviation profile wraps this app and the state's parts (faults/); nothing here knows of it.
+A deviation profile wraps this app and the state's parts (faults/, put together by assembly.py);
+nothing here knows of it.
 
 Anything unexpected becomes the INTERNAL_SERVER_ERROR envelope: the portal never drops a
 connection or prints a stack trace to the client.
@@ -37,7 +38,6 @@ from b24conform.portal.calls import Outcome, invoke, limits_on
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.envelope import JSON_TYPE, Timing, encode, success_body, time_block
 from b24conform.portal.errors import PortalError, catalogue
-from b24conform.portal.faults import around_app
 from b24conform.portal.routing import parse_path
 from b24conform.portal.state import PortalState
 
@@ -217,21 +217,6 @@ class PortalApp:
         elif kind == "websocket":
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": 1003})  # the REST API has no websocket
-
-
-def build_app(config: PortalConfig, state: PortalState | None = None) -> PortalApp:
-    """The portal as an ASGI app (HTTPS semantics: the API is served).
-
-    Use it in-process with httpx.ASGITransport; start_portal() serves it over sockets.
-    """
-    state = state or PortalState.create(config)
-    return around_app(PortalApp(state, https=True), state)
-
-
-def build_http_app(state: PortalState) -> PortalApp:
-    """The plain-HTTP listener of an HTTPS portal: every call gets INVALID_REQUEST "Https required"
-    (a deviation profile may serve the API here: faults/transport.py)."""
-    return around_app(PortalApp(state, https=False), state)
 
 
 def portal_state(app: Any) -> PortalState:

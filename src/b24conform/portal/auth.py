@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.errors import PortalError, portal_error
-from b24conform.portal.routing import Target
-
-
-class Caller(NamedTuple):
-    user_id: int
-    scopes: tuple[str, ...] | None  # None = every scope
-    app_context: str | None
-    key: str                        # stable, secret-free id of the credential (operating budgets)
-
-    def has_scope(self, scope: str) -> bool:
-        return self.scopes is None or scope in self.scopes
+from b24conform.portal.routing import Route
+from b24conform.portal.state import Caller
 
 
 @lru_cache(maxsize=256)  # a handful of credentials, hashed on every call otherwise
@@ -32,7 +23,7 @@ def _key(kind: str, secret: str) -> str:
 
 
 def authenticate(
-    target: Target,
+    target: Route,
     params: dict[str, Any],
     config: PortalConfig,
     user_active: Callable[[int], bool] = lambda user_id: True,

@@ -10,7 +10,9 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from b24conform.contract import load_contract
 from b24conform.portal import wire
+from b24conform.portal.calls import invoke
 from b24conform.portal.envelope import Timing, time_block
 from b24conform.portal.errors import PortalError, catalogue
 from b24conform.portal.routing import normalise_method
@@ -20,8 +22,8 @@ _REF_RE = re.compile(r"\$result\[([^\]]*)\]((?:\[[^\]]*\])*)")
 
 
 def max_commands() -> int:
-    # The limit named by ERROR_BATCH_LENGTH_EXCEEDED's trigger ("more than 50 commands").
-    return 50
+    # The limit named by ERROR_BATCH_LENGTH_EXCEEDED's trigger (spec/limits.yaml `batch`).
+    return load_contract().limits.batch_max_commands
 
 
 def truthy(value: Any) -> bool:
@@ -75,7 +77,6 @@ def split_command(command: Any) -> tuple[str, dict[str, Any]]:
 
 
 def batch(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    from b24conform.portal.calls import invoke  # calls -> methods -> batch: import late
 
     state = ctx.state
     cmd = params.get("cmd")

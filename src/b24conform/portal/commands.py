@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import typer
+import yaml
 
 from b24conform.cliparams import USAGE_ERROR, creatable_problem, one_line
 from b24conform.portal.config import ALL_SCOPES, OAuthToken, PortalConfig, Webhook, _code
+from b24conform.portal.limits import DEFAULT_BUDGET
+from b24conform.portal.profiles import ProfileError, available_profiles, profile_files
 
 DEFAULT_DB = Path(".b24conform/portal.sqlite3")
 DEFAULT_TLS_DIR = Path(".b24conform/tls")
@@ -180,8 +183,6 @@ def check_serve_options(
     profile: Optional[str], profiles_file: Optional[Path], seed_data: Optional[Path],
 ) -> None:
     """The checks that need several options, the file contents or the network; raise typer.BadParameter."""
-    from b24conform.portal.profiles import ProfileError, available_profiles, profile_files
-
     if profile is not None or profiles_file is not None:
         try:
             known = available_profiles(profiles_file)
@@ -220,13 +221,12 @@ def check_serve_options(
 
 
 def _seed_problem(path: Path) -> str | None:
-    """What is wrong with a seed-data file: what World.load refuses, and items the portal could not look up."""
-    import yaml
-
-    from b24conform.portal.seed import OWNER_TYPES, World
+    """What is wrong with a seed-data file: what SeedWorld.load refuses, and items the portal could not look up."""
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
+    from b24conform.portal.seed import OWNER_TYPES, SeedWorld
 
     try:
-        world = World.load(path)
+        world = SeedWorld.load(path)
     except (OSError, UnicodeDecodeError) as exc:
         return f"cannot read {path}: {one_line(exc)}"
     except yaml.YAMLError as exc:
@@ -297,7 +297,7 @@ def serve(
     http_port: Optional[int] = typer.Option(None, min=0, max=65535,
                                             help="Also listen on plain HTTP here, answering INVALID_REQUEST (0 = a free port)."),
     limits: Literal["off", "standard", "enterprise"] = typer.Option("off", help="Request limits."),
-    operating_budget: float = typer.Option(480.0, min=0, help="Per-method operating-time budget (seconds per 10 minutes)."),
+    operating_budget: float = typer.Option(DEFAULT_BUDGET, min=0, help="Per-method operating-time budget (seconds per window, spec/limits.yaml)."),
     profile: Optional[str] = typer.Option(
         None, metavar="NAME",
         help="Deviation profile (spec/deviations.yaml) or legitimate variant (spec/variants.yaml; all-variants = "
@@ -308,7 +308,7 @@ def serve(
                                              help="Seed data YAML replacing the packaged one."),
 ) -> None:
     """Run the reference portal until SIGINT / SIGTERM."""
-    from b24conform.portal.profiles import ProfileError
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.portal.server import PortalStartError, start_portal
 
     check_serve_options(host, port, http_port, tls, db, tls_dir, profile, profiles_file, seed_data)

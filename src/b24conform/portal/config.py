@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.portal.clock import Clock, SystemClock
+from b24conform.portal.limits import DEFAULT_BUDGET, PLANS
 
 # Every scope a webhook created "with all rights" carries; `crm` is the one crm.* methods need.
 ALL_SCOPES: tuple[str, ...] = ("crm", "user", "task", "disk", "im", "calendar", "department")
 
-LIMIT_PLANS = ("off", "standard", "enterprise")
+LIMIT_PLANS = ("off", *PLANS)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class PortalConfig:
     http_port: int | bool | None = None  # True: a free port; int: that port; None/False: no plain-HTTP listener
     db: str = ":memory:"
     limits: str = "off"
-    operating_budget: float = 480.0
+    operating_budget: float = DEFAULT_BUDGET
     profile: str | None = None
     profiles_file: Path | None = None    # None: spec/deviations.yaml when present
     seed_data: Path | None = None        # None: the packaged seed_data.yaml

@@ -2,13 +2,14 @@
 
 Raising `PortalError("ADD_SUBJECT_MISSING")` anywhere in the pipeline ends the call with that
 catalogue entry's status, code and message; nothing in the portal spells those strings itself.
-Ids the contract does not know are looked up in methods/item_errors.py (the CRM item methods).
+Ids the contract does not know are looked up in spec/item_errors.yaml (the CRM item methods).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 from b24conform.contract import ErrorEntry, load_contract
+from b24conform.portal.methods.item_errors import ENTRIES
 
 
 class PortalError(Exception):
@@ -31,8 +32,6 @@ def portal_error(ambiguity_id: str) -> str:
 
 @lru_cache(maxsize=None)
 def catalogue(error_id: str) -> ErrorEntry:
-    from b24conform.portal.methods.item_errors import ENTRIES
-
     if error_id in ENTRIES:
         return ENTRIES[error_id]
     return load_contract().error(error_id)

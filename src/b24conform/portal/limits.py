@@ -2,9 +2,9 @@
 
 * LeakyBucket - per portal: each request adds 1; the level drains `rate` per second; a request
   that would take the level past `capacity` is refused (503 QUERY_LIMIT_EXCEEDED) and not counted.
-  standard: 2/s, burst 50; enterprise: 5/s, burst 250.
+  The plans' rates and bursts are spec/limits.yaml `plans`.
 * OperatingBudget - per (credential, method): execution time summed in one-minute buckets that
-  live 10 minutes each (a bucket starts at its first counted call). The check runs before a call:
+  live for the window each (a bucket starts at its first counted call); spec/limits.yaml `operating`. The check runs before a call:
   once the sum is over the budget the NEXT call is refused (429 OPERATION_TIME_LIMIT); the call
   that crossed it completes.
 
@@ -15,9 +15,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-PLANS = {"standard": (2.0, 50), "enterprise": (5.0, 250)}
-BUCKET_SECONDS = 60.0
-WINDOW_SECONDS = 600.0
+from b24conform.contract import load_contract
+
+_LIMITS = load_contract().limits
+PLANS = {name: (plan.rate, plan.burst) for name, plan in _LIMITS.plans.items()}
+BUCKET_SECONDS = _LIMITS.operating_bucket
+WINDOW_SECONDS = _LIMITS.operating_window
+DEFAULT_BUDGET = _LIMITS.operating_budget
 
 
 class LeakyBucket:
@@ -50,7 +54,7 @@ class _Bucket:
 
 @dataclass
 class OperatingBudget:
-    budget: float = 480.0
+    budget: float = DEFAULT_BUDGET
     _buckets: dict[tuple[str, str], list[_Bucket]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

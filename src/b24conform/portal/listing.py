@@ -9,16 +9,17 @@ ignore them, so an unknown field is dropped from the filter.
 """
 from __future__ import annotations
 
-import fnmatch
+import re
 from functools import lru_cache
 from datetime import timezone
 from typing import Any, Callable
 
+from b24conform.contract import load_contract
 from b24conform.portal.coerce import as_int, as_text, parse_datetime
 from b24conform.portal.records import DATETIME_FIELDS
 from b24conform.portal.readback import BASE_FIELDS
 
-PAGE_SIZE = 50
+PAGE_SIZE = load_contract().limits.page_size
 # Longest first, so "!%=" is not read as "!" + "%=".
 PREFIXES = ("!%=", "!=%", "=%", "%=", ">=", "<=", "!@", "!%", "!=", ">", "<", "@", "%", "=", "!")
 
@@ -49,7 +50,10 @@ def _instant(text: str, tz: timezone) -> float | None:
 
 
 def _like(pattern: str, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, pattern.replace("%", "*").replace("_", "?"))
+    # SQL LIKE: % any run, _ any one character, everything else itself ("[" too, which fnmatch would
+    # read as a character class: the judge's marked SUBJECTs begin with one).
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
 
 
 def _compare(op: str, have: Any, want: Any) -> bool:

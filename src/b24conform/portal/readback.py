@@ -13,25 +13,19 @@ from datetime import timezone
 from typing import Any, Callable
 
 from b24conform.portal.coerce import format_datetime
-from b24conform.portal.records import DATETIME_FIELDS, FLOAT_FIELDS, INT_FIELDS, OBJECT_FIELDS, TEXT_FIELDS
+from b24conform.contract import load_contract
+from b24conform.contract.fieldsets import activity_field_sets
+from b24conform.portal.records import DATETIME_FIELDS, FLAG_FIELDS, FLOAT_FIELDS, INT_FIELDS, OBJECT_FIELDS, TEXT_FIELDS
 
-# The keys of the crm.activity.get example, in its order, plus ORIGIN_VERSION / IS_INCOMING_CHANNEL
-# (input fields of the add table).
-BASE_FIELDS = (
-    "ID", "OWNER_ID", "OWNER_TYPE_ID", "TYPE_ID", "PROVIDER_ID", "PROVIDER_TYPE_ID", "PROVIDER_GROUP_ID",
-    "ASSOCIATED_ENTITY_ID", "SUBJECT", "CREATED", "LAST_UPDATED", "START_TIME", "END_TIME", "DEADLINE",
-    "COMPLETED", "STATUS", "RESPONSIBLE_ID", "PRIORITY", "NOTIFY_TYPE", "NOTIFY_VALUE", "DESCRIPTION",
-    "DESCRIPTION_TYPE", "DIRECTION", "LOCATION", "SETTINGS", "ORIGINATOR_ID", "ORIGIN_ID", "ORIGIN_VERSION",
-    "AUTHOR_ID", "EDITOR_ID", "PROVIDER_PARAMS", "PROVIDER_DATA", "RESULT_MARK", "RESULT_VALUE", "RESULT_SUM",
-    "RESULT_CURRENCY_ID", "RESULT_STATUS", "RESULT_STREAM", "RESULT_SOURCE_ID", "AUTOCOMPLETE_RULE",
-    "IS_INCOMING_CHANNEL",
-)
-MULTI_FIELDS = ("COMMUNICATIONS", "FILES")
-# Unset fields the get example prints as a value, not as null: empty text and zero counters.
-UNSET_AS = {"DESCRIPTION": "", "LOCATION": "", "RESULT_MARK": "0", "RESULT_STATUS": "0", "RESULT_STREAM": "0"}
-# `select` names that pick another field: the list page selects STORAGE_ELEMENT_IDS and reads FILES.
-SELECT_ALIASES = {"STORAGE_ELEMENT_IDS": "FILES"}
-LEAD, CONTACT, COMPANY = 1, 3, 4  # crm.enum.ownertype ids
+# What get prints and how (spec/fields.yaml `readback`): the keys in order, then the lists; unset fields
+# printed as a value rather than null; `select` names that pick another field.
+_SETS = activity_field_sets()
+BASE_FIELDS = _SETS.readback
+MULTI_FIELDS = _SETS.multi
+UNSET_AS = _SETS.unset_as
+SELECT_ALIASES = _SETS.select_aliases
+_OWNER_TYPE_IDS = {v["SYMBOL_CODE"]: int(v["ID"]) for v in load_contract().enums["ownertype"].values}
+LEAD, CONTACT, COMPANY = (_OWNER_TYPE_IDS[code] for code in ("LEAD", "CONTACT", "COMPANY"))
 PERSONS = (LEAD, CONTACT)
 
 
@@ -62,7 +56,7 @@ def field_value(name: str, record: dict[str, Any], tz: timezone) -> Any:
         return format_datetime(value, tz)
     if name in OBJECT_FIELDS:
         return stringify(value) if value else []
-    if name in ("COMPLETED", "IS_INCOMING_CHANNEL"):
+    if name in FLAG_FIELDS:
         return value if value in ("Y", "N") else "N"
     if name in TEXT_FIELDS:
         return value if value not in (None, "") else None

@@ -11,6 +11,7 @@ import math
 from datetime import timezone
 from typing import Any, Callable
 
+from b24conform.contract.fieldsets import activity_field_sets
 from b24conform.portal.coerce import as_int, as_text, parse_datetime
 from b24conform.portal.validation import (
     TYPE_CALL,
@@ -22,23 +23,18 @@ from b24conform.portal.validation import (
     responsible_id,
 )
 
-INT_FIELDS = (
-    "OWNER_ID", "OWNER_TYPE_ID", "TYPE_ID", "ASSOCIATED_ENTITY_ID", "STATUS", "RESPONSIBLE_ID", "PRIORITY",
-    "NOTIFY_TYPE", "NOTIFY_VALUE", "DESCRIPTION_TYPE", "DIRECTION", "AUTHOR_ID", "EDITOR_ID",
-    "RESULT_STATUS", "RESULT_STREAM", "RESULT_MARK", "AUTOCOMPLETE_RULE",
-)
-FLOAT_FIELDS = ("RESULT_VALUE", "RESULT_SUM")
-TEXT_FIELDS = (
-    "PROVIDER_ID", "PROVIDER_TYPE_ID", "PROVIDER_GROUP_ID", "SUBJECT", "COMPLETED", "DESCRIPTION", "LOCATION",
-    "ORIGINATOR_ID", "ORIGIN_ID", "ORIGIN_VERSION", "PROVIDER_DATA", "RESULT_CURRENCY_ID", "RESULT_SOURCE_ID",
-    "IS_INCOMING_CHANNEL",
-)
-DATETIME_FIELDS = ("CREATED", "LAST_UPDATED", "START_TIME", "END_TIME", "DEADLINE")
-OBJECT_FIELDS = ("SETTINGS", "PROVIDER_PARAMS")
+# The field sets by value kind, read-only and immutable: derived from spec/fields.yaml (contract/fieldsets.py).
+_SETS = activity_field_sets()
+INT_FIELDS = _SETS.of_kind("int")
+FLOAT_FIELDS = _SETS.of_kind("float")
+TEXT_FIELDS = _SETS.of_kind("text")
+FLAG_FIELDS = _SETS.of_kind("flag")
+DATETIME_FIELDS = _SETS.of_kind("datetime")
+OBJECT_FIELDS = _SETS.of_kind("object")
 
 # Never taken from input: derived, read-only, or immutable after creation (update ignores them).
-READ_ONLY = ("ID", "CREATED", "LAST_UPDATED", "AUTHOR_ID", "EDITOR_ID", "DEADLINE", "ASSOCIATED_ENTITY_ID")
-IMMUTABLE = ("TYPE_ID", "OWNER_ID", "OWNER_TYPE_ID")
+READ_ONLY = _SETS.read_only
+IMMUTABLE = _SETS.immutable
 
 # What a portal fills in for the built-in types when no provider is given.
 DEFAULT_PROVIDERS = {
@@ -80,12 +76,8 @@ COERCERS: dict[str, Callable[[Any, timezone], Any]] = {
     **{name: lambda value, tz: as_text(value) for name in TEXT_FIELDS},
     **{name: parse_datetime for name in DATETIME_FIELDS},
     **{name: _as_object for name in OBJECT_FIELDS},
-    "COMPLETED": _as_flag,
-    "IS_INCOMING_CHANNEL": _as_flag,
+    **{name: _as_flag for name in FLAG_FIELDS},
 }
-
-
-FLAG_FIELDS = ("COMPLETED", "IS_INCOMING_CHANNEL")
 
 
 def _assign(record: dict[str, Any], fields: dict[str, Any], tz: timezone, skip: tuple[str, ...]) -> None:

@@ -13,7 +13,9 @@ from urllib.parse import unquote
 
 
 @dataclass(frozen=True)
-class Target:
+class Route:
+    """A request path as the portal reads it: the method it names and, on the webhook route, whose code."""
+
     method: str                 # lower-case, without .json; "" when the path names none
     user_id: int | None = None  # webhook only
     code: str | None = None     # webhook only
@@ -28,8 +30,8 @@ def normalise_method(name: str) -> str:
     return name[: -len(".json")] if name.endswith(".json") else name
 
 
-@lru_cache(maxsize=1024)  # a client calls the same few paths over and over; Target is immutable
-def parse_path(path: str) -> Target | None:
+@lru_cache(maxsize=1024)  # a client calls the same few paths over and over; Route is immutable
+def parse_path(path: str) -> Route | None:
     """The target of a request path; None for paths outside /rest/."""
     parts = [unquote(p) for p in path.split("/") if p]
     if not parts or parts[0].lower() != "rest":
@@ -39,8 +41,8 @@ def parse_path(path: str) -> Target | None:
     if len(rest) >= 2 and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 64:
         method = rest[2] if len(rest) >= 3 else ""
         if len(rest) > 3:
-            return Target(method="", user_id=int(rest[0]), code=rest[1])
-        return Target(method=normalise_method(method), user_id=int(rest[0]), code=rest[1])
+            return Route(method="", user_id=int(rest[0]), code=rest[1])
+        return Route(method=normalise_method(method), user_id=int(rest[0]), code=rest[1])
     if len(rest) == 1:
-        return Target(method=normalise_method(rest[0]))
-    return Target(method="")
+        return Route(method=normalise_method(rest[0]))
+    return Route(method="")

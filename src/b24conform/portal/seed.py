@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from b24conform.contract import load_contract
 from b24conform.yamltext import load_yaml
 
 if TYPE_CHECKING:
@@ -20,10 +21,10 @@ DEFAULT_SEED = Path(__file__).with_name("seed_data.yaml")
 # crm.enum.ownertype ids of the item lists the seed file holds.
 OWNER_TYPES = {"leads": 1, "deals": 2, "contacts": 3, "companies": 4}
 # The same lists as the store's item kinds (store.ITEM_TABLES).
-KINDS = {"leads": "lead", "deals": "deal", "contacts": "contact", "companies": "company"}
-KIND_OF_TYPE = {OWNER_TYPES[name]: kind for name, kind in KINDS.items()}
+ENTITY_OF_LIST = {"leads": "lead", "deals": "deal", "contacts": "contact", "companies": "company"}
+KIND_OF_TYPE = {OWNER_TYPES[name]: kind for name, kind in ENTITY_OF_LIST.items()}
 # Seed items may give a multi-field as one string: it becomes one WORK value.
-MULTI_FIELDS = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
+MULTI_FIELDS: tuple[str, ...] = tuple(load_contract().items["multi_fields"])
 
 
 def multi_values(item: dict[str, Any]) -> list["MultiValue"]:
@@ -40,12 +41,12 @@ def multi_values(item: dict[str, Any]) -> list["MultiValue"]:
 
 
 @dataclass(frozen=True)
-class World:
+class SeedWorld:
     data: dict[str, Any]
     store: "Store | None" = field(default=None, compare=False)  # set by bind(): items are read there
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "World":
+    def load(cls, path: Path | None = None) -> "SeedWorld":
         raw = load_yaml(Path(path or DEFAULT_SEED).read_text(encoding="utf-8")) or {}
         if not isinstance(raw, dict) or not isinstance(raw.get("users"), list):
             raise ValueError(f"{path}: seed data needs a `users` list")
@@ -65,9 +66,9 @@ class World:
         user = self.user(user_id)
         return (user or {}).get("rights", {}).get(name, False)
 
-    def bind(self, store: "Store") -> "World":
+    def bind(self, store: "Store") -> "SeedWorld":
         """This world with its CRM items written into `store` and read from there from now on."""
-        for list_name, kind in KINDS.items():
+        for list_name, kind in ENTITY_OF_LIST.items():
             rows = [
                 (int(item["ID"]), {k: v for k, v in item.items() if k != "ID" and k not in MULTI_FIELDS}, multi_values(item))
                 for item in self.data.get(list_name, []) or []

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import uvicorn
 
-from b24conform.portal.app import build_app, build_http_app
+from b24conform.portal.assembly import build_app, build_http_app, build_state
 from b24conform.portal.config import OAuthToken, PortalConfig, Webhook
 from b24conform.portal.state import PortalState
 from b24conform.portal.tls import TlsFiles, ensure_tls
@@ -132,7 +132,7 @@ def credentials_of(config: PortalConfig, base_url: str) -> dict[str, Any]:
 def start_portal(config: PortalConfig) -> Iterator[Portal]:
     if not config.webhooks:
         raise ValueError("a portal needs at least one webhook")
-    state = PortalState.create(config)
+    state = build_state(config)
     temp_dir: str | None = None
     tls: TlsFiles | None = None
     if config.tls:

@@ -3,14 +3,23 @@ format each official client sends it in.
 """
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import ssl
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import httpx
+
 from b24conform.contract import load_contract
+from b24conform.portal import server
+from b24conform.portal.assembly import build_app
+from b24conform.portal.config import PortalConfig
 from b24conform.portal.wire import encode_php_query
 
 # The seed page's example `fields`, read from the spec (the single copy of it).
@@ -81,10 +90,6 @@ class InProcessClient:
     the portal app answers in-process, without sockets, for fast and deterministic tests."""
 
     def __init__(self, app: Any, *, timeout: float = 60) -> None:
-        import asyncio
-
-        import httpx
-
         self._asyncio = asyncio
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(
@@ -158,8 +163,6 @@ def readback_mismatches(sent: dict[str, Any], got: dict[str, Any]) -> list[str]:
 
     The reference portal's read-back: numbers as decimal strings, datetimes in the portal's offset
     (compared as instants), DEADLINE = START_TIME for a call, files as {id, url} descriptors."""
-    from datetime import datetime
-
     def scalar(value: Any) -> str:
         return str(value)
 
@@ -191,8 +194,6 @@ def start_recording_portal(config: Any) -> Iterator[tuple[Any, RecordingApp]]:
 
     server.build_app is swapped only while the portal starts, so portals started later (by other
     tests in the same worker) are not wrapped."""
-    from b24conform.portal import server
-
     made: list[RecordingApp] = []
     real_build = server.build_app
 
@@ -216,14 +217,10 @@ def start_recording_portal(config: Any) -> Iterator[tuple[Any, RecordingApp]]:
 def in_process_portal(config: Any = None) -> Iterator[Any]:
     """A reference portal behind Starlette's TestClient, no socket: the client carries `hook` (the
     webhook path prefix of the conformance credentials) and `config`."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Starlette 1.x nudges towards httpx2; httpx is what the project pins
-        from starlette.testclient import TestClient
+        from starlette.testclient import TestClient  # here: its import-time warning is silenced only in this block
 
-    from b24conform.portal.app import build_app
-    from b24conform.portal.config import PortalConfig
 
     config = config or PortalConfig.for_conformance()
     with TestClient(build_app(config), base_url="https://testserver") as client:
@@ -241,10 +238,6 @@ def call(client: Any, method: str, params: dict | None = None) -> Any:
 def read_activity(portal: Any, activity_id: int) -> dict:
     """crm.activity.get of a running portal (start_portal / start_recording_portal), over its TLS,
     as an interop test reads back what a client created."""
-    import ssl
-
-    import httpx
-
     ctx = ssl.create_default_context(cafile=portal.ca_file)
     with httpx.Client(verify=ctx, timeout=10) as client:
         reply = client.post(portal.webhook_url + "crm.activity.get.json", json={"id": activity_id})

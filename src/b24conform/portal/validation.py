@@ -38,7 +38,7 @@ from typing import Any, Callable, Sequence
 
 from b24conform.contract import Enum, load_contract
 from b24conform.portal.coerce import as_int, as_text, decode_base64_lenient, is_email, parse_message_from
-from b24conform.portal.seed import World
+from b24conform.portal.seed import SeedWorld
 
 TYPE_MEETING, TYPE_CALL, TYPE_EMAIL, TYPE_CUSTOM = 1, 2, 4, 6
 DIRECTION_OUTGOING = 2
@@ -68,7 +68,7 @@ class AddRequest:
     fields: Any
     user_id: int
     app_context: str | None
-    world: World
+    world: SeedWorld
     responsible_fallback: bool = False
 
     # Views shared by several rules, computed once per request (a request is read, never changed).

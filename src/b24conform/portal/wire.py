@@ -14,7 +14,7 @@ import re
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from b24conform.portal.jsoncodec import loads_bytes
 
@@ -257,6 +257,4 @@ def encode_php_pairs(params: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def encode_php_query(params: Any) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(encode_php_pairs(params))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from b24conform.reporting import html, markdown
+from b24conform.reporting.results import write_json
+from b24conform.verdict.redact import redact_data
+
 
 def write_reports(results: dict[str, Any], report_dir: Path) -> list[Path]:
-    from b24conform.judge.redact import redact_data
-    from b24conform.reporting import html, markdown
-    from b24conform.reporting.results import write_json
-
     # The one place every report file passes: each string of the results, whatever field it sits in,
     # is redacted before any of the three is rendered (the builders redact what they know; this catches the rest).
     results = redact_data(results)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from b24conform import mdtext
 from b24conform.reporting.view import (SHOWN_PROBLEMS, TEXT_KINDS, actual_text, citations, coverage_cells, headline,
                                        lead, no_problems, problem_labels, roots)
 
@@ -13,21 +14,19 @@ ICON = {"passed": "✅ passed", "failed": "❌ failed", "error": "🔌 error", "
 VERDICT_ICON = {"conformant": "✅", "not_conformant": "❌", "interrupted": "⏹️"}  # anything else: ⚠️
 
 
-def _cell(text: Any) -> str:
-    """Table-safe text: pipes and newlines would break the table; HTML is neutralised."""
-    s = "" if text is None else str(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return s.replace("|", "\\|").replace("\r", " ").replace("\n", " ").strip()
+def _cell(value: Any, *, in_table: bool = True) -> str:
+    """b24conform's and the spec's sentences, their `ticked` words as code, the rest shown as written."""
+    return mdtext.prose(value, in_table=in_table)
 
 
-def _short(text: Any, limit: int = 160) -> str:
-    s = _cell(text)
+def _shortened(value: Any, limit: int) -> str:
+    # Cut before escaping, so that the cut never splits an escape or a code span.
+    s = " ".join(("" if value is None else str(value)).splitlines()).strip()
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def _code(text: str) -> str:
-    """Inline code; a value holding a backtick gets the double fence markdown allows for it."""
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
+def _short(value: Any, limit: int = 160, *, in_table: bool = True) -> str:
+    return mdtext.prose(_shortened(value, limit), in_table=in_table)
 
 
 def _block(text: str, lang: str = "") -> list[str]:
@@ -46,20 +45,20 @@ def _problem(number: str, problem: dict[str, Any]) -> list[str]:
     beneath = len(problem.get("consequences") or ())
     follow = f" (and {_plural(beneath, 'problem')} follow from it)" if beneath else ""
     lines = [
-        f"### {number} · {_cell(problem['title'])}: {_plural(len(clauses), 'clause')}{follow}",
+        f"### {number} · {_cell(problem['title'], in_table=False)}: {_plural(len(clauses), 'clause')}{follow}",
         "",
-        f"{_cell(problem['message'])}",
+        f"{_cell(problem['message'], in_table=False)}",
         "",
-        f"- **expected:** {_short(problem['expectation'], 300)}",
-        *([] if problem["kind"] in TEXT_KINDS else [f"- **actual:** {_code(_short(actual_text(problem), 300))}"]),
-        f"- **kind:** `{problem['kind']}`",
+        f"- **expected:** {_short(problem['expectation'], 300, in_table=False)}",
+        *([] if problem["kind"] in TEXT_KINDS else [f"- **actual:** {mdtext.code(_shortened(actual_text(problem), 300), in_table=False)}"]),
+        f"- **kind:** {mdtext.code(problem['kind'], in_table=False)}",
         f"- **clauses:** {', '.join(clauses)}",
         "",
         "<details><summary>what the docs say</summary>",
         "",
     ]
     for text, link, citing in citations(problem):
-        shown = f"[{_cell(text)}]({link})" if link else _cell(text)
+        shown = mdtext.link(text, link, in_table=False) if link else _cell(text, in_table=False)
         lines.append(f"- {shown}: {', '.join(citing)}")
     lines += ["", "</details>", ""]
     lines += _reproduce(problem)
@@ -83,7 +82,8 @@ def _consequences(cause: str, found: list[dict[str, Any]], labels: dict[str, str
     lines = [f"**Follow from {cause}** (fix {cause} first: they may go with it):", ""]
     for problem in found[:SHOWN_CONSEQUENCES]:
         clauses = problem["clauses"]
-        lines.append(f"- {labels[problem['id']]} · {_cell(problem['title'])}: {_short(problem['message'], 200)} "
+        lines.append(f"- {labels[problem['id']]} · {_cell(problem['title'], in_table=False)}: "
+                     f"{_short(problem['message'], 200, in_table=False)} "
                      f"({_plural(len(clauses), 'clause')}: {', '.join(clauses)})")
     if len(found) > SHOWN_CONSEQUENCES:
         lines.append(f"- … and {len(found) - SHOWN_CONSEQUENCES} more in report.html")
@@ -140,11 +140,11 @@ def _matrix(results: dict[str, Any]) -> list[str]:
 
 def _headline(results: dict[str, Any]) -> list[str]:
     head = headline(results)
-    lines = [f"{VERDICT_ICON.get(head.state, '⚠️')} **{head.label}**: {_cell(head.sentence)}", ""]
+    lines = [f"{VERDICT_ICON.get(head.state, '⚠️')} **{head.label}**: {_cell(head.sentence, in_table=False)}", ""]
     groups = [*head.unchecked, *head.not_applicable]
     if groups:
         lines += ["Not checked, and what would check it:", ""]
-        lines += [f"- {len(g.clauses)} clause{'' if len(g.clauses) == 1 else 's'}: {_cell(g.why)} "
+        lines += [f"- {len(g.clauses)} clause{'' if len(g.clauses) == 1 else 's'}: {_cell(g.why, in_table=False)} "
                   f"({', '.join(g.clauses)})" for g in groups]
         lines.append("")
     return lines
@@ -156,7 +156,7 @@ def render(results: dict[str, Any]) -> str:
         "# b24conform: crm.activity.add conformance",
         "",
         *_headline(results),
-        f"Target: `{run['target']}` ({run['kind']}), mode **{run['mode']}**, "
+        f"Target: {mdtext.code(run['target'], in_table=False)} ({run['kind']}), mode **{run['mode']}**, "
         f"{run['started']} – {run['finished']} ({run['duration_s']} s), b24conform {run['b24conform_version']}"
         + (", **interrupted**" if run.get("interrupted") else ""),
         "",

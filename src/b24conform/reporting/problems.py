@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
-from b24conform.judge.accounting import CheckOutcome
-from b24conform.judge.problem_kinds import KINDS
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact_data
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problem_kinds import KINDS
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact_data
 
 HEADLINE = 300
 
@@ -106,22 +108,48 @@ def _entity(url: str) -> str:
     return parts[1] if len(parts) >= 3 and parts[0] == "crm" else name
 
 
+# A filter key names a record by ID whatever its prefix (=, <=, @, !, ...): the answer depends on that record.
+_ID_KEY = re.compile(r"^[<>=!@%]*ID$")
+_ID_QUERY_KEY = re.compile(r"^(?:id|ID|filter\[[<>=!@%]*ID\](?:\[\d+\])?)$")
+_PART_NAME = re.compile(r'name="([^"]+)"\r?\n\r?\n([^\r\n]*)')
+
+
+def _ids(values: Any) -> set[int]:
+    out = set()
+    for value in values if isinstance(values, list) else [values]:
+        if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.isdigit():
+            out.add(int(value))
+    return out
+
+
+def _pairs_named(pairs: Any) -> set[int]:
+    """The ids a flat list of PHP-keyed (name, value) pairs names: id, ID, filter[ID], filter[<=ID], filter[@ID][0]..."""
+    return {i for key, value in pairs if _ID_QUERY_KEY.match(key) for i in _ids(value)}
+
+
 def records_named(reply: Mapping[str, Any]) -> frozenset[tuple[str, int]]:
     """The records a reply's request names by id: the `id` of a get, update or delete, the `filter`
-    ID of a list. Read from a JSON body only; anything else names none."""
+    ID of a list (with any prefix), the same inside each command of a batch, and in a multipart body's
+    parts. Read from a JSON or multipart body only; anything else names none."""
     req = reply.get("request") if isinstance(reply.get("request"), dict) else {}
+    text = str(req.get("body") or "")
+    entity = _entity(str(req.get("url") or ""))
     try:
-        body = json.loads(req.get("body") or "")
+        body = json.loads(text)
     except (TypeError, ValueError):
+        if "multipart/form-data" in str(req.get("content_type") or ""):
+            return frozenset((entity, i) for i in _pairs_named(_PART_NAME.findall(text)))
         return frozenset()
     if not isinstance(body, dict):
         return frozenset()
     flt = body.get("filter") if isinstance(body.get("filter"), dict) else {}
-    entity = _entity(str(req.get("url") or ""))
-    found = set()
-    for value in (body.get("id"), body.get("ID"), flt.get("ID"), flt.get("=ID")):
-        if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.isdigit():
-            found.add((entity, int(value)))
+    found = {(entity, i) for i in _ids(body.get("id")) | _ids(body.get("ID"))}
+    found |= {(entity, i) for key, value in flt.items() if _ID_KEY.match(str(key)) for i in _ids(value)}
+    cmd = body.get("cmd")
+    for command in (cmd.values() if isinstance(cmd, dict) else cmd if isinstance(cmd, list) else []):
+        if isinstance(command, str) and "?" in command:
+            name, _, query = command.partition("?")
+            found |= {(_entity(name), i) for i in _pairs_named(parse_qsl(query))}
     return frozenset(found)
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from b24conform import __version__
-from b24conform.judge.accounting import STATUSES, CheckOutcome, clause_status
-from b24conform.judge.redact import redact, redact_data
 from b24conform.reporting.problems import check_problems, distinct, root_problems
 from b24conform.reporting.view import headline
+from b24conform.verdict.accounting import STATUSES, CheckOutcome, clause_status
+from b24conform.verdict.redact import redact, redact_data
 
 # 2: problems as data (per check, per clause and the run's distinct problems); see
 # spec/schemas/results.json.

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from b24conform.judge.accounting import STATUSES
+from b24conform.verdict.accounting import STATUSES
 
 
 def coverage(results: dict[str, Any]) -> tuple[int, int]:

@@ -29,7 +29,7 @@ class CatalogueError(ValueError):
 
 
 @dataclass(frozen=True)
-class Profile:
+class DeviantProfile:
     id: str
     family: str
     bends: str
@@ -57,11 +57,11 @@ class Variant:
 class Catalogue:
     path: Path
     smoke: tuple[str, ...]
-    profiles: tuple[Profile, ...] = field(default_factory=tuple)
+    profiles: tuple[DeviantProfile, ...] = field(default_factory=tuple)
     variants: tuple[Variant, ...] = field(default_factory=tuple)   # the file's, without all-variants
     variants_path: Path | None = None
 
-    def get(self, profile_id: str) -> Profile:
+    def get(self, profile_id: str) -> DeviantProfile:
         for p in self.profiles:
             if p.id == profile_id:
                 return p
@@ -108,7 +108,7 @@ def deviation_key(operations: tuple[Any, ...]) -> str:
     return json.dumps(list(operations), sort_keys=True, default=str)
 
 
-def duplicate_problems(profiles: list[Profile]) -> list[str]:
+def duplicate_problems(profiles: list[DeviantProfile]) -> list[str]:
     """Two profiles with the same operations are one deviation counted twice: they must be merged into
     one profile naming the clauses of both."""
     first: dict[str, str] = {}
@@ -147,7 +147,7 @@ def load_catalogue(path: Path | None = None, variants: Path | None = None) -> Ca
     smoke = tuple(data.get("smoke") or ())
     problems: list[str] = [f"smoke: unknown clause {c}" for c in smoke if c not in clauses]
     seen: set[str] = set()
-    profiles: list[Profile] = []
+    profiles: list[DeviantProfile] = []
     for raw in data["profiles"]:
         pid = raw.get("name") or raw.get("id")
         if not pid or pid in seen:
@@ -179,7 +179,7 @@ def load_catalogue(path: Path | None = None, variants: Path | None = None) -> Ca
                     if err is not None and err not in errors:
                         problems.append(f"{pid}: unknown error id {err}")
         profiles.append(
-            Profile(
+            DeviantProfile(
                 id=pid,
                 family=family,
                 bends=str(raw.get("description", "")).strip(),
@@ -209,7 +209,7 @@ def _names_list(raw: Any, key: str, vid: str, problems: list[str]) -> tuple[str,
     return tuple(str(x) for x in value)
 
 
-def load_variants(path: Path, profiles: Iterable[Profile] = ()) -> list[Variant]:
+def load_variants(path: Path, profiles: Iterable[DeviantProfile] = ()) -> list[Variant]:
     """spec/variants.yaml, validated against the contract (ambiguities, readings the default mode
     accepts, automated clauses), the portal's operation vocabulary, and the profiles' names and
     operations (a variant may not repeat a deviant profile). Raises CatalogueError listing every problem."""

@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
         composed (no check may fail: a failure is a false alarm; in --mode strict each variant must instead
         fail on one of its strict_fails). Writes detection.md and detection.json; exits 1 on a false alarm,
         a miss or a no-verdict."""
+        # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
         from b24conform.selftest.catalogue import CatalogueError, load_catalogue
         from b24conform.selftest.detection import selftest as run_selftest
         from b24conform.selftest.report import write_reports
@@ -117,6 +118,7 @@ def register(app: typer.Typer) -> None:
         json_path, md_path = write_reports(det, report_dir)
         mutants_survived = 0
         if mutation:
+            # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
             from b24conform.selftest.mutation import append_to_reports, run_mutants
 
             results = run_mutants(jobs=jobs, catalogue=catalogue,

@@ -34,7 +34,10 @@ from typing import Any
 
 from b24conform.contract import load_contract
 from b24conform.contract.model import DEFAULT_MODE
-from b24conform.selftest.catalogue import Catalogue, Profile, Variant, automated_clauses, deviation_key, load_catalogue
+from b24conform.judge import settings as judge_settings
+from b24conform.judge.commands import pytest_args
+from b24conform.judge.suites_dir import suites_dir
+from b24conform.selftest.catalogue import Catalogue, DeviantProfile, Variant, automated_clauses, deviation_key, load_catalogue
 
 RECORD_PLUGIN = "b24conform.selftest.pytest_record"
 DEFAULT_TIMEOUT = 900.0
@@ -106,24 +109,16 @@ def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mod
     if spec.profile:
         mine += (["--b24-mock-profile", spec.profile] if _judge_has_option("--b24-mock-profile")
                  else [f"--b24-selftest-profile={spec.profile}"])
-    try:
-        from b24conform.judge.commands import pytest_args
-    except ImportError:  # pragma: no cover - the judge's command module is part of the package
-        pytest_args = None
-    if pytest_args is not None:
-        args = pytest_args(
-            suites, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=mode,
-            report_dir=workdir / "reports", keyword=None, hypothesis_profile="ci", workers=None, verbose=False,
-            extra=[f"--b24-ledger-dir={workdir / 'ledger'}", *mine, *extra],
-        )
-        files = suite_files_for(suites, spec.clauses, heavy=spec.heavy)
-        if files and args and args[0] == str(suites):
-            args[0:1] = [str(f) for f in files]  # collect only the files that tag these clauses
-            if not spec.heavy:
-                args = without_plugins(args, LIGHT_RUN_NEEDS_NOT)
-    else:  # pragma: no cover
-        args = [str(suites), "-p", "no:cacheprovider", f"--b24-report-dir={workdir / 'reports'}",
-                f"--b24-ledger-dir={workdir / 'ledger'}", f"--b24-{mode}", *mine, *extra]
+    args = pytest_args(
+        suites, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=mode,
+        report_dir=workdir / "reports", keyword=None, hypothesis_profile="ci", workers=None, verbose=False,
+        extra=[f"--b24-ledger-dir={workdir / 'ledger'}", *mine, *extra],
+    )
+    files = suite_files_for(suites, spec.clauses, heavy=spec.heavy)
+    if files and args and args[0] == str(suites):
+        args[0:1] = [str(f) for f in files]  # collect only the files that tag these clauses
+        if not spec.heavy:
+            args = without_plugins(args, LIGHT_RUN_NEEDS_NOT)
     return [sys.executable, "-m", "pytest", *args]
 
 
@@ -176,18 +171,11 @@ def suite_files_for(suites: Path, clauses: Iterable[str], heavy: bool = True) ->
 
 
 def _judge_has_option(flag: str) -> bool:
-    try:
-        from b24conform.judge import settings
-
-        return any(o.flag == flag for o in settings.OPTIONS)
-    except Exception:  # pragma: no cover
-        return False
+    return any(o.flag == flag for o in judge_settings.OPTIONS)
 
 
 def default_suites() -> Path:
     try:
-        from b24conform.judge.suites_dir import suites_dir
-
         return suites_dir()
     except Exception:
         return repo_root() / "suites"
@@ -261,7 +249,7 @@ def _entry(rec: dict[str, Any]) -> dict[str, Any]:
             "reason": str(rec.get("reason", ""))[:800]}
 
 
-def judge_profile(profile: Profile, run: RunResult, baseline: dict[str, dict[str, Any]],
+def judge_profile(profile: DeviantProfile, run: RunResult, baseline: dict[str, dict[str, Any]],
                   faithful_failures: set[tuple[str, str]] | None = None) -> ProfileVerdict:
     """Killed when a check of a named clause reports a conformance failure (outcome "failed") and that
     same check did not fail on the faithful portal (a check that always fails proves nothing). A crash,
@@ -296,7 +284,7 @@ def judge_profile(profile: Profile, run: RunResult, baseline: dict[str, dict[str
     return v
 
 
-def _miss_reason(profile: Profile, run: RunResult, status: dict[str, dict[str, Any]],
+def _miss_reason(profile: DeviantProfile, run: RunResult, status: dict[str, dict[str, Any]],
                  baseline: dict[str, dict[str, Any]], collateral: list[str]) -> str:
     if not run.checks:
         return f"the run produced no check results (exit {run.returncode}): {run.output_tail[-600:]}"
@@ -350,9 +338,9 @@ class VariantVerdict:
         return self.verdict in ("passed", "killed")
 
 
-def as_profile(variant: Variant) -> Profile:
+def as_profile(variant: Variant) -> DeviantProfile:
     """A variant judged in strict mode: a deviation of the add page's own reading, breaking its strict_fails."""
-    return Profile(id=variant.id, family="variant", bends=variant.description, breaks=variant.strict_fails,
+    return DeviantProfile(id=variant.id, family="variant", bends=variant.description, breaks=variant.strict_fails,
                    operations=variant.operations)
 
 

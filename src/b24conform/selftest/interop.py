@@ -48,7 +48,7 @@ def trust_bundle(ca_file: str | os.PathLike[str], out_dir: Path) -> Path:
     out = Path(out_dir) / "trust-bundle.pem"
     chunks: list[str] = []
     try:
-        import certifi
+        import certifi  # optional: not every environment has it
 
         chunks.append(Path(certifi.where()).read_text(encoding="ascii", errors="ignore"))
     except Exception:  # pragma: no cover - certifi is a dependency of requests

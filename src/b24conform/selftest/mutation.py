@@ -11,14 +11,17 @@ mode, where it must be caught on those clauses, and the mutant is killed when it
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from b24conform.selftest.catalogue import Catalogue, Profile, load_catalogue
+from b24conform.contract.model import DEFAULT_MODE
+from b24conform.selftest.catalogue import Catalogue, DeviantProfile, load_catalogue
 from b24conform.selftest.detection import RunSpec, judge_profile, run_one
+from b24conform.selftest.report import JSON_NAME, MD_NAME
 
 C = "b24conform.judge.checks."
 
@@ -38,18 +41,16 @@ MUTANTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def target(catalogue: Catalogue, name: str) -> tuple[Profile, str]:
+def target(catalogue: Catalogue, name: str) -> tuple[DeviantProfile, str]:
     """A mutant's target as a profile, with the mode to judge it in: a deviant profile in the default mode,
     or a variant in strict mode, breaking its strict_fails."""
-    from b24conform.contract.model import DEFAULT_MODE
-
     try:
         return catalogue.get(name), DEFAULT_MODE
     except KeyError:
         v = catalogue.variant(name)
         if not v.strict_fails:
             raise KeyError(f"{name}: a variant without strict_fails cannot catch a mutant") from None
-        return Profile(id=v.id, family="variant", bends=v.description, breaks=v.strict_fails,
+        return DeviantProfile(id=v.id, family="variant", bends=v.description, breaks=v.strict_fails,
                        operations=v.operations), "strict"
 
 
@@ -66,7 +67,7 @@ def run_mutants(*, jobs: int = 2, catalogue: Catalogue | None = None, mutants: d
     mutants = mutants or MUTANTS
     jobs_list = [(m, *target(catalogue, p)) for m, profs in mutants.items() for p in profs]
 
-    def one(item: tuple[str, Profile, str]) -> tuple[str, str, str]:
+    def one(item: tuple[str, DeviantProfile, str]) -> tuple[str, str, str]:
         mutant, prof, mode = item
         spec = RunSpec(f"{prof.id}", prof.id, tuple(dict.fromkeys([*prof.breaks, *catalogue.smoke])), heavy=True)
         res = run_one(spec, mode=mode, extra=[f"--b24-selftest-mutant={mutant}"])
@@ -100,10 +101,6 @@ def as_json(results: list[MutantResult]) -> list[dict[str, Any]]:
 
 
 def append_to_reports(results: list[MutantResult], report_dir: Path) -> None:
-    import json
-
-    from b24conform.selftest.report import JSON_NAME, MD_NAME
-
     md = Path(report_dir) / MD_NAME
     js = Path(report_dir) / JSON_NAME
     if md.exists():

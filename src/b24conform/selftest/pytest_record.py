@@ -25,11 +25,15 @@ It does not change what a check does or how it judges; the verdicts stay those o
 """
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from b24conform.judge.target import TargetError
+from b24conform.portal.config import PortalConfig
 
 _RECORDS_KEY = pytest.StashKey[dict[int, dict[str, Any]]]()
 
@@ -40,7 +44,7 @@ def _register_hypothesis_profile() -> None:
     """The judge's `ci` profile without the shrink phase: a deviant portal makes properties fail on
     purpose, and shrinking each failure (tens of seconds) tells the self-test nothing more."""
     try:
-        from hypothesis import HealthCheck, Phase, settings
+        from hypothesis import HealthCheck, Phase, settings  # start-up: ~75 ms, only in a self-test's pytest
     except ImportError:  # pragma: no cover
         return
     settings.register_profile(
@@ -82,8 +86,6 @@ def install_mutant(spec: str) -> None:
     """Mutation testing of the checks: replace one pure check (``module:function``) by a vacuous one that
     finds no problem. Done before the suites are imported, so their ``from ... import check_x`` and the
     module's own internal calls both get the mutant."""
-    import importlib
-
     module_name, _, func_name = spec.partition(":")
     module = importlib.import_module(module_name)
     if not callable(getattr(module, func_name, None)):
@@ -97,8 +99,6 @@ def install_mutant(spec: str) -> None:
 
 
 def _install_profile(profile: str) -> None:
-    from b24conform.portal.config import PortalConfig
-
     original = PortalConfig.__dict__["for_conformance"].__func__
     if getattr(original, "_b24_selftest", False):
         original = original._b24_original  # already wrapped in this process
@@ -165,12 +165,8 @@ def verdict_of(exc: BaseException | None) -> tuple[str, str]:
     leaves = _leaves(exc)
     if all(_raised_by_conformance_check(e) for e in leaves):
         return "failed", ""
-    try:
-        from b24conform.judge.target import TargetError
-    except ImportError:  # pragma: no cover
-        TargetError = ()  # type: ignore[assignment]  # noqa: N806
     odd = next(e for e in leaves if not _raised_by_conformance_check(e))
-    if TargetError and isinstance(odd, TargetError):
+    if isinstance(odd, TargetError):
         return "no-verdict", "target error"
     if isinstance(odd, AssertionError):
         return "no-verdict", "assertion outside assert_conforms (a precondition of the check)"

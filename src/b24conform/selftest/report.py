@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from b24conform.judge.redact import redact
+from b24conform import mdtext
 from b24conform.selftest.detection import Detection
+from b24conform.verdict.redact import redact
 
 JSON_NAME = "detection.json"
 MD_NAME = "detection.md"
@@ -25,16 +26,12 @@ def write_reports(det: Detection, report_dir: Path) -> tuple[Path, Path]:
     return json_path, md_path
 
 
-def _esc(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _checks_table(rows: list[dict], with_variant: bool = False) -> list[str]:
     head = "| variant | clauses | check | reason |" if with_variant else "| clauses | check | reason |"
     lines = [head, "| --- | --- | --- | --- |" if with_variant else "| --- | --- | --- |"]
     for r in rows:
         cells = [f"`{r['variant']}`"] if with_variant else []
-        cells += [", ".join(r["clauses"]) or "-", f"`{_esc(r['check'])}`", _esc(" ".join(r["reason"].split())[:300])]
+        cells += [", ".join(r["clauses"]) or "-", mdtext.code(r["check"]), mdtext.prose(" ".join(r["reason"].split())[:300])]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -95,7 +92,7 @@ def render_markdown(det: Detection) -> str:
     if misses:
         lines += ["| profile | clauses named | verdict | why |", "| --- | --- | --- | --- |"]
         for p in misses:
-            lines.append(f"| `{p['profile']}` | {', '.join(p['named'])} | {p['verdict']} | {_esc(p['reason'][:500])} |")
+            lines.append(f"| `{p['profile']}` | {', '.join(p['named'])} | {p['verdict']} | {mdtext.prose(p['reason'][:500])} |")
     else:
         lines.append("None.")
     lines += ["", "## Kill matrix", "",
@@ -149,7 +146,7 @@ def _variant_sections(d: dict) -> list[str]:
         lines += _checks_table(nv, with_variant=True)
     other = [v for v in variants if v["verdict"] == "not-killed"]
     if other:
-        lines += ["", "Not killed in strict mode: " + "; ".join(f"`{v['variant']}`: {_esc(v['reason'])}" for v in other) + "."]
+        lines += ["", "Not killed in strict mode: " + "; ".join(f"`{v['variant']}`: {mdtext.prose(v['reason'], in_table=False)}" for v in other) + "."]
     return lines
 
 

@@ -28,6 +28,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from b24conform.contract import load_contract
+from b24conform.contract.schemas import errors_for, openapi_resolver, registry_for
 from b24conform.judge.checks._common import is_int, json_of
 from b24conform.judge.checks.batch import _part, check_batch_envelope, check_batch_length, check_batch_outcome
 from b24conform.judge.checks.envelope import check_no_error_keys, check_result_id, check_status_and_content_type
@@ -42,8 +46,8 @@ from b24conform.judge.checks.errors import (
 )
 from b24conform.judge.checks.readback import check_list_page, check_list_uncounted, check_readback_numbers
 from b24conform.judge.checks.time_block import check_time_arithmetic, check_time_dates, check_time_keys, check_time_types
-from b24conform.judge.problems import Problem
 from b24conform.traffic.exchange import Exchange
+from b24conform.verdict.problems import Problem
 
 CHECKS: dict[str, tuple[str, ...]] = {
     "success_status": ("ENV-001",),
@@ -167,8 +171,6 @@ def _error(found: Found, ex: Exchange, contract: Any, mode: str) -> None:
 
 @lru_cache(maxsize=4)
 def _operations(root: Any) -> dict[str, dict[str, Any]]:
-    from b24conform.contract import load_contract
-
     openapi = load_contract(root).openapi
     out: dict[str, dict[str, Any]] = {}
     for path, item in (openapi.get("paths") or {}).items():
@@ -181,37 +183,29 @@ def _operations(root: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _localized(openapi: dict[str, Any], node: Any, depth: int = 0) -> Any:
-    """A response schema with openapi.yaml's own $refs inlined and spec/schemas/ refs by file name
-    (the names contract.schemas' registry knows them by)."""
+def _localized(resolver: Any, node: Any, depth: int = 0) -> Any:
+    """A response schema with openapi.yaml's own $refs inlined (looked up by `resolver`, based at
+    openapi.yaml) and spec/schemas/ refs by file name (the names contract.schemas' registry knows them by)."""
     if depth > 16:
         raise ValueError("$ref nesting too deep in openapi.yaml")
     if isinstance(node, list):
-        return [_localized(openapi, v, depth) for v in node]
+        return [_localized(resolver, v, depth) for v in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = openapi
-        for part in ref[2:].split("/"):
-            target = target[part]
-        out.update(_localized(openapi, target, depth + 1))
+        out.update(_localized(resolver, resolver.lookup(ref).contents, depth + 1))
     elif isinstance(ref, str):
         out["$ref"] = ref.removeprefix("schemas/")
     for key, value in node.items():
         if key != "$ref":
-            out[key] = _localized(openapi, value, depth)
+            out[key] = _localized(resolver, value, depth)
     return out
 
 
 @lru_cache(maxsize=256)
 def _reply_validator(root: Any, method: str, status: int) -> Any:
-    from jsonschema import Draft202012Validator
-
-    from b24conform.contract import load_contract
-    from b24conform.contract.schemas import registry_for
-
     operation = _operations(root).get(method)
     if operation is None:
         return None
@@ -219,7 +213,7 @@ def _reply_validator(root: Any, method: str, status: int) -> Any:
     response = (operation.get("responses") or {}).get(str(status))
     if response is None:
         return None
-    response = _localized(contract.openapi, response)
+    response = _localized(openapi_resolver(contract), response)
     schema = ((response.get("content") or {}).get("application/json") or {}).get("schema")
     if not isinstance(schema, dict):
         return None
@@ -231,7 +225,7 @@ def _rs_validator(contract: Any, schema: dict[str, Any]) -> Any:
     """jsonschema_rs (schemathesis' own validator, so installed wherever b24conform is) over the same schema and
     files: a tenth of the cost per reply; None where it cannot be built."""
     try:
-        import jsonschema_rs
+        import jsonschema_rs  # optional: the faster validator, where it is installed
 
         registry = jsonschema_rs.Registry([(name, contract.schema(name)) for name in contract.schema_names()])
         return jsonschema_rs.validator_for(schema, registry=registry, validate_formats=True)
@@ -329,8 +323,6 @@ def _companions(found: Found, ex: Exchange, contract: Any, mode: str, success: b
         elif start is not None and start >= 0:
             _add(found, "list_page", check_list_page(reply, contract, mode, start=start))
     if method == "crm.activity.fields":
-        from b24conform.contract.schemas import errors_for
-
         problems = [Problem("schema-violation", "fields-descriptor.json", actual=e)
                     for e in errors_for("fields-descriptor.json", result, contract)[:5]]
         wanted = contract.schema("activity-add-fields.json")["properties"]

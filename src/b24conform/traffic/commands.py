@@ -7,6 +7,9 @@ from typing import Any, Optional
 import typer
 
 from b24conform.cliparams import ca_bundle_file, output_file, output_folder
+from b24conform.contract import load_contract
+from b24conform.contract.model import DEFAULT_MODE
+from b24conform.har import HarError
 from b24conform.traffic.verdict import (  # noqa: F401  (check_files and the exit codes: the tests' entry points too)
     EXIT_BAD_INPUT,
     EXIT_NOTHING,
@@ -17,6 +20,7 @@ from b24conform.traffic.verdict import (  # noqa: F401  (check_files and the exi
     exit_code,
     summary,
 )
+from b24conform.verdict.redact import redact
 
 CHECK_EPILOG = (
     "Exit codes: 0 no problem in what could be judged; 1 a problem; 2 bad input (a file that is not HAR 1.2: "
@@ -49,11 +53,6 @@ def check(
 ) -> None:
     """Judge the Bitrix24 REST exchanges of HAR files by every check one request and its reply support;
     write results.json, report.md, report.html and junit.xml. Sends no request."""
-    from b24conform.contract import load_contract
-    from b24conform.contract.model import DEFAULT_MODE
-    from b24conform.judge.redact import redact
-    from b24conform.traffic.har import HarError
-
     mode = DEFAULT_MODE if strict is None else ("strict" if strict else "lenient")
     try:
         tally = check_files(files, load_contract(), mode)
@@ -96,7 +95,7 @@ def proxy(
     """Put a validating reverse proxy (mitmproxy's mitmdump, run as a separate process) in front of a portal:
     every exchange passes unchanged and is judged as it passes, each problem printed at once; on stop the
     reports of `traffic check` and the HAR of everything that passed are written."""
-    from b24conform.contract.model import DEFAULT_MODE
+    # start-up: loaded when the command runs, not on every CLI call (cli.py imports this module)
     from b24conform.traffic.proxy import run
 
     if har is not None:

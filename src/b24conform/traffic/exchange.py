@@ -16,7 +16,7 @@ A reply that cannot be read (no body recorded, binary, not JSON, cut short, no s
 
 Every secret an entry carries is registered for redaction before anything is judged or written:
 webhook codes, `auth` tokens (query, body, batch), Authorization and Cookie header values, a URL's
-password. judge/redact.py then masks them literally everywhere, on top of its structural rules.
+password. verdict/redact.py then masks them literally everywhere, on top of its structural rules.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from b24conform.judge.redact import redact, register_secret
 from b24conform.portal.wire import BodyError, decode_php_pairs, merge_params, parse_body, parse_query
+from b24conform.verdict.redact import redact, register_secret
 
 _WEBHOOK = re.compile(r"/rest/(\d+)/([^/]+)/([^/]+?)/?$")
 _OAUTH = re.compile(r"/rest/([^/]+?)/?$")

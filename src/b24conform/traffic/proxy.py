@@ -3,7 +3,7 @@
 mitmproxy runs as a separate process from its own environment (its versions for Python 3.11 pin h11 and
 cryptography below what b24conform needs, and mitmproxy 12 needs Python 3.12): `mitmdump` is found
 (--mitmdump, B24_MITMDUMP, else PATH) and started in reverse mode on 127.0.0.1 with the addon shipped
-beside this module (mitm_addon.py), which appends one HAR 1.2 entry per completed flow as a JSON line to
+with the HAR format (har/mitm_addon.py), which appends one HAR 1.2 entry per completed flow as a JSON line to
 a file in a private temporary folder. This process tails that file and judges each entry as it arrives
 with the code `traffic check` uses (exchange.read_entry, report.Tally), prints each problem as one line,
 and copies the entry into the HAR it writes (--har). mitmdump only reads the flows: every request and
@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -30,11 +31,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from b24conform.judge.redact import redact
-from b24conform.traffic.har import HarWriter
-from b24conform.traffic.verdict import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PROBLEM, EXIT_TARGET, exit_code, summary
+import httpx
 
-ADDON = Path(__file__).with_name("mitm_addon.py")
+from b24conform.contract import load_contract
+from b24conform.har import HarWriter
+from b24conform.traffic.checks import CHECKS
+from b24conform.traffic.exchange import read_entry
+from b24conform.traffic.report import MAX_NOT_JUDGED, Tally
+from b24conform.traffic.verdict import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PROBLEM, EXIT_TARGET, exit_code, summary
+from b24conform.verdict.redact import redact
+
+ADDON = Path(__file__).parent.parent / "har" / "mitm_addon.py"
 OPTION = "b24conform_har_lines"   # mitm_addon.OPTION (the addon is never imported here)
 MITMDUMP_ENV = "B24_MITMDUMP"
 LISTEN_HOST = "127.0.0.1"
@@ -101,10 +108,6 @@ def listen_port(port: int) -> int:
 
 def probe_upstream(origin: str, *, insecure: bool, ca_bundle: Path | None) -> str | None:
     """None when the portal answers anything over HTTP(S); else the one line saying why not (exit 3)."""
-    import ssl
-
-    import httpx
-
     verify: Any = False if insecure else (ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True)
     try:
         with httpx.Client(verify=verify, timeout=15, follow_redirects=False) as client:
@@ -174,10 +177,6 @@ class LiveJudge:
     unreadable: int = 0
 
     def feed(self, raw: bytes) -> None:
-        from b24conform.traffic.checks import CHECKS
-        from b24conform.traffic.exchange import read_entry
-        from b24conform.traffic.report import MAX_NOT_JUDGED
-
         try:
             entry = json.loads(raw)
         except ValueError:
@@ -258,8 +257,6 @@ class Outcome:
 def serve(*, mitmdump: str, origin: str, port: int, report_dir: Path, har: Path, insecure: bool,
           ca_bundle: Path | None, contract: Any, mode: str, echo: Callable[[str], None]) -> Outcome:
     """Run mitmdump and judge what passes until a stop; raises ProxyError when mitmdump does not start."""
-    from b24conform.traffic.report import Tally
-
     report_dir.mkdir(parents=True, exist_ok=True)
     log = report_dir / "mitmdump.log"
     work = Path(tempfile.mkdtemp(prefix="b24conform-proxy-"))
@@ -317,8 +314,6 @@ def run(*, upstream: str, port: int, report_dir: Path, har: Path | None, mitmdum
         ca_bundle: Path | None, mode: str, out: Callable[[str], None], err: Callable[[str], None]) -> int:
     """The command: check the options, probe the portal, proxy and judge until a stop, write the reports.
     Returns the exit code (those of `traffic check`; 2 bad options or no mitmdump; 3 portal unreachable)."""
-    from b24conform.contract import load_contract
-
     try:
         origin = upstream_origin(upstream)
         found = find_mitmdump(mitmdump)

@@ -21,12 +21,16 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from b24conform.judge.accounting import CheckOutcome
+from b24conform import mdtext
+from b24conform.htmlpage import render_page
 from b24conform.judge.evidence import problem_dicts
-from b24conform.judge.problems import Problem
-from b24conform.judge.redact import redact, redact_data
+from b24conform.reporting import write_reports
+from b24conform.reporting.results import RunInfo, build_results
 from b24conform.traffic.checks import CHECKS, clauses_covered, judge
 from b24conform.traffic.exchange import Exchange, NotJudged, Seen
+from b24conform.verdict.accounting import CheckOutcome
+from b24conform.verdict.problems import Problem
+from b24conform.verdict.redact import redact, redact_data
 
 MAX_KEYS = 50        # distinct problems kept per check, each with the exchange that showed it first
 PASSING_SAMPLES = 2
@@ -176,8 +180,6 @@ class Tally:
     # -- results.json ------------------------------------------------------------------------------
 
     def results(self) -> dict[str, Any]:
-        from b24conform.reporting.results import RunInfo, build_results
-
         target = "recorded traffic: " + ", ".join(Path(f).name for f in self.files)
         hosts = [h for h in self.hosts if h]
         if hosts:
@@ -208,8 +210,6 @@ class Tally:
     # -- the files ---------------------------------------------------------------------------------
 
     def write(self, results: dict[str, Any], report_dir: Path) -> list[Path]:
-        from b24conform.reporting import write_reports
-
         paths = write_reports(results, report_dir)
         section = traffic_markdown(results)
         md = report_dir / "report.md"
@@ -224,14 +224,10 @@ class Tally:
         return [*paths, junit]
 
 
-def _md_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def traffic_markdown(results: dict[str, Any]) -> str:
     t = results["traffic"]
     lines = ["## Recorded traffic", "",
-             f"Files: {', '.join('`' + _md_cell(f) + '`' for f in t['files'])}. "
+             f"Files: {', '.join(mdtext.code(f, in_table=False) for f in t['files'])}. "
              f"{t['entries']} entries: {t['exchanges_judged']} Bitrix24 REST exchanges judged, "
              f"{t['not_judged_total']} not judged (or judged in part), {t['not_rest']} not Bitrix24 REST calls.", "",
              "| check | clauses | exchanges judged | with problems |", "| --- | --- | --- | --- |"]
@@ -240,8 +236,8 @@ def traffic_markdown(results: dict[str, Any]) -> str:
     if t["not_judged"]:
         lines += ["", "Not judged:", "", "| file | entry | started | method | why |", "| --- | --- | --- | --- | --- |"]
         for item in t["not_judged"]:
-            lines.append(f"| `{_md_cell(item['file'])}` | {item['entry']} | {_md_cell(item['startedDateTime'])} | "
-                         f"`{_md_cell(item['method'])}` | {_md_cell(item['reason'])} |")
+            lines.append(f"| {mdtext.code(item['file'])} | {item['entry']} | {mdtext.text(item['startedDateTime'])} | "
+                         f"{mdtext.code(item['method'])} | {mdtext.prose(item['reason'])} |")
         if t["not_judged_total"] > len(t["not_judged"]):
             lines.append(f"\n… and {t['not_judged_total'] - len(t['not_judged'])} more (results.json lists the first "
                          f"{len(t['not_judged'])}).")
@@ -249,21 +245,7 @@ def traffic_markdown(results: dict[str, Any]) -> str:
 
 
 def traffic_html(results: dict[str, Any]) -> str:
-    from html import escape
-
-    t = results["traffic"]
-    rows = "".join(f"<tr><td><code>{escape(n)}</code></td><td>{escape(', '.join(c['clauses']))}</td>"
-                   f"<td>{c['judged']}</td><td>{c['with_problems']}</td></tr>" for n, c in t["checks"].items())
-    skipped = "".join(f"<tr><td><code>{escape(str(i['file']))}</code></td><td>{i['entry']}</td>"
-                      f"<td>{escape(str(i['startedDateTime']))}</td><td><code>{escape(str(i['method']))}</code></td>"
-                      f"<td>{escape(str(i['reason']))}</td></tr>" for i in t["not_judged"])
-    text = (f"<section id='traffic'><h2>Recorded traffic</h2><p>Files: {escape(', '.join(t['files']))}. "
-            f"{t['entries']} entries: {t['exchanges_judged']} Bitrix24 REST exchanges judged, "
-            f"{t['not_judged_total']} not judged (or judged in part), {t['not_rest']} not Bitrix24 REST calls.</p>"
-            f"<table><tr><th>check</th><th>clauses</th><th>exchanges judged</th><th>with problems</th></tr>{rows}</table>"
-            + (f"<h3>Not judged</h3><table><tr><th>file</th><th>entry</th><th>started</th><th>method</th><th>why</th></tr>"
-               f"{skipped}</table>" if skipped else "") + "</section>")
-    return redact(text)
+    return redact(render_page("traffic-section.html.j2", traffic=results["traffic"]))
 
 
 def write_junit(tally: Tally, results: dict[str, Any], path: Path) -> Path:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from b24conform.har import iter_entries
+from b24conform.judge.commands import problem_lines
+from b24conform.verdict.redact import redact
+
 EXIT_PASSED = 0      # no problem in what could be judged
 EXIT_PROBLEM = 1     # a check found a problem
 EXIT_BAD_INPUT = 2   # a file that is not HAR 1.2 (one line naming it and why), or a bad option
@@ -14,8 +18,8 @@ EXIT_TARGET = 3      # `traffic proxy`: the portal could not be reached at start
 
 def check_files(paths: list[Path], contract: Any, mode: str) -> Any:
     """Every entry of every file, read as a stream and judged; raises HarError on a bad file."""
+    # start-up: judging and the reports load when the command runs (commands.py imports this module with the CLI)
     from b24conform.traffic.exchange import read_entry
-    from b24conform.traffic.har import iter_entries
     from b24conform.traffic.report import Tally
 
     tally = Tally(contract, mode)
@@ -34,9 +38,8 @@ def exit_code(tally: Any) -> int:
 
 def summary(tally: Any, results: dict[str, Any], report_dir: Path) -> list[str]:
     """What the command prints: the headline, the counts, the problems, where the reports are."""
-    from b24conform.judge.commands import problem_lines
-    from b24conform.judge.redact import redact
-    from b24conform.reporting.view import headline
+    from b24conform.reporting.view import headline  # start-up: the reports package, loaded when a summary is printed
+
     head = headline(results).text
     lines = [head,
              f"entries: {tally.entries}; Bitrix24 REST exchanges judged: {tally.exchanges}; "

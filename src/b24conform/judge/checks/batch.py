@@ -4,14 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, status_of
 from b24conform.judge.checks.envelope import check_status_and_content_type
 from b24conform.judge.checks.errors import check_code, check_error, check_message, target_kind_of
 from b24conform.judge.checks.time_block import check_time_block
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
-MAX_COMMANDS = 50
+MAX_COMMANDS = load_contract().limits.batch_max_commands
 
 
 def _part(inner: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -111,3 +112,57 @@ def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[s
         if not partial:
             return []
     return whole
+
+
+def check_batch_command_parts(reply: Any, contract: Any, mode: str, *, lists: Iterable[str] = (),
+                              others: Iterable[str] = (), page_size: int | None = None) -> list[Problem]:
+    """BATCH-006, the per-command parts of batch.md ("Объект result"): every command that ran has a
+    result_time entry of the six timing keys; every list command (`lists`, sent with start 0) its
+    result_total, the count its page agrees with, and a result_next of the next start exactly while more
+    items follow; a command that is no list (`others`) neither."""
+    page_size = page_size or contract.limits.page_size
+    problems = check_batch_envelope(reply, contract, mode)
+    body = json_of(reply)
+    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
+        return problems
+    inner = body["result"]
+    results, errors = _part(inner, "result") or {}, _part(inner, "result_error") or {}
+    totals, nexts, times = (_part(inner, name) or {} for name in ("result_total", "result_next", "result_time"))
+    lists, others = list(lists), list(others)
+    for key in lists + others:
+        if key not in results:
+            problems.append(Problem("batch-command-no-result", "result.result", actual=errors.get(key), context=_cmd(key)))
+            continue
+        block = times.get(key)
+        if not isinstance(block, dict):
+            problems.append(Problem("batch-command-time", "result.result_time", actual=block, context=_cmd(key)))
+        else:
+            # The batch page's result_time entries carry the six timing keys: operating is not demanded.
+            problems += [p.within(_cmd(key)) for p in check_time_block(block, contract, mode)
+                         if not (p.kind == "time-keys-missing" and p.ambiguity == "AMB-TIME-KEYS")]
+    for key in lists:
+        if key not in results:
+            continue
+        items = results[key] if isinstance(results[key], list) else []
+        total = totals.get(key)
+        if not is_int(total) or total < len(items):
+            problems.append(Problem("batch-command-total", "result.result_total", expects=f"a count of at least {len(items)}",
+                                    actual=total, context=_cmd(key)))
+            continue
+        more = len(items) < total
+        if not more and total != len(items):
+            problems.append(Problem("batch-command-total", "result.result_total", expected=len(items), actual=total,
+                                    context=_cmd(key)))
+        want_next = len(items) if more else None
+        if more and len(items) != page_size:
+            problems.append(Problem("batch-command-total", "result.result_total", expected=len(items), actual=total,
+                                    context=f"{_cmd(key)}: a page of {len(items)} items, less than {page_size}"))
+        if nexts.get(key) != want_next:
+            problems.append(Problem("batch-command-next", "result.result_next", expected=want_next, actual=nexts.get(key),
+                                    context=f"{_cmd(key)}: total {total}"))
+    for key in others:
+        for name, part in (("result_total", totals), ("result_next", nexts)):
+            if key in part:
+                problems.append(Problem("batch-command-total" if name == "result_total" else "batch-command-next",
+                                        f"result.{name}", expected=None, actual=part[key], context=f"{_cmd(key)}: not a list"))
+    return problems

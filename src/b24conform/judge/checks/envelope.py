@@ -5,7 +5,7 @@ from typing import Any
 
 from b24conform.judge.checks._common import accepts, header, is_decimal_string, is_int, json_of, short, status_of, via_batch
 from b24conform.judge.checks.time_block import check_time_block
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 
 def check_status_and_content_type(reply: Any, contract: Any, mode: str, *, status: int = 200) -> list[Problem]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from b24conform.judge.checks._common import accepts, header, json_of, short, status_of, via_batch
-from b24conform.judge.problems import WRONG_CREDENTIALS, Problem
+from b24conform.verdict.problems import WRONG_CREDENTIALS, Problem
 
 # seed, Error Handling: "String error code. It may consist of digits, Latin letters, and underscores".
 CODE_ALPHABET = re.compile(r"^[A-Za-z0-9_]*$")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from b24conform.judge.problems import Problem
 from b24conform.judge.ratelimit import STANDARD_BURST, STANDARD_RATE
+from b24conform.verdict.problems import Problem
 
 
 def check_burst(admitted: int, contract: Any, mode: str, *, earlier: int, elapsed: float) -> list[Problem]:

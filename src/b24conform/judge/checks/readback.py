@@ -16,9 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of, via_batch
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 DATE_FIELDS = ("START_TIME", "END_TIME", "DEADLINE", "CREATED", "LAST_UPDATED")
 # Integer-typed fields of the get example that are not enums (docs-contract.md section 1).
@@ -34,7 +35,7 @@ NOT_COMPARED = frozenset({
 MARKED = frozenset({"SUBJECT", "ORIGINATOR_ID"})
 # Communication TYPE the portal fills in per activity type (docs-contract.md section 0).
 FILLED_COMM_TYPE = {2: "PHONE", 4: "EMAIL"}
-PAGE_SIZE = 50
+PAGE_SIZE = load_contract().limits.page_size
 
 
 def integer_fields(contract: Any) -> tuple[str, ...]:
@@ -270,6 +271,20 @@ def check_list_finds(reply: Any, contract: Any, mode: str, *, activity_id: int) 
     return problems
 
 
+def check_list_finds_nothing(reply: Any, contract: Any, mode: str) -> list[Problem]:
+    """RT-007: list filtered by the ID of a deleted activity answers no item and total 0."""
+    body = json_of(reply)
+    if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+        return [Problem("list-not-list", "result", actual=body.get("result") if isinstance(body, dict) else body)]
+    problems = []
+    if body["result"]:
+        problems.append(Problem("list-wrong-items", "result", expected=[],
+                                actual=[i.get("ID") if isinstance(i, dict) else i for i in body["result"]]))
+    if body.get("total") != 0:
+        problems.append(Problem("list-total", "total", expected=0, actual=body.get("total")))
+    return problems
+
+
 def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> list[Problem]:
     """RT-005: at most 50 items, total is the full count, next = start + page only while more follow."""
     body = json_of(reply)
@@ -346,4 +361,31 @@ def check_list_walk(ids: list[Any], contract: Any, mode: str, *, total: Any, pag
     if pages < min_pages:
         problems.append(Problem("list-pages", "pages", expects=f"{min_pages} or more for {len(ids)} items "
                                 f"({PAGE_SIZE} to a page)", actual=pages))
+    return problems
+
+
+def check_files(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+    """RT-020: FILES read back in the list page's shape (example-files): one {"id", "url"} entry per
+    fileData sent, the id a number, the url text. Not the upload: a portal stores the content on its disk."""
+    act = _activity(value)
+    if not isinstance(act, dict):
+        return [Problem("readback-not-activity", "read-back", actual=act)]
+    sent_files = [f for f in sent.get("FILES") or [] if isinstance(f, dict) and "fileData" in f]
+    files = act.get("FILES")
+    if _empty(files) and not sent_files:
+        return []
+    if not isinstance(files, list):
+        return [Problem("readback-files", "FILES", expects="a list of {id, url}", actual=files)]
+    problems = []
+    if len(files) != len(sent_files):
+        problems.append(Problem("readback-files", "count", expected=len(sent_files), actual=len(files)))
+    for item in files:
+        entry = item if isinstance(item, dict) else {}
+        if not (is_int(entry.get("id")) or is_decimal_string(entry.get("id"))):
+            problems.append(Problem("readback-files", "id", expects="a file id", actual=item))
+        elif not isinstance(entry.get("url"), str) or not entry["url"]:
+            problems.append(Problem("readback-files", "url", expects="the file's address", actual=item))
+    ids = [str(e.get("id")) for e in files if isinstance(e, dict)]
+    if len(set(ids)) != len(ids):
+        problems.append(Problem("readback-files", "id", expects="one id per file", actual=ids))
     return problems

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from b24conform.judge.checks._common import accepts, is_number, json_of
-from b24conform.judge.problems import Problem
+from b24conform.verdict.problems import Problem
 
 TIMING_KEYS = ("start", "finish", "duration", "processing", "date_start", "date_finish")
 OPERATING_KEYS = ("operating_reset_at", "operating")

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.portal.errors import catalogue
-from b24conform.portal.profiles import Op
+from b24conform.portal.faults.operation import Op
+from b24conform.portal.methods.item_errors import ENTRIES
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,6 @@ class Answer:
 
 @lru_cache(maxsize=1)
 def _error_ids() -> dict[tuple[int, str, str], str]:
-    from b24conform.contract import load_contract
-    from b24conform.portal.methods.item_errors import ENTRIES
-
     out: dict[tuple[int, str, str], str] = {}
     for error_id in [*load_contract().errors, *ENTRIES]:
         entry = catalogue(error_id)
@@ -130,6 +129,9 @@ def rewrite(answer: Answer, spec: dict[str, Any]) -> Answer:
         body["error"] = spec["error_code"]
     return Answer(int(spec.get("status", status)), body, spec.get("content_type", content_type), answer.error_id,
                   spec.get("body_text", answer.text))
+
+
+TIME_FAULTS = frozenset({"finish_before_start", "bad_duration", "non_iso_date", "drop_key", "operating_decreases"})
 
 
 def bend_time(block: dict[str, Any], op: Op, calls: int) -> None:

@@ -12,10 +12,12 @@ from typing import Any
 from b24conform.portal.auth import Caller, _key
 from b24conform.portal.config import PortalConfig
 from b24conform.portal.errors import PortalError, portal_error
-from b24conform.portal.profiles import Op
-from b24conform.portal.routing import Target
+from b24conform.portal.faults.operation import Op
+from b24conform.portal.routing import Route
 
-Authenticate = Callable[[Target, dict[str, Any]], Caller]
+FAULTS = frozenset({"wrong_code", "wrong_user", "expired_token", "no_auth", "scope"})
+
+Authenticate = Callable[[Route, dict[str, Any]], Caller]
 CheckScope = Callable[[Caller, str], None]
 
 
@@ -24,7 +26,7 @@ def _allows(faults: dict[str, Op], fault: str, method: str) -> bool:
     return op is not None and method not in (op.params.get("except_methods") or ())
 
 
-def bypass(error_id: str, target: Target, params: dict[str, Any], config: PortalConfig,
+def bypass(error_id: str, target: Route, params: dict[str, Any], config: PortalConfig,
            faults: dict[str, Op]) -> Caller | None:
     """The caller a deviant portal lets in after the faithful one refused with `error_id`; None: still refused."""
     ok = lambda fault: _allows(faults, fault, target.method)  # noqa: E731 - reads as the rule it is
@@ -48,7 +50,7 @@ def bypass(error_id: str, target: Target, params: dict[str, Any], config: Portal
 
 
 def deviant_authenticate(faithful: Authenticate, config: PortalConfig, faults: dict[str, Op]) -> Authenticate:
-    def authenticate(target: Target, params: dict[str, Any]) -> Caller:
+    def authenticate(target: Route, params: dict[str, Any]) -> Caller:
         try:
             return faithful(target, params)
         except PortalError as exc:

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from b24conform.portal import batch
+from b24conform.portal.calls import invoke
 from b24conform.portal.errors import PortalError, catalogue
 from b24conform.portal.state import CallContext, MethodResult
 
+FAULTS = frozenset({"no_length_limit", "halt_ignored", "nested_allowed", "length_per_command"})
 PARTS = ("result", "result_error", "result_total", "result_next", "result_time")
 Handler = Any
 
@@ -40,7 +42,6 @@ def _calls_batch(command: Any) -> bool:
 
 
 def _nested(ctx: CallContext, key: str, command: str) -> dict[str, dict[str, Any]]:
-    from b24conform.portal.calls import invoke  # calls -> methods -> batch: import late
 
     try:
         method, params = batch.split_command(command)

@@ -5,6 +5,8 @@ from typing import Any
 
 from b24conform.portal.limits import LeakyBucket, OperatingBudget
 
+FAULTS = frozenset({"bucket_disabled", "never_drains", "operating_disabled"})
+
 
 class OpenBucket:
     """Admits every request (the bucket still fills, so `level` reads as the faithful one would)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from b24conform.portal.profiles import Op
+from b24conform.portal.faults.operation import Op
 from b24conform.portal.validation import TYPE_CALL, AddRequest, Rule, sends_email
 
 NamedRule = tuple[str, Rule]

@@ -52,9 +52,9 @@ class DeviantStore:
         return rows
 
 
-STORE_FAULTS = frozenset({"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new"})
+FAULTS = frozenset({"no_persist", "reuse_ids", "delete_noop", "update_noop", "list_omits_new"})
 
 
 def deviant_store(store: Store, faults: frozenset[str]) -> Store | DeviantStore:
-    mine = faults & STORE_FAULTS
+    mine = faults & FAULTS
     return DeviantStore(store, mine) if mine else store

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+FAULTS = frozenset({"plain_http"})  # a kind `auth` fault: it is about who may call, served by the listener
+
 
 def plain_listener_app(app: Any, faults: frozenset[str]) -> Any:
     if "plain_http" in faults and not app.https:

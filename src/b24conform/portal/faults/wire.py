@@ -13,14 +13,15 @@ from urllib.parse import parse_qs, unquote
 
 from b24conform.portal.envelope import encode
 from b24conform.portal.faults.answers import Answer, Request, deviant_answer, error_id_of
-from b24conform.portal.profiles import Op
+from b24conform.portal.faults.operation import Op
 from b24conform.portal.routing import parse_path
 
 WIRE_KINDS = ("response", "time")
+LIMITS_FAULTS = frozenset({"wrong_status"})  # kind `limits`, but an answer rewritten on the wire
 
 
 def is_wire(op: Op) -> bool:
-    return op.kind in WIRE_KINDS or (op.kind == "limits" and op.fault == "wrong_status")
+    return op.kind in WIRE_KINDS or (op.kind == "limits" and op.fault in LIMITS_FAULTS)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:

@@ -162,3 +162,7 @@ def delete(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         raise PortalError("ADD_ACCESS_DENIED")
     state.store.delete(activity_id)
     return MethodResult(True)
+
+
+# The last part of a spec/methods.yaml name of entity `activity` -> its handler.
+OPERATIONS = {"add": add, "get": get, "list": list_, "update": update, "delete": delete}

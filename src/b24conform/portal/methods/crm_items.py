@@ -7,7 +7,7 @@ Docs pages followed (bitrix-tools/b24-rest-docs):
     api-reference/crm/companies/crm-company-{add,get,list,update,delete}.md
     api-reference/crm/data-types.md (crm_multifield)
 
-The three kinds differ only in data (KINDS below): their fields in the order of each get page's
+The three kinds differ only in data (spec/items.yaml, KINDS below): their fields in the order of each get page's
 example, their defaults, and the not-found error each page names. Deleting an item an activity is
 bound to is allowed (the pages say nothing against it); later adds bound to it fail the binding rule.
 """
@@ -18,6 +18,7 @@ from datetime import timezone
 from functools import partial
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.portal import listing
 from b24conform.portal.coerce import as_int, as_text, format_datetime, parse_datetime
 from b24conform.portal.errors import PortalError
@@ -25,19 +26,11 @@ from b24conform.portal.state import CallContext, MethodResult
 from b24conform.portal.store import MultiValue
 
 SQLITE_MAX_ID = 2**63 - 1
-MULTI = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
-# Fields the portal fills itself: ignored on input, as the pages ignore unknown fields.
-SYSTEM = frozenset({
-    "ID", "DATE_CREATE", "DATE_MODIFY", "CREATED_BY_ID", "MODIFY_BY_ID", "HAS_PHONE", "HAS_EMAIL", "HAS_IMOL",
-    "LAST_ACTIVITY_TIME", "LAST_ACTIVITY_BY", "STAGE_SEMANTIC_ID", "IS_NEW", "IS_RECURRING", "IS_RETURN_CUSTOMER",
-    "IS_REPEATED_APPROACH",
-})
-UTM = ("UTM_SOURCE", "UTM_MEDIUM", "UTM_CAMPAIGN", "UTM_CONTENT", "UTM_TERM")
 
 
 @dataclass(frozen=True)
 class Kind:
-    """One CRM item type: read-back fields in the get page's order, by value kind."""
+    """One CRM item type (spec/items.yaml `kinds`): read-back fields in the get page's order, by value kind."""
 
     name: str                              # store kind and method infix: crm.{name}.add
     fields: tuple[str, ...]                # read-back keys, in order (multi-fields come after)
@@ -50,62 +43,25 @@ class Kind:
     not_found: dict[str, str] = field(default_factory=dict)  # operation -> error id
 
 
-CONTACT = Kind(
-    name="contact",
-    fields=(
-        "ID", "POST", "COMMENTS", "HONORIFIC", "NAME", "SECOND_NAME", "LAST_NAME", "LEAD_ID", "TYPE_ID", "SOURCE_ID",
-        "SOURCE_DESCRIPTION", "COMPANY_ID", "EXPORT", "HAS_PHONE", "HAS_EMAIL", "HAS_IMOL", "DATE_CREATE",
-        "DATE_MODIFY", "ASSIGNED_BY_ID", "CREATED_BY_ID", "MODIFY_BY_ID", "OPENED", "ORIGINATOR_ID", "ORIGIN_ID",
-        "ORIGIN_VERSION", "LAST_ACTIVITY_TIME", *UTM, "LAST_ACTIVITY_BY",
-    ),
-    ids=frozenset({"ID", "LEAD_ID", "COMPANY_ID", "ASSIGNED_BY_ID", "CREATED_BY_ID", "MODIFY_BY_ID", "LAST_ACTIVITY_BY"}),
-    datetimes=("DATE_CREATE", "DATE_MODIFY", "LAST_ACTIVITY_TIME"),
-    flags={"EXPORT": "Y", "OPENED": "Y"},
-    multi=MULTI,
-    not_found={"get": "ITEM_NOT_FOUND", "update": "CONTACT_NOT_FOUND", "delete": "CONTACT_DELETE_NOT_FOUND"},
-)
+def parse_kind(name: str, raw: dict[str, Any], multi_fields: tuple[str, ...]) -> Kind:
+    return Kind(
+        name=name,
+        fields=tuple(raw["fields"]),
+        ids=frozenset(raw["ids"]),
+        datetimes=tuple(raw["datetimes"]),
+        flags=dict(raw["flags"]),
+        money=frozenset(raw.get("money") or ()),
+        defaults=dict(raw.get("defaults") or {}),
+        multi=multi_fields if raw.get("multi") else (),
+        not_found=dict(raw["not_found"]),
+    )
 
-DEAL = Kind(
-    name="deal",
-    fields=(
-        "ID", "TITLE", "TYPE_ID", "STAGE_ID", "PROBABILITY", "CURRENCY_ID", "OPPORTUNITY", "IS_MANUAL_OPPORTUNITY",
-        "TAX_VALUE", "LEAD_ID", "COMPANY_ID", "CONTACT_ID", "QUOTE_ID", "BEGINDATE", "CLOSEDATE", "ASSIGNED_BY_ID",
-        "CREATED_BY_ID", "MODIFY_BY_ID", "DATE_CREATE", "DATE_MODIFY", "OPENED", "CLOSED", "COMMENTS",
-        "ADDITIONAL_INFO", "LOCATION_ID", "CATEGORY_ID", "STAGE_SEMANTIC_ID", "IS_NEW", "IS_RECURRING",
-        "IS_RETURN_CUSTOMER", "IS_REPEATED_APPROACH", "SOURCE_ID", "SOURCE_DESCRIPTION", "ORIGINATOR_ID", "ORIGIN_ID",
-        "LAST_ACTIVITY_TIME", *UTM, "LAST_ACTIVITY_BY",
-    ),
-    ids=frozenset({
-        "ID", "PROBABILITY", "LEAD_ID", "COMPANY_ID", "CONTACT_ID", "QUOTE_ID", "ASSIGNED_BY_ID", "CREATED_BY_ID",
-        "MODIFY_BY_ID", "CATEGORY_ID", "LAST_ACTIVITY_BY",
-    }),
-    datetimes=("BEGINDATE", "CLOSEDATE", "DATE_CREATE", "DATE_MODIFY", "LAST_ACTIVITY_TIME"),
-    flags={
-        "IS_MANUAL_OPPORTUNITY": "N", "OPENED": "Y", "CLOSED": "N", "IS_NEW": "Y", "IS_RECURRING": "N",
-        "IS_RETURN_CUSTOMER": "N", "IS_REPEATED_APPROACH": "N",
-    },
-    money=frozenset({"OPPORTUNITY", "TAX_VALUE"}),
-    # A new deal starts in the first stage of the general pipeline (category 0), still in progress.
-    defaults={"STAGE_ID": "NEW", "CATEGORY_ID": 0, "STAGE_SEMANTIC_ID": "P", "OPPORTUNITY": 0, "TAX_VALUE": 0},
-    not_found={"get": "ITEM_NOT_FOUND", "update": "ITEM_NOT_FOUND", "delete": "ITEM_NOT_FOUND"},
-)
 
-COMPANY = Kind(
-    name="company",
-    fields=(
-        "ID", "COMPANY_TYPE", "TITLE", "LEAD_ID", "HAS_PHONE", "HAS_EMAIL", "HAS_IMOL", "ASSIGNED_BY_ID",
-        "CREATED_BY_ID", "MODIFY_BY_ID", "BANKING_DETAILS", "INDUSTRY", "REVENUE", "CURRENCY_ID", "EMPLOYEES",
-        "COMMENTS", "DATE_CREATE", "DATE_MODIFY", "OPENED", "IS_MY_COMPANY", "ORIGINATOR_ID", "ORIGIN_ID",
-        "ORIGIN_VERSION", *UTM, "LAST_ACTIVITY_BY", "LAST_ACTIVITY_TIME",
-    ),
-    ids=frozenset({"ID", "LEAD_ID", "ASSIGNED_BY_ID", "CREATED_BY_ID", "MODIFY_BY_ID", "LAST_ACTIVITY_BY"}),
-    datetimes=("DATE_CREATE", "DATE_MODIFY", "LAST_ACTIVITY_TIME"),
-    flags={"OPENED": "Y", "IS_MY_COMPANY": "N"},
-    multi=MULTI,
-    not_found={"get": "ITEM_NOT_FOUND", "update": "COMPANY_NOT_FOUND", "delete": "COMPANY_NOT_FOUND"},
-)
-
-KINDS = (CONTACT, DEAL, COMPANY)
+_ITEMS = load_contract().items
+MULTI: tuple[str, ...] = tuple(_ITEMS["multi_fields"])
+PRESENCE: dict[str, str] = dict(_ITEMS["presence"])  # HAS_* -> the multi-field it reports on
+SYSTEM = frozenset(_ITEMS["system"])
+KINDS = tuple(parse_kind(name, raw, MULTI) for name, raw in _ITEMS["kinds"].items())
 
 
 # ---------------------------------------------------------------- input -> stored
@@ -198,9 +154,8 @@ def _money(value: Any) -> str | None:
 
 
 def read_value(kind: Kind, name: str, record: dict[str, Any], tz: timezone) -> Any:
-    if name in ("HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"):
-        type_id = {"HAS_PHONE": "PHONE", "HAS_EMAIL": "EMAIL", "HAS_IMOL": "IM"}[name]
-        return "Y" if record.get(type_id) else "N"
+    if name in PRESENCE:
+        return "Y" if record.get(PRESENCE[name]) else "N"
     value = record.get(name)
     if name in kind.ids:
         return None if value is None else str(value)
@@ -352,10 +307,7 @@ def list_(kind: Kind, ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     return MethodResult(result, total=total, next_start=next_start)
 
 
-def methods(method_type: Any) -> list[Any]:
-    """The fifteen methods, as registry entries."""
-    out = []
-    for kind in KINDS:
-        for operation, handler in (("add", add), ("get", get), ("list", list_), ("update", update), ("delete", delete)):
-            out.append(method_type(f"crm.{kind.name}.{operation}", partial(handler, kind)))
-    return out
+def operations() -> dict[str, dict[str, Any]]:
+    """Entity (a kind's name in spec/methods.yaml) -> the last part of a method name -> its handler."""
+    handlers = {"add": add, "get": get, "list": list_, "update": update, "delete": delete}
+    return {kind.name: {op: partial(handler, kind) for op, handler in handlers.items()} for kind in KINDS}

@@ -27,5 +27,6 @@ def _handler(enum: Enum) -> Callable[[CallContext, dict[str, Any]], MethodResult
     return handler
 
 
-def methods(make: Callable[..., Any]) -> list[Any]:
-    return [make(enum.method.lower(), _handler(enum)) for enum in load_contract().enums.values()]
+def handlers() -> dict[str, Callable[[CallContext, dict[str, Any]], MethodResult]]:
+    """Method name (spec/enums.yaml) -> its handler."""
+    return {enum.method.lower(): _handler(enum) for enum in load_contract().enums.values()}

@@ -5,7 +5,7 @@ read one copy and `spec drift` compares that copy with the docs.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from b24conform.contract import load_contract
 from b24conform.portal.state import CallContext, MethodResult
@@ -15,9 +15,14 @@ def _descriptors(table: str) -> dict[str, Any]:
     return load_contract().field_descriptors(table)
 
 
-def activity_fields(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    return MethodResult(_descriptors("activity"))
+def _handler(table: str) -> Callable[[CallContext, dict[str, Any]], MethodResult]:
+    def handler(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
+        return MethodResult(_descriptors(table))
+
+    return handler
 
 
-def communication_fields(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    return MethodResult(_descriptors("communication"))
+def handlers() -> dict[str, Callable[[CallContext, dict[str, Any]], MethodResult]]:
+    """Method name (each table's `method` in spec/fields.yaml) -> its handler."""
+    fields = load_contract().fields
+    return {fields[table]["method"].lower(): _handler(table) for table in ("activity", "communication")}

@@ -100,9 +100,5 @@ def get(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     return MethodResult(items, total=total, next_start=next_start)
 
 
-def methods(method_type: Any) -> list[Any]:
-    return [
-        method_type("user.current", current),
-        method_type("profile", profile),
-        method_type("user.get", get),
-    ]
+# The last part of a spec/methods.yaml name of entity `user` -> its handler.
+OPERATIONS = {"current": current, "profile": profile, "get": get}

@@ -19,6 +19,10 @@ from typing import Any
 import ijson
 from ijson.common import ObjectBuilder
 
+from b24conform import __version__
+from b24conform.har.mitm_addon import har_entry, text_or_base64
+from b24conform.verdict.redact import MASK, redact, redact_data
+
 VERSIONS = ("1.2", "1.1")  # 1.1 has the same entries; anything else is not the format this reads
 ENTRY_PREFIX = "log.entries.item"
 CHUNK = 64 * 1024
@@ -142,8 +146,6 @@ class HarWriter:
     its owner only: `traffic proxy` keeps the exchanges as they were, secrets included."""
 
     def __init__(self, path: Path, creator: str = "b24conform traffic proxy (mitmproxy)") -> None:
-        from b24conform import __version__
-
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         self.path = path
@@ -198,8 +200,6 @@ def http_entry(request: Any, response: Any = None, *, started: float, seconds: f
     --har` and `traffic proxy` write their entries alike. `started` is time.time() at sending, `seconds` the
     time to the whole reply (its wait). httpx has undone the reply's Content-Encoding: the body is the decoded
     one, as HAR stores it."""
-    from b24conform.traffic.mitm_addon import har_entry
-
     answered = started + max(float(seconds), 0.0)
     version = getattr(response, "http_version", None) or "HTTP/1.1"
     sent = _Message(bytes(request.content or b""), request.headers, method=request.method,
@@ -225,9 +225,6 @@ def _secret_name(name: Any) -> bool:
 
 
 def _redacted_body(body: dict[str, Any]) -> dict[str, Any]:
-    from b24conform.judge.redact import redact, redact_data
-    from b24conform.traffic.mitm_addon import text_or_base64
-
     if body.get("encoding") != "base64" or not isinstance(body.get("text"), str):
         return redact_data(body)
     # A body stored as base64 is redacted as the bytes it stands for (text where it is text), then stored anew.
@@ -238,11 +235,9 @@ def _redacted_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def redact_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry with every secret masked as the reports mask them (judge/redact.py: webhook codes, `auth`
+    """The entry with every secret masked as the reports mask them (verdict/redact.py: webhook codes, `auth`
     tokens, a URL's password, the secrets the run registered) and the values of credential headers, cookies
     and `auth` parameters `***` whatever they hold."""
-    from b24conform.judge.redact import MASK, redact_data
-
     def walk(value: Any, key: str = "") -> Any:
         if isinstance(value, dict):
             if key in ("postData", "content"):  # its text redacted already, as the bytes it stands for

@@ -177,6 +177,31 @@ KINDS: dict[str, Kind] = {
     "list-item-repeated": Kind("an item comes twice while paging",
                                "list: IDs {actual} came more than once while walking the pages",
                                "every item once", by_value=False),
+    "readback-files": Kind("FILES do not read back as sent",
+                           "read-back: files {subject}: {actual}, expected {expected}",
+                           "one {id, url} entry per file sent", by_value=False),
+    "list-order": Kind("list is not in the order asked for", "list: order {subject} gave IDs {actual}",
+                       "the items sorted as `order` says", by_value=False),
+    "list-last-page": Kind("the last page is not where the count puts it",
+                           "list: {subject}: {actual}, expected {expected}",
+                           "the page at start (N-1)*50 holds the last items the count promises", by_value=False),
+    "list-filter": Kind("a filter key selects the wrong activities",
+                        "list: filter {subject} gave IDs {actual}, expected {expected}",
+                        "the activity where its value matches, and only there", by_value=False),
+    "list-filter-failed": Kind("a documented filter key is refused",
+                               "list: filter {subject} failed with {actual}", "a list answer", by_value=False),
+    "multipart-differs": Kind("a multipart/form-data request is read otherwise",
+                              "multipart: {subject} is {actual}, the same request as JSON gave {expected}",
+                              "the answer the same request gets as JSON", by_value=False),
+    "batch-command-time": Kind("batch command without its result_time",
+                               "batch: result_time of the command is {actual}", "a time block of the six timing keys",
+                               by_value=False),
+    "batch-command-total": Kind("batch list command with a wrong result_total",
+                                "batch: result_total of the command is {actual}, expected {expected}",
+                                "the list's total", by_value=False),
+    "batch-command-next": Kind("batch list command with a wrong result_next",
+                               "batch: result_next of the command is {actual}, expected {expected}",
+                               "the next start while more items follow, else none", by_value=False),
     "list-bindings-filter": Kind("list's BINDINGS filter selects the wrong activities",
                                  "list: filter[BINDINGS]={subject} gave IDs {actual}, expected {expected}",
                                  "the activity where it is bound, and only there", by_value=False),
@@ -239,7 +264,7 @@ MISSED_REFUSAL = frozenset({
 # What a reply reading stored state back shows when an honoured write changed that state: every kind of a
 # success reply (its envelope, its `time`, the read-back and the list).
 STATE_READ = frozenset(name for name in KINDS if name.startswith((
-    "http-", "body-", "success-", "result-", "time-", "readback-", "list-", "update-", "batch-")))
+    "http-", "body-", "success-", "result-", "time-", "readback-", "list-", "update-", "batch-", "multipart-")))
 
 # --- causes: problems others follow from --------------------------------------------------------
 # A check that expects a refusal records one of these beside the envelope problems when the portal
@@ -259,4 +284,4 @@ def kind(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise KeyError(f"unknown problem kind {name!r}: add it to b24conform.judge.problem_kinds.KINDS") from None
+        raise KeyError(f"unknown problem kind {name!r}: add it to b24conform.verdict.problem_kinds.KINDS") from None

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from b24conform.judge.problem_kinds import kind as kind_entry
+from b24conform.verdict.problem_kinds import kind as kind_entry
 
 # The credentials a check sends wrong on purpose (Target's auth variants), as a problem names them when a
 # portal accepts one: the subject of the cause `credential-accepted`.

@@ -37,9 +37,9 @@ MAX_COMMANDS = 50  # the batch page: "no more than 50 subrequests in one batch"
 MAX_WAVES = 16     # deepest chain of a check's calls plus the batches of 50 they fill; a bound, not a knob
 DEFAULT_OPTIONS = {"encoding": "json", "auth": "webhook", "suffix": "", "http": False, "raw_body": None,
                    "content_type": None, "top_level": False}
-# Call options a dry run may send on their own and learn (a form body, a .json suffix): never a batch
-# command, but what follows them (a read-back) can still be planned.
-WIRE_FORMS = frozenset({"encoding", "suffix"})
+# Call options a dry run may send on their own and learn (a form body, a .json suffix, a reply asked for
+# top-level): never a batch command, but what follows them (a read-back) can still be planned.
+WIRE_FORMS = frozenset({"encoding", "suffix", "top_level"})
 
 
 class PlanStop(Exception):
@@ -203,8 +203,7 @@ class Plan:
         learnt yet) or TargetError (its batch's reply was lost: never sent again)."""
         changed = {name: value for name, value in options.items() if value != DEFAULT_OPTIONS.get(name)}
         if set(changed) - WIRE_FORMS:
-            # Credentials sent wrong on purpose, plain HTTP, a raw body, a reply asked for top-level:
-            # always the check's own request.
+            # Credentials sent wrong on purpose, plain HTTP, a raw body: always the check's own request.
             if self.dry:
                 raise self.stop(method)
             return None

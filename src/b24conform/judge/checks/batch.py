@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from b24conform.contract import load_contract
-from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, json_of, status_of
+from b24conform.judge.checks._common import AnyReply, Contract, accepts, is_decimal_string, is_int, json_of, status_of
 from b24conform.judge.checks.envelope import check_status_and_content_type
 from b24conform.judge.checks.errors import check_code, check_error, check_message, target_kind_of
 from b24conform.judge.checks.time_block import check_time_block
@@ -30,7 +30,7 @@ def _cmd(key: str) -> str:
     return f"batch command {key!r}"
 
 
-def check_batch_envelope(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_batch_envelope(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """200 JSON with result.{result, result_error, ...} maps and a time block."""
     problems = check_status_and_content_type(reply, contract, mode)
     body = json_of(reply)
@@ -55,8 +55,8 @@ def check_batch_envelope(reply: Any, contract: Any, mode: str) -> list[Problem]:
 
 
 def check_batch_outcome(
-    reply: Any,
-    contract: Any,
+    reply: AnyReply,
+    contract: Contract,
     mode: str,
     *,
     ok: Iterable[str] = (),
@@ -99,7 +99,7 @@ def check_batch_outcome(
     return problems
 
 
-def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[str]) -> list[Problem]:
+def check_batch_length(reply: AnyReply, contract: Contract, mode: str, *, keys: Iterable[str]) -> list[Problem]:
     """BATCH-002: more than 50 commands: refused as a whole (strict, AMB-BATCH-LENGTH a), or the first
     50 run and the rest fail with ERROR_BATCH_LENGTH_EXCEEDED in result_error (lenient, reading b)."""
     keys = list(keys)
@@ -114,7 +114,7 @@ def check_batch_length(reply: Any, contract: Any, mode: str, *, keys: Iterable[s
     return whole
 
 
-def check_batch_command_parts(reply: Any, contract: Any, mode: str, *, lists: Iterable[str] = (),
+def check_batch_command_parts(reply: AnyReply, contract: Contract, mode: str, *, lists: Iterable[str] = (),
                               others: Iterable[str] = (), page_size: int | None = None) -> list[Problem]:
     """BATCH-006, the per-command parts of batch.md ("Объект result"): every command that ran has a
     result_time entry of the six timing keys; every list command (`lists`, sent with start 0) its

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, header, is_decimal_string, is_int, json_of, short, status_of, via_batch
+from b24conform.judge.checks._common import (
+    AnyReply, Contract, accepts, header, is_decimal_string, is_int, json_of, short, status_of, via_batch,
+)
 from b24conform.judge.checks.time_block import check_time_block
 from b24conform.verdict.problems import Problem
 
 
-def check_status_and_content_type(reply: Any, contract: Any, mode: str, *, status: int = 200) -> list[Problem]:
+def check_status_and_content_type(reply: AnyReply, contract: Contract, mode: str, *, status: int = 200) -> list[Problem]:
     """ENV-001: the expected HTTP status and a JSON content type (a batch command's answer: JSON only)."""
     problems = []
     if via_batch(reply):
@@ -24,7 +26,7 @@ def check_status_and_content_type(reply: Any, contract: Any, mode: str, *, statu
     return problems
 
 
-def check_no_error_keys(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_no_error_keys(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """ENV-007 (success side): a success envelope has `result` and no `error`/`error_description`."""
     body = json_of(reply)
     if not isinstance(body, dict):
@@ -38,7 +40,7 @@ def check_no_error_keys(reply: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_result_id(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_result_id(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """ENV-002: `result` is the new id, a positive integer (a numeric string only in lenient mode, AMB-RESULT-TYPE)."""
     body = json_of(reply)
     if not isinstance(body, dict) or "result" not in body:
@@ -53,7 +55,7 @@ def check_result_id(reply: Any, contract: Any, mode: str) -> list[Problem]:
     return [Problem("result-not-id", "result", actual=result)]
 
 
-def check_result_true(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_result_true(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """update/delete: `result` is JSON true."""
     body = json_of(reply)
     if not isinstance(body, dict) or body.get("result") is not True:
@@ -61,7 +63,7 @@ def check_result_true(reply: Any, contract: Any, mode: str) -> list[Problem]:
     return []
 
 
-def check_success(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_success(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """Any successful call: 200 JSON, `result` without error keys, a conformant time block."""
     problems = check_status_and_content_type(reply, contract, mode)
     body = json_of(reply)
@@ -77,12 +79,12 @@ def check_success(reply: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_add_success(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_add_success(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """A successful crm.activity.add: ENV-001..ENV-007."""
     return check_success(reply, contract, mode) + check_result_id(reply, contract, mode)
 
 
-def new_id(reply: Any) -> int | None:
+def new_id(reply: AnyReply) -> int | None:
     """The id a successful add returned, or None."""
     body = json_of(reply)
     if not isinstance(body, dict):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, header, json_of, short, status_of, via_batch
+from b24conform.judge.checks._common import AnyReply, Contract, accepts, header, json_of, short, status_of, via_batch
 from b24conform.verdict.problems import WRONG_CREDENTIALS, Problem
 
 # seed, Error Handling: "String error code. It may consist of digits, Latin letters, and underscores".
@@ -25,7 +25,7 @@ NON_EMPTY_CODE = re.compile(r"^[A-Za-z0-9_]+$")
 EMPTY_CODE_KINDS = ("method", "companion")
 
 
-def check_error_shape(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_error_shape(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """ERR-001 (shape) and ENV-007 (error side): a JSON object with string error/error_description, no result."""
     body = json_of(reply)
     if not isinstance(body, dict):
@@ -44,7 +44,7 @@ def check_error_shape(reply: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_error_code_alphabet(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_error_code_alphabet(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """ERR-003: `error` consists only of digits, Latin letters and underscores."""
     body = json_of(reply)
     code = body.get("error") if isinstance(body, dict) else None
@@ -53,7 +53,7 @@ def check_error_code_alphabet(reply: Any, contract: Any, mode: str) -> list[Prob
     return []
 
 
-def check_status(reply: Any, contract: Any, mode: str, error_id: str) -> list[Problem]:
+def check_status(reply: AnyReply, contract: Contract, mode: str, error_id: str) -> list[Problem]:
     entry = contract.error(error_id)
     got = status_of(reply)
     if got == entry.http_status or via_batch(reply):
@@ -64,7 +64,7 @@ def check_status(reply: Any, contract: Any, mode: str, error_id: str) -> list[Pr
     return [Problem("error-status", "HTTP status", expected=entry.http_status, actual=got, error_id=error_id)]
 
 
-def check_code(reply: Any, contract: Any, mode: str, error_id: str) -> list[Problem]:
+def check_code(reply: AnyReply, contract: Contract, mode: str, error_id: str) -> list[Problem]:
     """ERR-002 / ERR-005: the catalogue's code; for method errors "" (or, lenient, any code of the alphabet)."""
     entry = contract.error(error_id)
     body = json_of(reply)
@@ -82,7 +82,7 @@ def check_code(reply: Any, contract: Any, mode: str, error_id: str) -> list[Prob
     return [Problem("error-code", "error", expected=entry.code, actual=code, error_id=error_id)]
 
 
-def target_kind_of(reply: Any) -> str:
+def target_kind_of(reply: AnyReply) -> str:
     """"mock" or "live"; a reply that does not say (a bare dict, a hand-made reply) is held to the
     mock's standard, the stricter one."""
     return getattr(reply, "target_kind", "mock")
@@ -95,7 +95,7 @@ def wording_demanded(entry: Any, target_kind: str, pinned: bool | None = None) -
     return is_pinned or target_kind == "mock"
 
 
-def message_matches(message: Any, entry: Any, contract: Any, mode: str) -> bool:
+def message_matches(message: Any, entry: Any, contract: Contract, mode: str) -> bool:
     """AMB-MESSAGE-PERIOD: byte for byte (strict) or one of accepted_messages() (lenient)."""
     if message == entry.message:
         return True
@@ -108,7 +108,7 @@ def message_matches(message: Any, entry: Any, contract: Any, mode: str) -> bool:
     )
 
 
-def check_message(reply: Any, contract: Any, mode: str, error_id: str, *,
+def check_message(reply: AnyReply, contract: Contract, mode: str, error_id: str, *,
                   target_kind: str | None = None, pinned: bool | None = None) -> list[Problem]:
     """ERR-004: error_description is the catalogue's message where the docs pin it (or on the mock);
     elsewhere a non-empty string. `target_kind` defaults to the reply's own (pass the outer reply's for
@@ -127,21 +127,21 @@ def check_message(reply: Any, contract: Any, mode: str, error_id: str, *,
     return [Problem("message-mismatch", "error_description", expected=entry.message, actual=message, error_id=error_id)]
 
 
-def honoured(reply: Any) -> bool:
+def honoured(reply: AnyReply) -> bool:
     """The portal did what was asked: a 2xx success envelope (a `result`, no `error`)."""
     body, status = json_of(reply), status_of(reply)
     return (isinstance(body, dict) and "result" in body and "error" not in body
             and (via_batch(reply) or isinstance(status, int) and 200 <= status < 300))
 
 
-def method_of(reply: Any) -> str:
+def method_of(reply: AnyReply) -> str:
     """The REST method a reply answers, read off its request's URL (".json" and the query left out)."""
     url = str(getattr(getattr(reply, "request", None), "url", "") or "")
     name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return name[: -len(".json")] if name.endswith(".json") else name
 
 
-def missed_refusal(reply: Any, error_ids: Iterable[str]) -> list[Problem]:
+def missed_refusal(reply: AnyReply, error_ids: Iterable[str]) -> list[Problem]:
     """Where a refusal was expected and the portal honoured the request instead, the cause the
     envelope problems of the same reply follow from (problem_kinds: `cause`, `precedes`): a credential
     sent wrong on purpose that was accepted, or a request the docs refuse that was honoured."""
@@ -154,7 +154,7 @@ def missed_refusal(reply: Any, error_ids: Iterable[str]) -> list[Problem]:
                     actual=status_of(reply))]
 
 
-def _error_problems(reply: Any, contract: Any, mode: str, error_id: str, pinned: bool | None) -> list[Problem]:
+def _error_problems(reply: AnyReply, contract: Contract, mode: str, error_id: str, pinned: bool | None) -> list[Problem]:
     shape = check_error_shape(reply, contract, mode)
     if shape and not isinstance(json_of(reply), dict):
         return shape
@@ -167,7 +167,7 @@ def _error_problems(reply: Any, contract: Any, mode: str, error_id: str, pinned:
     )
 
 
-def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: bool | None = None) -> list[Problem]:
+def check_error(reply: AnyReply, contract: Contract, mode: str, error_id: str, *, pinned: bool | None = None) -> list[Problem]:
     """The reply is the catalogue error `error_id`: envelope shape, status, code and message
     (the message exactly only where wording_demanded; see the module docstring). A request honoured
     instead also gets its cause (missed_refusal), first."""
@@ -175,7 +175,7 @@ def check_error(reply: Any, contract: Any, mode: str, error_id: str, *, pinned: 
     return missed_refusal(reply, [error_id]) + problems if problems else []
 
 
-def check_error_one_of(reply: Any, contract: Any, mode: str, error_ids: Iterable[str]) -> list[Problem]:
+def check_error_one_of(reply: AnyReply, contract: Contract, mode: str, error_ids: Iterable[str]) -> list[Problem]:
     """The reply is one of several catalogue errors (used where the docs leave the choice open)."""
     ids = list(error_ids)
     if not ids:
@@ -204,7 +204,7 @@ def _own_wording(message: Any, entry: Any) -> bool:
                for text in entry.accepted_messages())
 
 
-def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> str | None:
+def identify(reply: AnyReply, contract: Contract, mode: str, kinds: Iterable[str] | None = None) -> str | None:
     """The catalogue id whose message (and status) the reply carries, or None.
 
     On a live target an error whose wording the docs do not pin is not held to its text, so status and
@@ -231,7 +231,7 @@ def identify(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None =
     return None
 
 
-def check_catalogue_error(reply: Any, contract: Any, mode: str, kinds: Iterable[str] | None = None) -> list[Problem]:
+def check_catalogue_error(reply: AnyReply, contract: Contract, mode: str, kinds: Iterable[str] | None = None) -> list[Problem]:
     """The reply is some error of the catalogue (any id), conformant in status, code and message."""
     shape = check_error_shape(reply, contract, mode)
     if shape:
@@ -244,7 +244,7 @@ def check_catalogue_error(reply: Any, contract: Any, mode: str, kinds: Iterable[
     return []
 
 
-def check_unlisted_refusal(reply: Any, contract: Any, mode: str, field: str) -> list[Problem]:
+def check_unlisted_refusal(reply: AnyReply, contract: Contract, mode: str, field: str) -> list[Problem]:
     """REQ-011 (AMB-UNLISTED-VALUES), for an add refused over a value of `field` no error is documented
     for: strict (reading a) wants no refusal at all; lenient (reading b) accepts HTTP 400 in the error
     envelope with a non-empty error_description, whatever its wording."""

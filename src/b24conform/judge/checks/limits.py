@@ -8,11 +8,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from b24conform.judge.checks._common import Contract
 from b24conform.judge.ratelimit import STANDARD_BURST, STANDARD_RATE
 from b24conform.verdict.problems import Problem
 
 
-def check_burst(admitted: int, contract: Any, mode: str, *, earlier: int, elapsed: float) -> list[Problem]:
+def check_burst(admitted: int, contract: Contract, mode: str, *, earlier: int, elapsed: float) -> list[Problem]:
     """LIMIT-001: a fill of `elapsed` seconds ended in a refusal after `admitted` requests. Requests the
     session sent `earlier` may still sit in the bucket, so the floor is the burst less those; the
     ceiling is the burst plus what drained during the fill, and one for the request in flight."""
@@ -27,7 +28,7 @@ def check_burst(admitted: int, contract: Any, mode: str, *, earlier: int, elapse
     return problems
 
 
-def check_drain(admitted: int, contract: Any, mode: str, *, slots: int, elapsed: float) -> list[Problem]:
+def check_drain(admitted: int, contract: Contract, mode: str, *, slots: int, elapsed: float) -> list[Problem]:
     """LIMIT-002: a full bucket was left to drain `slots` requests' worth, then `admitted` were let in.
     `elapsed` is the time it drained beyond those slots (the wait's margin and the refill itself)."""
     subject = f"{slots} slots"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from b24conform.contract import load_contract
-from b24conform.judge.checks._common import is_int, json_of
+from b24conform.judge.checks._common import AnyReply, Contract, is_int, json_of
 from b24conform.verdict.problems import Problem
 
 PAGE_SIZE = load_contract().limits.page_size  # spec/limits.yaml
@@ -48,7 +48,7 @@ def last_page_start(total: Any) -> int:
     return PAGE_SIZE * ((total - 1) // PAGE_SIZE) if is_int(total) and total > 0 else 0
 
 
-def check_order(reply: Any, contract: Any, mode: str, *, descending: bool, first: Any = None) -> list[Problem]:
+def check_order(reply: AnyReply, contract: Contract, mode: str, *, descending: bool, first: Any = None) -> list[Problem]:
     """RT-022 (and RT-021's pages, ascending): the IDs come strictly in the order asked for by
     `order: {ID: ASC|DESC}`, and the page starts with `first` when it is given (the highest or lowest ID
     the filter admits)."""
@@ -66,7 +66,7 @@ def check_order(reply: Any, contract: Any, mode: str, *, descending: bool, first
     return problems
 
 
-def check_last_page(first: Any, last: Any, contract: Any, mode: str, *, start: int, ceiling: Any) -> list[Problem]:
+def check_last_page(first: Any, last: Any, contract: Contract, mode: str, *, start: int, ceiling: Any) -> list[Problem]:
     """RT-021: with `order: {ID: ASC}` and `filter: {<=ID: ceiling}`, the page at `start` = (N-1) * 50
     (N the page count `total` gives) is the last: the same `total` as the first page, total - start
     items, ending with `ceiling` (the highest ID the filter admits) and after every item of the first page."""
@@ -112,14 +112,14 @@ def _is_datetime(value: Any) -> bool:
         return False
 
 
-def filter_prefixes(contract: Any) -> dict[str, str]:
+def filter_prefixes(contract: Contract) -> dict[str, str]:
     """prefix -> meaning (eq, ne, gt, ge, lt, le, in, not_in, contains, not_contains, like, not_like),
     as spec/openapi.yaml's ListRequest records the list page's list."""
     schema = contract.openapi["components"]["schemas"]["ListRequest"]["properties"]["filter"]
     return dict(schema["x-b24-filter-prefixes"])
 
 
-def filter_cases(contract: Any, *, activity_id: Any, sent: Mapping[str, Any]) -> dict[str, tuple[dict[str, Any], bool]]:
+def filter_cases(contract: Contract, *, activity_id: Any, sent: Mapping[str, Any]) -> dict[str, tuple[dict[str, Any], bool]]:
     """RT-023's requests: name -> (filter, whether the activity must be found). Every filter holds
     {ID: activity_id} and one condition more, so a portal that ignores that condition answers the
     activity where it must not. One pair per field the add sent that crm.activity.fields describes as a
@@ -156,7 +156,7 @@ def filter_cases(contract: Any, *, activity_id: Any, sent: Mapping[str, Any]) ->
     return {name: ({"ID": activity_id, **flt}, found) for name, (flt, found) in cases.items()}
 
 
-def check_filter_outcomes(reply: Any, contract: Any, mode: str, *, cases: Mapping[str, tuple[dict[str, Any], bool]],
+def check_filter_outcomes(reply: AnyReply, contract: Contract, mode: str, *, cases: Mapping[str, tuple[dict[str, Any], bool]],
                           keys: Mapping[str, str], activity_id: Any) -> list[Problem]:
     """RT-023, over one batch of list commands (`keys`: case name -> command key): each finds the
     activity exactly where its case says so; a command that fails is a documented key refused."""
@@ -185,7 +185,7 @@ def _shown(flt: Mapping[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------------------- multipart
 
-def check_same_result(reply: Any, baseline: Any, contract: Any, mode: str) -> list[Problem]:
+def check_same_result(reply: AnyReply, baseline: Any, contract: Contract, mode: str) -> list[Problem]:
     """CALL-011: a request sent as multipart/form-data is answered as the same request sent as JSON:
     the same `result` (compared key by key for an object, item by item for a list)."""
     got, want = json_of(reply), json_of(baseline)

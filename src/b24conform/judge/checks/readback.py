@@ -17,7 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from b24conform.contract import load_contract
-from b24conform.judge.checks._common import accepts, is_decimal_string, is_int, is_number, json_of, via_batch
+from b24conform.judge.checks._common import (
+    AnyReply, Contract, accepts, is_decimal_string, is_int, is_number, json_of, via_batch,
+)
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
 from b24conform.verdict.problems import Problem
 
@@ -38,7 +40,7 @@ FILLED_COMM_TYPE = {2: "PHONE", 4: "EMAIL"}
 PAGE_SIZE = load_contract().limits.page_size
 
 
-def integer_fields(contract: Any) -> tuple[str, ...]:
+def integer_fields(contract: Contract) -> tuple[str, ...]:
     """Fields read back as numbers: the enum-typed fields of enums.yaml plus the plain integer ones."""
     enum_fields = tuple(enum.field for enum in contract.enums.values())
     return tuple(dict.fromkeys(PLAIN_INTEGER_FIELDS + enum_fields))
@@ -57,7 +59,7 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _undefined_enum(contract: Any, field: str, value: Any) -> bool:
+def _undefined_enum(contract: Contract, field: str, value: Any) -> bool:
     enum = contract.enum_for_field(field)
     if enum is None:
         return False
@@ -111,7 +113,7 @@ def _activity(value: Any) -> Any:
     return body
 
 
-def check_readback_id(value: Any, contract: Any, mode: str, *, activity_id: int) -> list[Problem]:
+def check_readback_id(value: Any, contract: Contract, mode: str, *, activity_id: int) -> list[Problem]:
     """RT-001: get answers the activity asked for."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -121,7 +123,7 @@ def check_readback_id(value: Any, contract: Any, mode: str, *, activity_id: int)
     return []
 
 
-def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+def check_readback_equal(value: Any, contract: Contract, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-001 / RT-013: every sent field reads back equal after normalisation."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -143,7 +145,7 @@ def check_readback_equal(value: Any, contract: Any, mode: str, *, sent: dict[str
     return problems
 
 
-def check_readback_numbers(value: Any, contract: Any, mode: str) -> list[Problem]:
+def check_readback_numbers(value: Any, contract: Contract, mode: str) -> list[Problem]:
     """RT-002: ids and numbers read back as decimal strings (JSON integers only in lenient mode)."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -165,7 +167,7 @@ def check_readback_numbers(value: Any, contract: Any, mode: str) -> list[Problem
     return problems
 
 
-def check_readback_dates(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+def check_readback_dates(value: Any, contract: Contract, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-003: START_TIME / END_TIME are ISO 8601 with an offset and the instant that was sent."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -182,7 +184,7 @@ def check_readback_dates(value: Any, contract: Any, mode: str, *, sent: dict[str
     return problems
 
 
-def check_deadline(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+def check_deadline(value: Any, contract: Contract, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-009: for calls and meetings DEADLINE reads back as START_TIME (AMB-DEADLINE-DERIVED)."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -200,7 +202,7 @@ def check_deadline(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]
                     ambiguity="AMB-DEADLINE-DERIVED", mode=mode)]
 
 
-def check_completed(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+def check_completed(value: Any, contract: Contract, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-010 / EMAIL-006: COMPLETED reads back as sent (any Y/N in lenient mode, AMB-COMPLETED-FIELD b)."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -216,7 +218,7 @@ def check_completed(value: Any, contract: Any, mode: str, *, sent: dict[str, Any
                     ambiguity="AMB-COMPLETED-FIELD", mode=mode)]
 
 
-def check_communications(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+def check_communications(value: Any, contract: Contract, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """COMM-004: the list item's COMMUNICATIONS hold what was sent plus a TYPE the portal filled in."""
     act = _activity(value)
     if not isinstance(act, dict):
@@ -254,7 +256,7 @@ def check_communications(value: Any, contract: Any, mode: str, *, sent: dict[str
     return problems
 
 
-def check_list_finds(reply: Any, contract: Any, mode: str, *, activity_id: int) -> list[Problem]:
+def check_list_finds(reply: AnyReply, contract: Contract, mode: str, *, activity_id: int) -> list[Problem]:
     """RT-004: list filtered by ID returns exactly that activity, total 1."""
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
@@ -271,7 +273,7 @@ def check_list_finds(reply: Any, contract: Any, mode: str, *, activity_id: int) 
     return problems
 
 
-def check_list_finds_nothing(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_list_finds_nothing(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """RT-007: list filtered by the ID of a deleted activity answers no item and total 0."""
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
@@ -285,7 +287,7 @@ def check_list_finds_nothing(reply: Any, contract: Any, mode: str) -> list[Probl
     return problems
 
 
-def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> list[Problem]:
+def check_list_page(reply: AnyReply, contract: Contract, mode: str, *, start: int = 0) -> list[Problem]:
     """RT-005: at most 50 items, total is the full count, next = start + page only while more follow."""
     body = json_of(reply)
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
@@ -312,7 +314,7 @@ def check_list_page(reply: Any, contract: Any, mode: str, *, start: int = 0) -> 
     return problems
 
 
-def check_list_uncounted(reply: Any, contract: Any, mode: str) -> list[Problem]:
+def check_list_uncounted(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """RT-015: with start=-1 the count is skipped: no `next`, `total` 0 where it is given, one page at most."""
     body = json_of(reply)
     body = body if isinstance(body, dict) else {}
@@ -329,7 +331,7 @@ def check_list_uncounted(reply: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_list_select(reply: Any, contract: Any, mode: str, *, activity_id: Any, select: list[str],
+def check_list_select(reply: AnyReply, contract: Contract, mode: str, *, activity_id: Any, select: list[str],
                       present: set[str], absent: set[str]) -> list[Problem]:
     """RT-019: list filtered by ID gives one item with the fields `present` and none of `absent`; a
     select without "*" gives the fields it names and nothing else."""
@@ -348,7 +350,7 @@ def check_list_select(reply: Any, contract: Any, mode: str, *, activity_id: Any,
     return problems
 
 
-def check_list_walk(ids: list[Any], contract: Any, mode: str, *, total: Any, pages: int,
+def check_list_walk(ids: list[Any], contract: Contract, mode: str, *, total: Any, pages: int,
                     min_pages: int = 1) -> list[Problem]:
     """RT-005, over all pages: the IDs walked by `next` number `total` (where it is an integer), none
     twice, in at least `min_pages` pages (2 where more than a page's worth are known to exist)."""
@@ -364,7 +366,7 @@ def check_list_walk(ids: list[Any], contract: Any, mode: str, *, total: Any, pag
     return problems
 
 
-def check_files(value: Any, contract: Any, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
+def check_files(value: Any, contract: Contract, mode: str, *, sent: dict[str, Any]) -> list[Problem]:
     """RT-020: FILES read back in the list page's shape (example-files): one {"id", "url"} entry per
     fileData sent, the id a number, the url text. Not the upload: a portal stores the content on its disk."""
     act = _activity(value)

@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from b24conform.judge.checks._common import accepts, is_number, json_of
+from b24conform.judge.checks._common import Contract, accepts, is_number, json_of
 from b24conform.verdict.problems import Problem
 
 TIMING_KEYS = ("start", "finish", "duration", "processing", "date_start", "date_finish")
@@ -27,7 +27,7 @@ def _time_of(value: Any) -> Any:
     return body
 
 
-def check_time_keys(value: Any, contract: Any, mode: str) -> list[Problem]:
+def check_time_keys(value: Any, contract: Contract, mode: str) -> list[Problem]:
     """ENV-003: the eight keys (strict) or at least the six timing keys (lenient, AMB-TIME-KEYS b)."""
     time = _time_of(value)
     if not isinstance(time, dict):
@@ -43,7 +43,7 @@ def check_time_keys(value: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_time_types(value: Any, contract: Any, mode: str) -> list[Problem]:
+def check_time_types(value: Any, contract: Contract, mode: str) -> list[Problem]:
     """ENV-004: numbers are numbers, dates are strings, operating_reset_at a Unix timestamp."""
     time = _time_of(value)
     if not isinstance(time, dict):
@@ -69,7 +69,7 @@ def check_time_types(value: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_time_arithmetic(value: Any, contract: Any, mode: str) -> list[Problem]:
+def check_time_arithmetic(value: Any, contract: Contract, mode: str) -> list[Problem]:
     """ENV-005: finish >= start, duration == finish - start within 1 ms, processing >= 0."""
     time = _time_of(value)
     if not isinstance(time, dict):
@@ -97,7 +97,7 @@ def parse_iso(text: str) -> datetime | None:
         return None
 
 
-def check_time_dates(value: Any, contract: Any, mode: str) -> list[Problem]:
+def check_time_dates(value: Any, contract: Contract, mode: str) -> list[Problem]:
     """ENV-006: date_start/date_finish are ISO 8601 with an offset and name the same second as start/finish."""
     time = _time_of(value)
     if not isinstance(time, dict):
@@ -120,7 +120,7 @@ def check_time_dates(value: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_time_block(value: Any, contract: Any, mode: str) -> list[Problem]:
+def check_time_block(value: Any, contract: Contract, mode: str) -> list[Problem]:
     """ENV-003..ENV-006 together."""
     problems = check_time_keys(value, contract, mode)
     if any(p.kind == "time-not-object" for p in problems):
@@ -130,7 +130,7 @@ def check_time_block(value: Any, contract: Any, mode: str) -> list[Problem]:
     return problems
 
 
-def check_operating_grows(values: tuple[Any, Any], contract: Any, mode: str) -> list[Problem]:
+def check_operating_grows(values: tuple[Any, Any], contract: Contract, mode: str) -> list[Problem]:
     """LIMIT-004: time.operating of the same method does not decrease between two calls a moment apart."""
     first, second = (_time_of(v) for v in values)
     if not isinstance(first, dict) or not isinstance(second, dict):

@@ -27,7 +27,6 @@ CATALOGUE_SIZE = 4
 # Module-level field lists that are not Bitrix facts but a check's or a suite's own choices, or that
 # sit in files other work owns (issue #22 follow-ups). Each entry says why; a stale entry fails too.
 KNOWN_FIELD_LISTS = {
-    ("src/b24conform/judge/checks/readback.py", "DATE_FIELDS"): "follow-up: derive from contract.fieldsets (datetime)",
     ("src/b24conform/judge/checks/readback.py", "PLAIN_INTEGER_FIELDS"): "follow-up: derive from contract.fieldsets (int)",
     ("src/b24conform/judge/checks/readback.py", "NOT_COMPARED"): "the check's choice of fields it does not compare",
     ("src/b24conform/portal/methods/users.py", "USER_KEYS"): "follow-up: the user.current example keys, not yet in spec/",

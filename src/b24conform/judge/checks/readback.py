@@ -17,13 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from b24conform.contract import load_contract
+from b24conform.contract.fieldsets import activity_field_sets
 from b24conform.judge.checks._common import (
     AnyReply, Contract, accepts, is_decimal_string, is_int, is_number, json_of, via_batch,
 )
 from b24conform.judge.checks.time_block import ISO_WITH_OFFSET
 from b24conform.verdict.problems import Problem
 
-DATE_FIELDS = ("START_TIME", "END_TIME", "DEADLINE", "CREATED", "LAST_UPDATED")
+# The datetime-typed fields of spec/fields.yaml: compared as instants, whatever offset the portal prints.
+DATE_FIELDS = activity_field_sets().of_kind("datetime")
 # Integer-typed fields of the get example that are not enums (docs-contract.md section 1).
 PLAIN_INTEGER_FIELDS = (
     "ID", "OWNER_ID", "OWNER_TYPE_ID", "RESPONSIBLE_ID", "AUTHOR_ID", "EDITOR_ID",

@@ -76,7 +76,17 @@ def test_list_pages_to_the_last_page(b24_target, b24_contract, b24_mode, b24_evi
         problems += within(f"start={start}", check_list_page(last, b24_contract, b24_mode, start=start))
         problems += check_order(last, b24_contract, b24_mode, descending=False)
     problems += check_last_page(first, last, b24_contract, b24_mode, start=start, ceiling=ceiling)
+    if problems and b24_target.kind != "mock" and _total_moved(b24_target, base, first):
+        # Somebody else deleted (or restored) an activity at or below the ceiling between the two reads:
+        # the pages disagree because the list changed, which says nothing about the portal's paging.
+        pytest.skip("the portal's activities changed while RT-021 read its pages; not judged (run again)")
     judge(b24_evidence, last, problems, f"the last page, start={start}")
+
+
+def _total_moved(target, base: dict, first) -> bool:
+    again = target.call(LIST, {**base, "start": 0}, top_level=True)
+    total = lambda reply: (reply.json or {}).get("total") if isinstance(reply.json, dict) else None  # noqa: E731
+    return total(again) != total(first)
 
 
 @pytest.mark.b24conform_clause("RT-022")

@@ -430,3 +430,26 @@ def test_expect_error_reads_the_mode():
     with pytest.raises(AssertionError):
         s.expect_one_of(CONTRACT, "strict", Evidence(), r, ["ADD_SUBJECT_MISSING"])
     s.expect_error(Target(), CONTRACT, "lenient", Evidence(), r, "ADD_SUBJECT_MISSING")
+
+
+def test_rt021_tells_a_list_that_moved_from_one_that_pages_wrong():
+    # RT-021 on a live portal: a second read of the first page decides whether the pages disagree because
+    # somebody changed the list meanwhile (not judged) or because the portal pages wrong (judged).
+    from types import SimpleNamespace
+
+    from suites import test_lists
+
+    class Portal:
+        def __init__(self, totals):
+            self.totals, self.calls = list(totals), []
+
+        def call(self, method, params, top_level=False):
+            self.calls.append((method, params, top_level))
+            return SimpleNamespace(json={"result": [], "total": self.totals.pop(0)})
+
+    first = SimpleNamespace(json={"result": [], "total": 120})
+    base = {"filter": {"<=ID": 9}, "order": {"ID": "ASC"}, "select": ["ID"]}
+    moved, steady = Portal([119]), Portal([120])
+    assert test_lists._total_moved(moved, base, first) is True
+    assert test_lists._total_moved(steady, base, first) is False
+    assert steady.calls == [("crm.activity.list", {**base, "start": 0}, True)]

@@ -1,0 +1,148 @@
+"""Exact verdicts of the batch-part, read-back, envelope and error checks: inputs chosen so that each
+logic survivor of the mutation run (BENCHMARKS.md, "Mutation testing of the checks") changes the verdict,
+asserted as `== [Problem(...)]` or `== []`."""
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+
+import pytest
+
+from b24conform.contract import load_contract
+from b24conform.judge.checks import batch, envelope, errors, readback
+from b24conform.judge.checks._common import via_batch
+from b24conform.verdict.problems import Problem
+
+CONTRACT = load_contract()
+PAGE = CONTRACT.limits.page_size
+TIME = {
+    "start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,
+    "processing": 0.032338857650756836, "date_start": "2024-04-03T10:26:32+02:00",
+    "date_finish": "2024-04-03T10:26:33+02:00", "operating_reset_at": 1705765533, "operating": 3.3076241016387939,
+}
+SIX = {k: v for k, v in TIME.items() if k not in ("operating_reset_at", "operating")}
+ISO_RESET = "2024-04-03T10:26:33+02:00"
+
+
+def reply(body, status=200, ctype="application/json", text=None, **extra):
+    return SimpleNamespace(status=status, headers={"Content-Type": ctype}, json=body,
+                           text=repr(body) if text is None else text, **extra)
+
+
+def batch_reply(result=None, result_error=(), total=None, nxt=None, times=None, outer_time=None):
+    inner = {"result": result if result is not None else {},
+             "result_error": list(result_error) if isinstance(result_error, tuple) else result_error,
+             "result_total": total if total is not None else [],
+             "result_next": nxt if nxt is not None else [],
+             "result_time": times if times is not None else {k: copy.deepcopy(SIX) for k in (result or {})}}
+    return reply({"result": inner, "time": copy.deepcopy(outer_time or TIME)})
+
+
+def parts(r, mode="strict", **kw):
+    return batch.check_batch_command_parts(r, CONTRACT, mode, **kw)
+
+
+def cmd(key):
+    return f"batch command {key!r}"
+
+
+# -- batch.check_batch_command_parts ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ("strict", "lenient"))
+def test_parts_all_well_is_empty(mode):
+    r = batch_reply({"l": [{"ID": 1}], "o": 7}, total={"l": 1})
+    assert parts(r, mode, lists=["l"], others=["o"]) == []
+
+
+def test_parts_result_not_object_stops_there():
+    r = reply({"result": [], "time": copy.deepcopy(TIME)})
+    assert parts(r, lists=["l"]) == [Problem("batch-result-not-object", "result", actual=[])]
+
+
+def test_parts_missing_commands_each_reported_with_their_error():
+    err = {"error": "E", "error_description": "D"}
+    r = batch_reply({"ok": 1}, result_error={"a": err, "b": "x"})
+    assert parts(r, others=["a", "b", "ok"]) == [
+        Problem("batch-command-no-result", "result.result", actual=err, context=cmd("a")),
+        Problem("batch-command-no-result", "result.result", actual="x", context=cmd("b")),
+    ]
+
+
+def test_parts_missing_list_command_then_a_bad_one():
+    r = batch_reply({"b": [1]}, total={"b": 0})
+    assert parts(r, lists=["a", "b"]) == [
+        Problem("batch-command-no-result", "result.result", actual=None, context=cmd("a")),
+        Problem("batch-command-total", "result.result_total", expects="a count of at least 1", actual=0, context=cmd("b")),
+    ]
+
+
+def test_parts_time_entry_missing():
+    r = batch_reply({"a": 1}, times={})
+    assert parts(r, others=["a"]) == [Problem("batch-command-time", "result.result_time", actual=None, context=cmd("a"))]
+
+
+def test_parts_time_entry_six_keys_pass_but_other_time_problems_count():
+    # Six timing keys only: the operating keys are not demanded of a result_time entry (strict too) ...
+    assert parts(batch_reply({"a": 1}), "strict", others=["a"]) == []
+    # ... but a missing timing key is (a time-keys-missing without the ambiguity) ...
+    no_start = {k: v for k, v in SIX.items() if k != "start"}
+    got = parts(batch_reply({"a": 1}, times={"a": no_start}), "strict", others=["a"])
+    assert [p for p in got if p.kind == "time-keys-missing"] == [
+        Problem("time-keys-missing", "time", expected=["start", "finish", "duration", "processing", "date_start",
+                                                        "date_finish"], actual=["start"]).within(cmd("a"))]
+
+
+def test_parts_time_entry_strict_problem_carries_mode_and_command():
+    block = dict(copy.deepcopy(SIX), operating_reset_at=ISO_RESET, operating=1.0)
+    r = batch_reply({"a": 1}, times={"a": block})
+    assert parts(r, "strict", others=["a"]) == [
+        Problem("time-reset-iso", "time.operating_reset_at", actual=ISO_RESET, ambiguity="AMB-OPERATING-RESET-TYPE",
+                mode="strict", context=cmd("a"))]
+    assert parts(r, "lenient", others=["a"]) == []
+
+
+def test_parts_outer_time_judged_in_the_mode():
+    outer = dict(copy.deepcopy(TIME), operating_reset_at=ISO_RESET)
+    r = batch_reply({"a": 1}, outer_time=outer)
+    assert parts(r, "strict", others=["a"]) == [
+        Problem("time-reset-iso", "time.operating_reset_at", actual=ISO_RESET, ambiguity="AMB-OPERATING-RESET-TYPE",
+                mode="strict")]
+
+
+def test_parts_list_result_not_a_list_counts_as_no_items():
+    r = batch_reply({"l": {"x": 1}}, total={"l": 0})
+    assert parts(r, lists=["l"]) == []
+
+
+def test_parts_each_bad_total_reported():
+    r = batch_reply({"a": [1], "b": [1, 2]}, total={"a": "1"})
+    assert parts(r, lists=["a", "b"]) == [
+        Problem("batch-command-total", "result.result_total", expects="a count of at least 1", actual="1", context=cmd("a")),
+        Problem("batch-command-total", "result.result_total", expects="a count of at least 2", actual=None, context=cmd("b")),
+    ]
+
+
+def test_parts_short_page_with_more_items():
+    r = batch_reply({"l": [1, 2]}, total={"l": 5}, nxt={"l": 2})
+    assert parts(r, lists=["l"]) == [
+        Problem("batch-command-total", "result.result_total", expected=2, actual=5,
+                context=f"{cmd('l')}: a page of 2 items, less than {PAGE}")]
+
+
+def test_parts_full_page_next_exact():
+    items = list(range(PAGE))
+    assert parts(batch_reply({"l": items}, total={"l": PAGE + 1}, nxt={"l": PAGE}), lists=["l"]) == []
+    assert parts(batch_reply({"l": items}, total={"l": PAGE + 1}, nxt={"l": 7}), lists=["l"]) == [
+        Problem("batch-command-next", "result.result_next", expected=PAGE, actual=7, context=f"{cmd('l')}: total {PAGE + 1}")]
+    assert parts(batch_reply({"l": items}, total={"l": PAGE}, nxt={"l": PAGE}), lists=["l"]) == [
+        Problem("batch-command-next", "result.result_next", expected=None, actual=PAGE, context=f"{cmd('l')}: total {PAGE}")]
+
+
+def test_parts_other_command_with_list_parts():
+    r = batch_reply({"o": 3}, total={"o": 1}, nxt={"o": 50})
+    assert parts(r, others=["o"]) == [
+        Problem("batch-command-total", "result.result_total", expected=None, actual=1, context=f"{cmd('o')}: not a list"),
+        Problem("batch-command-next", "result.result_next", expected=None, actual=50, context=f"{cmd('o')}: not a list"),
+    ]
+    assert parts(batch_reply({"o": 3}, nxt={"o": 50}), others=["o"]) == [
+        Problem("batch-command-next", "result.result_next", expected=None, actual=50, context=f"{cmd('o')}: not a list")]

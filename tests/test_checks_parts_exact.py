@@ -146,3 +146,105 @@ def test_parts_other_command_with_list_parts():
     ]
     assert parts(batch_reply({"o": 3}, nxt={"o": 50}), others=["o"]) == [
         Problem("batch-command-next", "result.result_next", expected=None, actual=50, context=f"{cmd('o')}: not a list")]
+
+
+# -- _common.via_batch, envelope -------------------------------------------------------------------------
+
+LONG = "<html>" + "x" * 120
+
+
+def batched(body, text=None):
+    return SimpleNamespace(status=None, headers={}, json=body, text=repr(body) if text is None else text, via_batch=True)
+
+
+def test_via_batch_exact():
+    assert via_batch(batched({"result": 1})) is True
+    assert via_batch(reply({"result": 1})) is False
+
+
+def test_status_and_content_type_of_a_batch_command():
+    assert envelope.check_status_and_content_type(batched({"result": 1}), CONTRACT, "strict") == []
+    assert envelope.check_status_and_content_type(batched(None, text=LONG), CONTRACT, "strict") == [
+        Problem("body-not-json", "body", actual=repr(LONG)[:80] + "...")]
+
+
+def test_success_of_a_batch_command_needs_no_time():
+    assert envelope.check_success(batched({"result": 1}), CONTRACT, "strict") == []
+
+
+# -- readback.check_files ---------------------------------------------------------------------------------
+
+FILE = {"fileData": ["a.txt", "YQ=="]}
+
+
+def files(value, sent_files=(FILE,), mode="strict"):
+    return readback.check_files(value, CONTRACT, mode, sent={"FILES": list(sent_files)})
+
+
+def test_files_not_an_activity():
+    assert files([1, 2]) == [Problem("readback-not-activity", "read-back", actual=[1, 2])]
+
+
+def test_files_sent_without_file_data_expect_none():
+    assert files({"FILES": None}, sent_files=({"x": 1},)) == []
+
+
+def test_files_read_back_though_none_sent():
+    assert files({"FILES": [{"id": 1, "url": "u"}]}, sent_files=()) == [
+        Problem("readback-files", "count", expected=0, actual=1)]
+
+
+def test_files_entry_not_a_dict():
+    assert files({"FILES": [5]}) == [Problem("readback-files", "id", expects="a file id", actual=5)]
+
+
+def test_files_decimal_string_id_is_an_id():
+    assert files({"FILES": [{"id": "12", "url": "u"}]}) == []
+
+
+def test_files_ids_distinct_and_duplicate():
+    two = [{"id": 1, "url": "a"}, {"id": 2, "url": "b"}]
+    assert files({"FILES": two}, sent_files=(FILE, FILE)) == []
+    dup = [{"id": 1, "url": "a"}, {"id": "1", "url": "b"}]
+    assert files({"FILES": dup}, sent_files=(FILE, FILE)) == [
+        Problem("readback-files", "id", expects="one id per file", actual=["1", "1"])]
+
+
+# -- readback.check_list_finds_nothing, same_value --------------------------------------------------------
+
+def nothing(body):
+    return readback.check_list_finds_nothing(reply(body), CONTRACT, "strict")
+
+
+def test_list_finds_nothing_exact():
+    assert nothing({"result": [], "total": 0}) == []
+    assert nothing({"result": {"a": 1}, "total": 0}) == [Problem("list-not-list", "result", actual={"a": 1})]
+    assert nothing({"result": [{"ID": 5}, 3], "total": 0}) == [
+        Problem("list-wrong-items", "result", expected=[], actual=[5, 3])]
+    assert nothing({"result": [], "total": 2}) == [Problem("list-total", "total", expected=0, actual=2)]
+
+
+def test_same_value_dates_in_a_list_keep_their_field():
+    field = sorted(readback.DATE_FIELDS)[0]
+    assert readback.same_value(["2024-04-03 10:26:32"], ["2024-04-03T10:26:32"], field) is True
+    assert readback.same_value(["2024-04-03 10:26:32"], ["2024-04-03T10:26:32"], "SUBJECT") is False
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+
+def test_error_shape_not_object_cut_at_80():
+    r = reply(None, text=LONG)
+    assert errors.check_error_shape(r, CONTRACT, "strict") == [
+        Problem("error-not-object", "body", actual=repr(LONG)[:80] + "...")]
+
+
+def test_unlisted_refusal_strict_description_cut_at_120():
+    text = "d" * 200
+    r = reply({"error": "E", "error_description": text}, status=400)
+    assert errors.check_unlisted_refusal(r, CONTRACT, "strict", "TYPE_ID") == [
+        Problem("refusal-undocumented", "TYPE_ID", actual={"status": 400, "error_description": repr(text)[:120] + "..."})]
+
+
+def test_unlisted_refusal_lenient_batch_command_has_no_status():
+    r = batched({"error": "E", "error_description": "bad"})
+    assert errors.check_unlisted_refusal(r, CONTRACT, "lenient", "TYPE_ID") == []

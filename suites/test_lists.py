@@ -19,7 +19,7 @@ from b24conform.judge.checks.batch import check_batch_command_parts
 from b24conform.judge.checks.envelope import check_success
 from b24conform.judge.checks.lists import (
     PAGE_SIZE, check_filter_outcomes, check_last_page, check_order, check_same_result, filter_cases, items_of,
-    last_page_start,
+    last_page_start, total_of,
 )
 from b24conform.judge.checks.readback import check_list_page, check_list_select
 from b24conform.judge.client import php_pairs
@@ -68,7 +68,7 @@ def test_list_pages_to_the_last_page(b24_target, b24_contract, b24_mode, b24_evi
     b24_evidence.record(first, note="the first page")
     problems = check_success(first, b24_contract, b24_mode) + within("start=0", check_list_page(first, b24_contract, b24_mode))
     problems += check_order(first, b24_contract, b24_mode, descending=False)
-    start = last_page_start((first.json or {}).get("total") if isinstance(first.json, dict) else None)
+    start = last_page_start(total_of(first))
     last = first
     if start:
         # Straight to the last page, as the page's formula gives it: no walk through the pages between.
@@ -85,8 +85,7 @@ def test_list_pages_to_the_last_page(b24_target, b24_contract, b24_mode, b24_evi
 
 def _total_moved(target, base: dict, first) -> bool:
     again = target.call(LIST, {**base, "start": 0}, top_level=True)
-    total = lambda reply: (reply.json or {}).get("total") if isinstance(reply.json, dict) else None  # noqa: E731
-    return total(again) != total(first)
+    return total_of(again) != total_of(first)
 
 
 @pytest.mark.b24conform_clause("RT-022")

@@ -173,7 +173,7 @@ def test_last_page_total_not_a_count():
 
 
 def test_last_page_first_not_an_object():
-    # _total of something that is not an object: no total (not a crash)
+    # total_of of something that is not an object: no total (not a crash)
     assert lists.check_last_page(None, page([1], 1), C, M, start=0, ceiling=1) == [
         Problem("list-last-page", "total of the first page", expects="a count", actual=None)]
     assert lists.check_last_page([{"ID": "1"}], page([1], 1), C, M, start=0, ceiling=1) == [

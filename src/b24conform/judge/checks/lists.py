@@ -38,7 +38,8 @@ def _number(value: Any) -> int | None:
         return None
 
 
-def _total(value: Any) -> Any:
+def total_of(value: Any) -> Any:
+    """The `total` of a list reply or its body (None when it has none)."""
     body = json_of(value)
     return body.get("total") if isinstance(body, dict) else None
 
@@ -71,7 +72,7 @@ def check_last_page(first: Any, last: Any, contract: Contract, mode: str, *, sta
     (N the page count `total` gives) is the last: the same `total` as the first page, total - start
     items, ending with `ceiling` (the highest ID the filter admits) and after every item of the first page."""
     problems = []
-    total, last_total = _total(first), _total(last)
+    total, last_total = total_of(first), total_of(last)
     if not is_int(total):
         return [Problem("list-last-page", "total of the first page", expects="a count", actual=total)]
     if last_total != total:

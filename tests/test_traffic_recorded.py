@@ -25,7 +25,8 @@ from test_traffic_check import REPORTS, SCHEMA, entry, report_texts, traffic_che
 
 from b24conform.contract import load_contract
 from b24conform.har import http_entry
-from b24conform.traffic.commands import EXIT_PASSED, check_files, exit_code
+from b24conform.exitcodes import EXIT_PASSED
+from b24conform.traffic.commands import check_files, exit_code
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "real_responses" / "corpus.json").read_text(encoding="utf-8"))
 TOKEN = "recordedoauthtoken8812"

@@ -15,6 +15,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from b24conform.cliparams import ca_bundle_file, keyword_expression, output_file, output_folder
+from b24conform.exitcodes import (
+    EXIT_CODES_HELP,
+    EXIT_COVERAGE,
+    EXIT_NONCONFORMANT,
+    EXIT_NOTHING,
+    EXIT_PASSED,
+    EXIT_TARGET,
+    EXIT_USAGE,
+)
 from b24conform.har import HarError, iter_entries
 from b24conform.judge.client import TargetURLError
 from b24conform.judge.harlog import EntryLines, merge
@@ -57,18 +66,6 @@ def run_plugins() -> list[str]:
     return [*RUN_PLUGINS, *available]
 
 
-# Exit codes of `run`, documented in its --help and in the README.
-EXIT_PASSED = 0        # every clause that could be judged passed
-EXIT_NONCONFORMANT = 1  # at least one clause failed: the portal breaks the contract
-EXIT_USAGE = 2         # a bad option (click's own code)
-EXIT_TARGET = 3        # the target could not be reached, refused the credentials, or a check got no judgeable answer
-EXIT_COVERAGE = 4      # fewer clauses checked than --min-coverage asks
-EXIT_NOTHING = 5       # the suites could not be collected, or nothing was checked
-EXIT_CODES_HELP = (
-    "Exit codes: 0 every judged clause passed; 1 a clause failed (non-conformance); 2 bad option; "
-    "3 target unreachable, credentials refused, or a check got no judgeable answer (never a verdict); "
-    "4 fewer clauses checked than --min-coverage; 5 the suites could not be collected or nothing was checked."
-)
 # Variables `run` reads that no option of its own names (the others show as "env var" beside their option).
 # They go to the pytest plugin unchanged (judge/settings.py OPTIONS and MODE_ENV); tests/test_cli_env_help.py
 # checks that every B24_ name in src/ is documented in `run --help` and in the README.

@@ -27,6 +27,7 @@ from b24conform.judge.cleanup import settle_run
 from b24conform.judge.client import TargetURLError
 from b24conform.judge.evidence import Evidence, evidence_item
 from b24conform.judge.factory import live_endpoints
+from b24conform.exitcodes import EXIT_TARGET
 from b24conform.judge.harlog import FIRST_ATTRIBUTE, PARTS_KEY, HarPart, merge, new_folder
 from b24conform.judge.preflight import preflight
 from b24conform.judge.recorder import CLAUSES_PROPERTY, Recorder
@@ -38,7 +39,6 @@ from b24conform.judge.world import establish
 from b24conform.verdict import accounting
 from b24conform.verdict.redact import known_secrets, redact
 
-EXIT_TARGET = 3  # the exit code of a run whose target could not be reached or refused the credentials
 JUDGE_FIXTURES = {"b24_target", "b24_limits_target", "b24_evidence", "seed_fields", "b24_contract", "b24_mode"}
 STATE_KEY: pytest.StashKey["JudgeState"] = pytest.StashKey()
 

@@ -10,12 +10,8 @@ from b24conform.cliparams import ca_bundle_file, output_file, output_folder
 from b24conform.contract import load_contract
 from b24conform.contract.model import DEFAULT_MODE
 from b24conform.har import HarError
-from b24conform.traffic.verdict import (  # noqa: F401  (check_files and the exit codes: the tests' entry points too)
-    EXIT_BAD_INPUT,
-    EXIT_NOTHING,
-    EXIT_PASSED,
-    EXIT_PROBLEM,
-    EXIT_TARGET,
+from b24conform.exitcodes import EXIT_NONCONFORMANT, EXIT_NOTHING, EXIT_USAGE
+from b24conform.traffic.verdict import (  # noqa: F401  (check_files: the tests' entry point too)
     check_files,
     exit_code,
     summary,
@@ -58,7 +54,7 @@ def check(
         tally = check_files(files, load_contract(), mode)
     except HarError as exc:
         typer.echo(redact(f"error: {exc.path}: {exc.reason}"), err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise typer.Exit(EXIT_USAGE) from None
     report_dir = report_dir.resolve()
     results = tally.results()
     tally.write(results, report_dir)
@@ -69,7 +65,7 @@ def check(
         typer.echo("nothing judged: no Bitrix24 REST exchange " + ("could be read" if tally.not_judged_total
                                                                   else "found") + " in " +
                    redact(", ".join(str(f) for f in files)), err=True)
-    elif code == EXIT_PROBLEM:
+    elif code == EXIT_NONCONFORMANT:
         typer.echo("non-conformant: the recorded traffic shows at least one problem", err=True)
     raise typer.Exit(code)
 

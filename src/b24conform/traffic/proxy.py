@@ -38,7 +38,8 @@ from b24conform.har import HarWriter
 from b24conform.traffic.checks import CHECKS
 from b24conform.traffic.exchange import read_entry
 from b24conform.traffic.report import MAX_NOT_JUDGED, Tally
-from b24conform.traffic.verdict import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PROBLEM, EXIT_TARGET, exit_code, summary
+from b24conform.exitcodes import EXIT_NONCONFORMANT, EXIT_NOTHING, EXIT_TARGET, EXIT_USAGE
+from b24conform.traffic.verdict import exit_code, summary
 from b24conform.verdict.redact import redact
 
 ADDON = Path(__file__).parent.parent / "har" / "mitm_addon.py"
@@ -56,7 +57,7 @@ INSTALL_HINT = ("install mitmproxy in an environment of its own (it cannot share
 class ProxyError(Exception):
     """A reason not to start: one line, and the exit code."""
 
-    def __init__(self, line: str, code: int = EXIT_BAD_INPUT) -> None:
+    def __init__(self, line: str, code: int = EXIT_USAGE) -> None:
         super().__init__(line)
         self.line, self.code = line, code
 
@@ -342,6 +343,6 @@ def run(*, upstream: str, port: int, report_dir: Path, har: Path | None, mitmdum
     if code == EXIT_NOTHING:
         err(f"nothing judged: no Bitrix24 REST exchange passed through the proxy to {origin}"
             + (" that could be read" if tally.not_judged_total else ""))
-    elif code == EXIT_PROBLEM:
+    elif code == EXIT_NONCONFORMANT:
         err("non-conformant: the traffic through the proxy shows at least one problem")
     return code

@@ -1,19 +1,15 @@
-"""What a traffic judgement comes to: the exit codes, the tally of files read and judged, and the lines
+"""What a traffic judgement comes to: its exit code (b24conform.exitcodes, as `run`), the tally of files read and judged, and the lines
 the commands print. Shared by `traffic check` and `traffic proxy` (commands.py and proxy.py import it)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from b24conform.exitcodes import EXIT_NONCONFORMANT, EXIT_NOTHING, EXIT_PASSED
 from b24conform.har import iter_entries
 from b24conform.judge.commands import problem_lines
 from b24conform.verdict.redact import redact
 
-EXIT_PASSED = 0      # no problem in what could be judged
-EXIT_PROBLEM = 1     # a check found a problem
-EXIT_BAD_INPUT = 2   # a file that is not HAR 1.2 (one line naming it and why), or a bad option
-EXIT_NOTHING = 5     # no Bitrix24 REST exchange that could be judged
-EXIT_TARGET = 3      # `traffic proxy`: the portal could not be reached at start
 
 
 def check_files(paths: list[Path], contract: Any, mode: str) -> Any:
@@ -33,7 +29,7 @@ def check_files(paths: list[Path], contract: Any, mode: str) -> Any:
 def exit_code(tally: Any) -> int:
     if tally.exchanges == 0:
         return EXIT_NOTHING
-    return EXIT_PROBLEM if tally.failed else EXIT_PASSED
+    return EXIT_NONCONFORMANT if tally.failed else EXIT_PASSED
 
 
 def summary(tally: Any, results: dict[str, Any], report_dir: Path) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from b24conform.contract import ErrorEntry, load_contract
-from b24conform.portal.methods.item_errors import ENTRIES
 
 
 class PortalError(Exception):
@@ -32,6 +31,7 @@ def portal_error(ambiguity_id: str) -> str:
 
 @lru_cache(maxsize=None)
 def catalogue(error_id: str) -> ErrorEntry:
-    if error_id in ENTRIES:
-        return ENTRIES[error_id]
+    items = load_contract().item_errors
+    if error_id in items:
+        return items[error_id]
     return load_contract().error(error_id)

@@ -164,9 +164,8 @@ def _check_rule(name: Any, where: str) -> str:
 def _check_error(error_id: Any, where: str) -> None:
     # Unknown ids fail now, not mid-request. A contract that cannot be read raises its own error here.
     from b24conform.contract import load_contract
-    from b24conform.portal.methods.item_errors import ENTRIES  # start-up, as above
 
-    if str(error_id) not in load_contract().errors and str(error_id) not in ENTRIES:
+    if str(error_id) not in load_contract().errors and str(error_id) not in load_contract().item_errors:
         raise ProfileError(f"{where}: unknown error id {error_id!r}")
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from b24conform.contract import load_contract
 from b24conform.portal.errors import catalogue
 from b24conform.portal.faults.operation import Op
-from b24conform.portal.methods.item_errors import ENTRIES
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Answer:
 @lru_cache(maxsize=1)
 def _error_ids() -> dict[tuple[int, str, str], str]:
     out: dict[tuple[int, str, str], str] = {}
-    for error_id in [*load_contract().errors, *ENTRIES]:
+    for error_id in [*load_contract().errors, *load_contract().item_errors]:
         entry = catalogue(error_id)
         body = entry.body()
         out.setdefault((entry.http_status, str(body.get("error")), str(body.get("error_description"))), error_id)

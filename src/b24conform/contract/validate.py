@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import yaml
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from b24conform.contract.provenance import citation_problems, evidence_problems
 from b24conform.yamltext import load_yaml
@@ -441,6 +443,8 @@ def enum_agreement_problems(spec: SpecFiles) -> list[str]:
 
 # ---------------------------------------------------------------- $ref resolution
 
+OPENAPI_URI = "openapi.yaml"
+
 _SKIPPED_KEYS = frozenset({"example", "enum", "const", "default"})
 
 
@@ -468,37 +472,24 @@ def _refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
             yield from _refs(value, f"{pointer}/{i}")
 
 
-def _follow_pointer(doc: Any, fragment: str) -> bool:
-    if fragment in ("", "/"):
-        return True
-    if not fragment.startswith("/"):
-        return _has_anchor(doc, fragment)
-    node = doc
-    for raw in fragment[1:].split("/"):
-        part = unquote(raw).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False
-    return True
-
-
-def _has_anchor(node: Any, anchor: str) -> bool:
-    if isinstance(node, dict):
-        if node.get("$anchor") == anchor:
-            return True
-        return any(_has_anchor(v, anchor) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_anchor(v, anchor) for v in node)
-    return False
+def _registry(documents: dict[Path, Any]) -> Registry:
+    """Every document a $ref of spec/ may name, under its file URI, so relative refs resolve as in any
+    tool that reads the files by path. The schema files are JSON Schemas ($anchor, $defs); openapi.yaml
+    is no JSON Schema, only a JSON pointer into it is asked of it. A schema file that is not even an
+    object is registered as plain data: its refs fail as unresolvable, not as a crash."""
+    resources = []
+    for path, doc in documents.items():
+        schema = path.suffix == ".json" and isinstance(doc, dict)
+        resource = Resource.from_contents(doc, default_specification=DRAFT202012) if schema else Resource.opaque(doc)
+        resources.append((path.resolve().as_uri(), resource))
+    return Registry().with_resources(resources)
 
 
 def ref_problems(spec: SpecFiles) -> list[str]:
     """Every $ref of openapi.yaml and of the schema files names an existing document and location."""
     documents: dict[Path, Any] = {spec.root / "openapi.yaml": spec.openapi}
     documents.update({spec.root / "schemas" / n: s for n, s in spec.schemas.items()})
+    registry = _registry(documents)
     problems = []
     for path, doc in documents.items():
         label = path.relative_to(spec.root).as_posix()
@@ -508,11 +499,18 @@ def ref_problems(spec: SpecFiles) -> list[str]:
                 problems.append(f"{label}: {location}: $ref {ref!r} points outside spec/")
                 continue
             target = (path.parent / file_part).resolve() if file_part else path
-            target_doc = documents.get(target)
-            if target_doc is None:
+            if target not in documents:
                 problems.append(f"{label}: {location}: $ref {ref!r}: no such file")
-            elif not _follow_pointer(target_doc, fragment):
+                continue
+            try:
+                registry.resolver(base_uri=path.resolve().as_uri()).lookup(ref)
+            except Unresolvable:
                 problems.append(f"{label}: {location}: $ref {ref!r}: no such location #{fragment}")
+            except (AttributeError, TypeError) as exc:
+                # finding an anchor walks every schema file, and referencing trips on a keyword of the
+                # wrong type (the metaschema check names which); here it is one line, not a crash
+                problems.append(f"{label}: {location}: $ref {ref!r}: cannot be followed through a malformed "
+                                f"schema ({type(exc).__name__}: {exc})")
     return problems
 
 
@@ -540,11 +538,17 @@ def _operations(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
 
 
 def _deref_local(openapi: dict[str, Any], node: Any) -> Any:
+    """`node`, its in-document $refs followed; None where one leads nowhere (ref_problems names it)."""
+    resolver = Registry().with_resource(OPENAPI_URI, Resource.opaque(openapi)).resolver(base_uri=OPENAPI_URI)
+    seen: set[str] = set()
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = openapi
-        for part in node["$ref"][2:].split("/"):
-            target = target.get(part) if isinstance(target, dict) else None
-        node = target
+        if node["$ref"] in seen:  # a loop of refs names no response
+            return None
+        seen.add(node["$ref"])
+        try:
+            node = resolver.lookup(node["$ref"]).contents
+        except Unresolvable:
+            return None
     return node
 
 

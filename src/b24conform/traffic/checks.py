@@ -393,7 +393,7 @@ def _batch(found: Found, ex: Exchange, contract: Any, mode: str) -> None:
     results = _part(inner, "result") or {}
     errors = _part(inner, "result_error") or {}
     keys = [k for k, _ in commands]
-    if len(commands) > 50:
+    if len(commands) > contract.limits.batch_max_commands:
         _add(found, "batch_length", check_batch_length(reply, contract, mode, keys=keys))
         return
     halt = truthy((ex.params or {}).get("halt"))
@@ -440,7 +440,7 @@ def judge(ex: Exchange, contract: Any, mode: str) -> Found:
         _error(found, ex, contract, mode)
         _companions(found, ex, contract, mode, success=False)
         keys = [k for k, _ in batch_commands(ex.params)] if ex.method == "batch" else []
-        if len(keys) > 50:
+        if len(keys) > contract.limits.batch_max_commands:
             _add(found, "batch_length", check_batch_length(reply, contract, mode, keys=keys))
     elif ex.method == "batch":
         _batch(found, ex, contract, mode)

@@ -7,14 +7,18 @@ status and body (the pairs are unique), its method is the request path's.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_plus
 
 from b24conform.contract import load_contract
+from b24conform.portal.batch import php_array
 from b24conform.portal.errors import catalogue
 from b24conform.portal.faults.operation import Op
+from b24conform.portal.routing import normalise_method
 
 
 @dataclass(frozen=True)
@@ -180,8 +184,6 @@ def _command_error_id(body: Any) -> str | None:
 
 def _batch_commands(text: str) -> dict[str, str]:
     """The batch request's commands by key (a JSON body's `cmd`), as far as they can be read."""
-    import json
-
     at = text.find("{")
     try:
         cmd = json.loads(text[at:]).get("cmd") if at >= 0 else None
@@ -192,10 +194,6 @@ def _batch_commands(text: str) -> dict[str, str]:
 
 
 def _command_request(request: Request, command: str) -> Request:
-    from urllib.parse import unquote_plus
-
-    from b24conform.portal.routing import normalise_method
-
     name, _, query = command.partition("?")
     return Request(normalise_method(name), "none", "lower", "query", "POST", request.credential, unquote_plus(query))
 
@@ -208,8 +206,6 @@ def deviant_commands(body: Any, request: Request, ops: tuple[Op, ...]) -> Any:
               and set(op.params["when"]) <= COMMAND_WHEN]
     if not isinstance(inner, dict) or not usable:
         return body
-    from b24conform.portal.batch import php_array
-
     out = copy.deepcopy(body)
 
     def keyed(part: Any) -> dict[str, Any]:  # PHP prints keys 0..n-1 as a list, an empty part as []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from b24conform.portal.listing import split_key
 from b24conform.portal.state import CallContext, MethodResult
 
 Handler = Any
@@ -97,8 +98,6 @@ def ignoring_start(handler: Handler) -> Handler:
 def ignoring_filter_key(handler: Handler, field: str) -> Handler:
     """list that drops every condition on `field` (with any prefix) from its filter, as portals drop a
     field they do not know."""
-    from b24conform.portal.listing import split_key
-
     def deviant(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         flt = params.get("filter")
         if isinstance(flt, dict):

@@ -7,7 +7,7 @@ Docs pages followed (bitrix-tools/b24-rest-docs):
     api-reference/crm/companies/crm-company-{add,get,list,update,delete}.md
     api-reference/crm/data-types.md (crm_multifield)
 
-The three kinds differ only in data (spec/items.yaml, KINDS below): their fields in the order of each get page's
+The three kinds differ only in data (spec/items.yaml, ITEM_KINDS below): their fields in the order of each get page's
 example, their defaults, and the not-found error each page names. Deleting an item an activity is
 bound to is allowed (the pages say nothing against it); later adds bound to it fail the binding rule.
 """
@@ -61,7 +61,7 @@ _ITEMS = load_contract().items
 MULTI: tuple[str, ...] = tuple(_ITEMS["multi_fields"])
 PRESENCE: dict[str, str] = dict(_ITEMS["presence"])  # HAS_* -> the multi-field it reports on
 SYSTEM = frozenset(_ITEMS["system"])
-KINDS = tuple(parse_kind(name, raw, MULTI) for name, raw in _ITEMS["kinds"].items())
+ITEM_KINDS = tuple(parse_kind(name, raw, MULTI) for name, raw in _ITEMS["kinds"].items())
 
 
 # ---------------------------------------------------------------- input -> stored
@@ -310,4 +310,4 @@ def list_(kind: Kind, ctx: CallContext, params: dict[str, Any]) -> MethodResult:
 def operations() -> dict[str, dict[str, Any]]:
     """Entity (a kind's name in spec/methods.yaml) -> the last part of a method name -> its handler."""
     handlers = {"add": add, "get": get, "list": list_, "update": update, "delete": delete}
-    return {kind.name: {op: partial(handler, kind) for op, handler in handlers.items()} for kind in KINDS}
+    return {kind.name: {op: partial(handler, kind) for op, handler in handlers.items()} for kind in ITEM_KINDS}

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from b24conform.judge.client import WRONG_CODE, php_encode, php_pairs
 from b24conform.judge.effects import as_id, normalise_method
+from b24conform.reporting.reproduction import Script
 
 # OWNER_TYPE_ID / ENTITY_TYPE_ID values (crm.enum.ownertype) of the records a run creates.
 TYPE_ENTITY = {1: "lead", 2: "deal", 3: "contact", 4: "company"}
@@ -335,32 +336,22 @@ def script(reply: Any, history: History | None = None) -> str | None:
         final = _curl(sent, params)
     if not build.made and not build.missing and sent.auth != WRONG:
         return None
-    lines = ["#!/bin/sh",
-             "# Reproduces the request that showed the problem, on the same portal, after the run.",
-             "# Put your webhook code (or OAuth token) in place of *** first."]
-    if build.made:
-        names = ", ".join(f"{entity} {name.rsplit('_', 1)[1]}" for name, entity, _ in build.made)
-        lines.append(f"# The run's own records it names ({names}) were deleted at its end: they are made anew first,")
-        lines.append("# marked like the judge's records (`b24conform cleanup` finds them), and deleted at the end.")
+    notes = []
     for entity, record in build.missing:
         option = OPTIONS.get(entity)
         hint = f"; or bind the run to an existing one (b24conform run {option})" if option else ""
-        lines.append(f"# It names {entity} {record}: put the id of an existing {entity} in its place{hint}.")
-    lines.append("# A portal whose certificate your own CA signs: export CURL_CA_BUNDLE=/path/to/ca.pem first.")
-    if any("$WRONG_CODE" in line for line in [*build.lines, final]):
-        lines.append(f"WRONG_CODE={WRONG_CODE}  # a wrong webhook code, sent on purpose: the portal must refuse it")
-    lines += build.lines
-    lines.append(final)
-    if build.made:
-        lines.append("echo")
-        for name, entity, made in reversed(build.made):
-            base, _, query = made.url.partition("?")
-            query = "&".join(part for part in query.split("&") if part.startswith("auth="))
-            url = base.replace(f"crm.{entity}.add", f"crm.{entity}.delete") + (f"?{query}" if query else "")
-            delete = Sent(f"crm.{entity}.delete", url, "POST", "application/json", "", made.auth, 0.0)
-            body: dict[str, Any] = {"id": _token(name)}
-            made_params = made.params()
-            if isinstance(made_params, dict) and "auth" in made_params:
-                body["auth"] = made_params["auth"]
-            lines.append(f"{_curl(delete, body)} >/dev/null")
-    return "\n".join(lines)
+        notes.append(f"# It names {entity} {record}: put the id of an existing {entity} in its place{hint}.")
+    cleanup = []
+    for name, entity, made in reversed(build.made):
+        base, _, query = made.url.partition("?")
+        query = "&".join(part for part in query.split("&") if part.startswith("auth="))
+        url = base.replace(f"crm.{entity}.add", f"crm.{entity}.delete") + (f"?{query}" if query else "")
+        delete = Sent(f"crm.{entity}.delete", url, "POST", "application/json", "", made.auth, 0.0)
+        body: dict[str, Any] = {"id": _token(name)}
+        made_params = made.params()
+        if isinstance(made_params, dict) and "auth" in made_params:
+            body["auth"] = made_params["auth"]
+        cleanup.append(f"{_curl(delete, body)} >/dev/null")
+    wrong = any("$WRONG_CODE" in line for line in [*build.lines, final])
+    return Script(request=final, setup=tuple(build.lines), cleanup=tuple(cleanup), notes=tuple(notes),
+                  wrong_code=WRONG_CODE if wrong else None).render()

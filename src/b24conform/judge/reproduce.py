@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from b24conform.judge.client import WRONG_CODE, php_encode, php_pairs
 from b24conform.judge.effects import as_id, normalise_method
@@ -281,13 +281,40 @@ class _Script:
         creating each first."""
         params = sent.params()
         for path, entity, record in list(references(sent.method, params)):
-            name = self.need(sent.portal, entity, record)
+            name = self.bind(sent.portal, entity, record)
             if name:
                 value = _get(params, path)
                 _set(params, path, _token(name, number=not isinstance(value, str)))
-            elif (entity, record) not in self.missing:
-                self.missing.append((entity, record))
+        commands = params.get("cmd") if sent.method == "batch" and isinstance(params, dict) else None
+        for key in (commands if isinstance(commands, dict) else range(len(commands)) if isinstance(commands, list) else ()):
+            if isinstance(commands[key], str):
+                commands[key] = self.command(sent.portal, commands[key])
         return params
+
+    def command(self, portal: str, text: str) -> str:
+        """A batch command (`crm.activity.delete?id=2`) with the run's records it names as variables,
+        the rest of it as it was written."""
+        name, sep, query = text.partition("?")
+        if not sep:
+            return text
+        pairs = [pair.partition("=") for pair in query.split("&")]
+        decoded = [(unquote_plus(key), unquote_plus(value)) for key, _, value in pairs]
+        out = [key + eq + value for key, eq, value in pairs]
+        for path, entity, record in list(references(normalise_method(name), _nested(decoded))):
+            variable = self.bind(portal, entity, record)
+            php_key = str(path[0]) + "".join(f"[{part}]" for part in path[1:])
+            for i, (key, value) in enumerate(decoded):
+                if variable and key == php_key and _record_id(value) == record:
+                    out[i] = pairs[i][0] + "=" + _token(variable, number=False)
+        return name + "?" + "&".join(out)
+
+    def bind(self, portal: str, entity: str, record: int) -> str | None:
+        """The variable of a record of the run, made anew first; None (the reader told to put an
+        existing record's id in its place) for a record the reproduction cannot make."""
+        name = self.need(portal, entity, record)
+        if name is None and (entity, record) not in self.missing:
+            self.missing.append((entity, record))
+        return name
 
     def need(self, portal: str, entity: str, record: int) -> str | None:
         key = (portal, entity, record)

@@ -5,8 +5,6 @@ on purpose is shown as such, the real code stays ***. The live tests run the rep
 results.json and report.md AFTER the run, with the real code filled in, as a user would."""
 from __future__ import annotations
 
-import pytest
-
 import json
 import os
 import re

@@ -13,6 +13,10 @@ the Target's observers); `script` builds the reproduction of one reply from it. 
 it: every request it holds is redacted (the real webhook code and tokens are `***`, for the user to
 fill in). A credential a check sends wrong on purpose is shown as such, as the shell variable
 WRONG_CODE, so the reports' redaction (which masks any code in a webhook URL) leaves it readable.
+
+What a process cannot see is which problem follows from which: a list emptied by a wrong-code batch
+delete another check sent. The reports find that across the run and put the cause's request in front of
+the consequence's (reporting/problems.replay_causes); the layout both write is reporting/reproduction.py.
 """
 from __future__ import annotations
 

@@ -5,8 +5,6 @@ on purpose is shown as such, the real code stays ***. The live tests run the rep
 results.json and report.md AFTER the run, with the real code filled in, as a user would."""
 from __future__ import annotations
 
-import pytest
-
 import json
 import os
 import re
@@ -159,10 +157,6 @@ def test_a_read_back_reproduction_makes_its_activity_anew_after_the_run(tmp_path
         stop(proc)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect: the read-back checks of #20 share the run's seed activity, which the wrong-code delete removes; "
-    "the consequence's evidence now comes from a check of that shared record, and its reproduction remakes the "
-    "record without replaying the cause's request, so it no longer shows the empty list"))
 def test_a_wrong_code_reproduction_shows_the_code_and_its_consequence_reproduces_too(tmp_path):
     proc, webhook, ca, results, md = _served_run(tmp_path, "auth-wrong-code-accepted")
     try:

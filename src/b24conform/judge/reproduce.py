@@ -13,6 +13,10 @@ the Target's observers); `script` builds the reproduction of one reply from it. 
 it: every request it holds is redacted (the real webhook code and tokens are `***`, for the user to
 fill in). A credential a check sends wrong on purpose is shown as such, as the shell variable
 WRONG_CODE, so the reports' redaction (which masks any code in a webhook URL) leaves it readable.
+
+What a process cannot see is which problem follows from which: a list emptied by a wrong-code batch
+delete another check sent. The reports find that across the run and put the cause's request in front of
+the consequence's (reporting/problems.replay_causes); the layout both write is reporting/reproduction.py.
 """
 from __future__ import annotations
 
@@ -22,10 +26,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from b24conform.judge.client import WRONG_CODE, php_encode, php_pairs
 from b24conform.judge.effects import as_id, normalise_method
+from b24conform.reporting.reproduction import Script
 
 # OWNER_TYPE_ID / ENTITY_TYPE_ID values (crm.enum.ownertype) of the records a run creates.
 TYPE_ENTITY = {1: "lead", 2: "deal", 3: "contact", 4: "company"}
@@ -280,13 +285,40 @@ class _Script:
         creating each first."""
         params = sent.params()
         for path, entity, record in list(references(sent.method, params)):
-            name = self.need(sent.portal, entity, record)
+            name = self.bind(sent.portal, entity, record)
             if name:
                 value = _get(params, path)
                 _set(params, path, _token(name, number=not isinstance(value, str)))
-            elif (entity, record) not in self.missing:
-                self.missing.append((entity, record))
+        commands = params.get("cmd") if sent.method == "batch" and isinstance(params, dict) else None
+        for key in (commands if isinstance(commands, dict) else range(len(commands)) if isinstance(commands, list) else ()):
+            if isinstance(commands[key], str):
+                commands[key] = self.command(sent.portal, commands[key])
         return params
+
+    def command(self, portal: str, text: str) -> str:
+        """A batch command (`crm.activity.delete?id=2`) with the run's records it names as variables,
+        the rest of it as it was written."""
+        name, sep, query = text.partition("?")
+        if not sep:
+            return text
+        pairs = [pair.partition("=") for pair in query.split("&")]
+        decoded = [(unquote_plus(key), unquote_plus(value)) for key, _, value in pairs]
+        out = [key + eq + value for key, eq, value in pairs]
+        for path, entity, record in list(references(normalise_method(name), _nested(decoded))):
+            variable = self.bind(portal, entity, record)
+            php_key = str(path[0]) + "".join(f"[{part}]" for part in path[1:])
+            for i, (key, value) in enumerate(decoded):
+                if variable and key == php_key and _record_id(value) == record:
+                    out[i] = pairs[i][0] + "=" + _token(variable, number=False)
+        return name + "?" + "&".join(out)
+
+    def bind(self, portal: str, entity: str, record: int) -> str | None:
+        """The variable of a record of the run, made anew first; None (the reader told to put an
+        existing record's id in its place) for a record the reproduction cannot make."""
+        name = self.need(portal, entity, record)
+        if name is None and (entity, record) not in self.missing:
+            self.missing.append((entity, record))
+        return name
 
     def need(self, portal: str, entity: str, record: int) -> str | None:
         key = (portal, entity, record)
@@ -335,32 +367,22 @@ def script(reply: Any, history: History | None = None) -> str | None:
         final = _curl(sent, params)
     if not build.made and not build.missing and sent.auth != WRONG:
         return None
-    lines = ["#!/bin/sh",
-             "# Reproduces the request that showed the problem, on the same portal, after the run.",
-             "# Put your webhook code (or OAuth token) in place of *** first."]
-    if build.made:
-        names = ", ".join(f"{entity} {name.rsplit('_', 1)[1]}" for name, entity, _ in build.made)
-        lines.append(f"# The run's own records it names ({names}) were deleted at its end: they are made anew first,")
-        lines.append("# marked like the judge's records (`b24conform cleanup` finds them), and deleted at the end.")
+    notes = []
     for entity, record in build.missing:
         option = OPTIONS.get(entity)
         hint = f"; or bind the run to an existing one (b24conform run {option})" if option else ""
-        lines.append(f"# It names {entity} {record}: put the id of an existing {entity} in its place{hint}.")
-    lines.append("# A portal whose certificate your own CA signs: export CURL_CA_BUNDLE=/path/to/ca.pem first.")
-    if any("$WRONG_CODE" in line for line in [*build.lines, final]):
-        lines.append(f"WRONG_CODE={WRONG_CODE}  # a wrong webhook code, sent on purpose: the portal must refuse it")
-    lines += build.lines
-    lines.append(final)
-    if build.made:
-        lines.append("echo")
-        for name, entity, made in reversed(build.made):
-            base, _, query = made.url.partition("?")
-            query = "&".join(part for part in query.split("&") if part.startswith("auth="))
-            url = base.replace(f"crm.{entity}.add", f"crm.{entity}.delete") + (f"?{query}" if query else "")
-            delete = Sent(f"crm.{entity}.delete", url, "POST", "application/json", "", made.auth, 0.0)
-            body: dict[str, Any] = {"id": _token(name)}
-            made_params = made.params()
-            if isinstance(made_params, dict) and "auth" in made_params:
-                body["auth"] = made_params["auth"]
-            lines.append(f"{_curl(delete, body)} >/dev/null")
-    return "\n".join(lines)
+        notes.append(f"# It names {entity} {record}: put the id of an existing {entity} in its place{hint}.")
+    cleanup = []
+    for name, entity, made in reversed(build.made):
+        base, _, query = made.url.partition("?")
+        query = "&".join(part for part in query.split("&") if part.startswith("auth="))
+        url = base.replace(f"crm.{entity}.add", f"crm.{entity}.delete") + (f"?{query}" if query else "")
+        delete = Sent(f"crm.{entity}.delete", url, "POST", "application/json", "", made.auth, 0.0)
+        body: dict[str, Any] = {"id": _token(name)}
+        made_params = made.params()
+        if isinstance(made_params, dict) and "auth" in made_params:
+            body["auth"] = made_params["auth"]
+        cleanup.append(f"{_curl(delete, body)} >/dev/null")
+    wrong = any("$WRONG_CODE" in line for line in [*build.lines, final])
+    return Script(request=final, setup=tuple(build.lines), cleanup=tuple(cleanup), notes=tuple(notes),
+                  wrong_code=WRONG_CODE if wrong else None).render()

@@ -22,7 +22,8 @@ from urllib.parse import parse_qsl
 from b24conform.verdict.accounting import CheckOutcome
 from b24conform.verdict.problem_kinds import KINDS
 from b24conform.verdict.problems import Problem
-from b24conform.verdict.redact import redact_data
+from b24conform.reporting.reproduction import Script, consequence
+from b24conform.verdict.redact import redact, redact_data
 
 HEADLINE = 300
 
@@ -89,7 +90,7 @@ def distinct(clauses: list[dict[str, Any]], sources: Mapping[str, list[dict[str,
     for group in groups.values():
         group["clauses"].sort(key=lambda cid: order_of.get(cid, len(order_of)))
         group["sources"] = {cid: list(sources.get(cid, [])) for cid in group["clauses"]}
-    return order(list(groups.values()), occurrences(clauses))
+    return replay_causes(order(list(groups.values()), occurrences(clauses)), clauses)
 
 
 # -- causes and consequences -----------------------------------------------------------------------
@@ -159,11 +160,13 @@ def occurrences(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for clause in clauses:
         for check in clause.get("checks", []):
             for problem in check.get("problems") or ():
-                reply = problem.get("evidence") or {}
                 seen[(check["nodeid"], problem["id"])] = {
-                    "id": problem["id"], "kind": problem["kind"], "reply": _reply_id(reply),
-                    "at": reply.get("at"), "records": records_named(reply)}
+                    "id": problem["id"], "kind": problem["kind"], **_seen_in(problem.get("evidence") or {})}
     return list(seen.values())
+
+
+def _seen_in(reply: Mapping[str, Any]) -> dict[str, Any]:
+    return {"reply": _reply_id(reply), "at": reply.get("at"), "records": records_named(reply)}
 
 
 def _explains(cause: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
@@ -171,8 +174,10 @@ def _explains(cause: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
     the cause's own reply, or later in a reply naming a record the cause's honoured request named."""
     if found["kind"] not in KINDS[cause["kind"]].precedes:
         return False
-    if found["reply"] == cause["reply"]:
-        return True
+    return found["reply"] == cause["reply"] or _later_on_its_records(cause, found)
+
+
+def _later_on_its_records(cause: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
     later = isinstance(found["at"], (int, float)) and isinstance(cause["at"], (int, float)) and found["at"] > cause["at"]
     return later and bool(found["records"] & cause["records"])
 
@@ -208,6 +213,43 @@ def order(groups: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[dic
         root["consequences"] = [g["id"] for g in beneath]
         out += [root, *beneath]
     return out
+
+
+def replay_causes(problems: list[dict[str, Any]], clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each consequence's reproduction sends first the requests of its cause that made it (`_explains`:
+    earlier, naming a record its own request names): a list that lost the activity a wrong-code delete
+    removed shows the loss only after that delete. The reproductions come from the judge, each built in
+    the process that saw its reply; the cause is known only here, across the run. A consequence seen in
+    its cause's own reply needs nothing more; a script this cannot read is left as the judge wrote it."""
+    evidence_of: dict[str, list[dict[str, Any]]] = {}
+    for clause in clauses:
+        for check in clause.get("checks", []):
+            for problem in check.get("problems") or ():
+                if isinstance(problem.get("evidence"), dict):
+                    evidence_of.setdefault(problem["id"], []).append(problem["evidence"])
+    for problem in problems:
+        evidence = problem.get("evidence")
+        if not problem.get("follows") or not isinstance(evidence, dict):
+            continue
+        found = _seen_in(evidence)
+        causes: dict[tuple[str, ...], dict[str, Any]] = {}
+        for item in evidence_of.get(problem["follows"], []):
+            seen = _seen_in(item)
+            if seen["reply"] != found["reply"] and _later_on_its_records(seen, found):
+                causes.setdefault(seen["reply"], item)
+        if not causes:
+            continue
+        ordered = sorted(causes.values(), key=lambda item: item.get("at") or 0.0)
+        own = Script.parse(evidence.get("reproduce") or evidence.get("curl") or "")
+        scripts = [Script.parse(item.get("reproduce") or item.get("curl") or "") for item in ordered]
+        if own is None or any(s is None for s in scripts):
+            continue
+        sent = "its request" if len(scripts) == 1 else f"its {len(scripts)} requests"
+        note = (f"# It follows from problem {problem['follows']}: {sent} naming these records "
+                f"{'goes' if len(scripts) == 1 else 'go'} first, as in the run.")
+        composed = consequence(own, [s for s in scripts if s is not None], note).render()
+        problem["evidence"] = {**evidence, "reproduce": redact(composed)}
+    return problems
 
 
 def root_problems(clause: Mapping[str, Any], ranked: list[dict[str, Any]]) -> list[str]:

@@ -22,6 +22,7 @@ E2E_MODULES = frozenset({
     "test_cli_bad_input.py",
     "test_cli_env_help.py",
     "test_contract_drift.py",
+    "test_facts_follow_spec.py",
     "test_ecosystem_tools.py",
     "test_interop_b24jssdk.py",
     "test_interop_b24pysdk.py",

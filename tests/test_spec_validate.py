@@ -214,3 +214,30 @@ def test_cross_references_a_schema_cannot_see(spec_copy):
         "limits.yaml: batch: page settings/no-such-page.md is not in the docs snapshot",
     ):
         assert any(expected in p for p in problems), (expected, problems)
+
+
+def test_the_readback_numbers_defaults_fills_and_user_keys_are_checked(spec_copy):
+    edit(spec_copy / "fields.yaml", "  numbers: [ID, OWNER_ID,", "  numbers: [ID, OWNER_IDENT,")
+    edit(spec_copy / "fields.yaml", "PRIORITY: 2, NOTIFY_TYPE: 0,", 'PRIORITY: "2", NOTIFY_TYPE: 0,')
+    edit(spec_copy / "fields.yaml", 'COMPLETED: "N", AUTOCOMPLETE_RULE', 'COMPLETED: "maybe", AUTOCOMPLETE_RULE')
+    edit(spec_copy / "fields.yaml", "AUTOCOMPLETE_RULE: 0, IS_INCOMING_CHANNEL", "SUBJECT: x, IS_INCOMING_CHANNEL")
+    edit(spec_copy / "fields.yaml", "    - {TYPE_ID: 4, PROVIDER_ID: CRM_EMAIL,", "    - {TYPE_ID: 3, PROVIDER_ID: CRM_EMAIL,")
+    edit(spec_copy / "fields.yaml", "    - {TYPE_ID: 1, PROVIDER_ID: CRM_MEETING,", "    - {TYPE_ID: 2, PROVIDER_ID: CRM_MEETING,")
+    edit(spec_copy / "fields.yaml", "PROVIDER_TYPE_ID: CALL, COMMUNICATION_TYPE: PHONE}", "PROVIDER_TYPE_ID: CALL}")
+    edit(spec_copy / "items.yaml", '    keys: {NAME: "", LAST_NAME: "", PERSONAL_GENDER: "", TIME_ZONE: ""}',
+         '    keys: {ADMIN: false, NAME: ""}')
+    edit(spec_copy / "items.yaml", '      - {page: "api-reference/common/users/profile.md", heading: "Обработка ответа"}',
+         '      - {page: "api-reference/common/users/no-such-page.md", heading: "Обработка ответа"}')
+    problems = validate_spec(spec_copy)
+    for expected in (
+        "fields.yaml: readback.numbers names OWNER_IDENT, which has no activity descriptor",
+        "fields.yaml: readback.defaults.PRIORITY is '2', not an integer (int field)",
+        "fields.yaml: readback.defaults.COMPLETED is 'maybe', not \"Y\" or \"N\" (flag field)",
+        "fields.yaml: readback.defaults.SUBJECT: a text field takes no default (int and flag fields do)",
+        "fields.yaml: by_type.fill names TYPE_ID 3, which enums.yaml activitytype does not list as creatable",
+        "fields.yaml: by_type.fill names TYPE_ID 2 2 times",
+        "fields.yaml: by_type.fill.1 missing `COMMUNICATION_TYPE`",
+        "items.yaml: users.profile.keys names ADMIN, which the portal prints from the seed user itself",
+        "items.yaml: users.profile: page api-reference/common/users/no-such-page.md is not in the docs snapshot",
+    ):
+        assert any(expected in p for p in problems), (expected, problems)

@@ -1,5 +1,5 @@
 """The activity's field sets, derived from spec/fields.yaml: which fields hold which kind of value,
-which input ignores, which update cannot change, and what read-back prints.
+which input ignores, which update cannot change, what read-back prints and what add fills in.
 
 Pure functions of the parsed file, so a test can hand them a modified copy; `activity_field_sets()`
 is the cached view the portal reads.
@@ -16,6 +16,15 @@ VALUE_KINDS = ("int", "float", "text", "flag", "datetime", "object")
 
 
 @dataclass(frozen=True)
+class TypeFill:
+    """What add fills in for one activity type (fields.yaml `by_type`)."""
+
+    provider_id: str
+    provider_type_id: str
+    communication_type: str
+
+
+@dataclass(frozen=True)
 class FieldSets:
     by_kind: dict[str, tuple[str, ...]]  # value kind -> single-valued fields of that kind, in the docs' order
     read_only: tuple[str, ...]           # never taken from input
@@ -24,9 +33,20 @@ class FieldSets:
     multi: tuple[str, ...]               # the lists get prints after them
     unset_as: dict[str, str]
     select_aliases: dict[str, str]
+    numbers: tuple[str, ...]             # held to decimal strings beside the enum fields, in judging order
+    defaults: dict[str, Any]             # stored (and read back) when add leaves the field out
+    fills: dict[int, TypeFill]           # TYPE_ID -> what add fills in for that type
 
     def of_kind(self, kind: str) -> tuple[str, ...]:
         return self.by_kind.get(kind, ())
+
+    def providers(self) -> dict[int, tuple[str, str]]:
+        """TYPE_ID -> (PROVIDER_ID, PROVIDER_TYPE_ID) add fills in when input names no provider."""
+        return {type_id: (fill.provider_id, fill.provider_type_id) for type_id, fill in self.fills.items()}
+
+    def communication_types(self) -> dict[int, str]:
+        """TYPE_ID -> the TYPE every kept communication of that type gets ("" for none)."""
+        return {type_id: fill.communication_type for type_id, fill in self.fills.items()}
 
 
 def _descriptor_kind(name: str, descriptor: dict[str, Any], value_types: dict[str, str]) -> str | None:
@@ -39,7 +59,7 @@ def _descriptor_kind(name: str, descriptor: dict[str, Any], value_types: dict[st
 
 
 def field_sets(data: dict[str, Any]) -> FieldSets:
-    """The sets of fields.yaml's `activity` table, with its `input` and `readback` rules applied."""
+    """The sets of fields.yaml's `activity` table, with its `input` and `readback` rules and `by_type` fills applied."""
     descriptors: dict[str, dict[str, Any]] = data["activity"]["fields"]
     value_types: dict[str, str] = data["value_types"]
     by_kind: dict[str, list[str]] = {kind: [] for kind in VALUE_KINDS}
@@ -59,6 +79,10 @@ def field_sets(data: dict[str, Any]) -> FieldSets:
         multi=tuple(readback["multi"]),
         unset_as=dict(readback.get("unset_as") or {}),
         select_aliases=dict(readback.get("select_aliases") or {}),
+        numbers=tuple(readback.get("numbers") or ()),
+        defaults=dict(readback.get("defaults") or {}),
+        fills={int(f["TYPE_ID"]): TypeFill(f["PROVIDER_ID"], f["PROVIDER_TYPE_ID"], f["COMMUNICATION_TYPE"])
+               for f in (data.get("by_type") or {}).get("fill") or ()},
     )
 
 

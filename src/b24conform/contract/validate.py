@@ -302,10 +302,12 @@ def _cited(spec: SpecFiles) -> Iterator[tuple[str, Any]]:
     marks = spec.fields.get("required_marks") or []
     yield "fields.yaml: required_marks", [{"page": m.get("page"), "heading": m.get("heading")} for m in marks
                                           if isinstance(m, dict)] or None
-    for block in ("input", "readback"):
+    for block in ("input", "readback", "by_type"):
         yield f"fields.yaml: {block}", _map_under(spec.fields, block).get("source")
     for name, kind in _map_under(spec.items, "kinds").items():
         yield f"items.yaml: kinds.{name}", _map_under(kind).get("source")
+    for name, record in _map_under(spec.items, "users").items():
+        yield f"items.yaml: users.{name}", _map_under(record).get("source")
     for block in ("list", "batch", "plans", "operating"):
         yield f"limits.yaml: {block}", _map_under(spec.limits, block).get("source")
 
@@ -360,18 +362,55 @@ def fields_problems(spec: SpecFiles) -> list[str]:
     for name, desc in activity.items():
         if isinstance(desc, dict) and not desc.get("isMultiple") and desc.get("type") not in value_types:
             problems.append(f"fields.yaml: activity.{name}: type {desc.get('type')!r} has no entry in value_types")
-    for block, keys in (("input", ("derived", "settable")), ("readback", ("keys", "multi", "unset_as", "select_aliases"))):
+    for block, keys in (("input", ("derived", "settable")),
+                        ("readback", ("keys", "multi", "unset_as", "select_aliases", "numbers", "defaults"))):
         for key in keys:
             value = _map_under(spec.fields, block).get(key)
             names = list(value.values() if key == "select_aliases" else value) if isinstance(value, (dict, list)) else []
             problems += [f"fields.yaml: {block}.{key} names {n}, which has no activity descriptor"
                          for n in names if n not in activity]
+    return problems + _defaults_problems(spec, activity, value_types) + _by_type_problems(spec)
+
+
+# A default is stored as it is: an int field holds an integer, a flag Y or N.
+_DEFAULT_FITS = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool), "flag": lambda v: v in ("Y", "N")}
+
+
+def _defaults_problems(spec: SpecFiles, activity: dict[str, Any], value_types: dict[str, Any]) -> list[str]:
+    problems = []
+    for name, value in _map_under(_map_under(spec.fields, "readback"), "defaults").items():
+        desc = activity.get(name)
+        kind = value_types.get(desc.get("type")) if isinstance(desc, dict) else None
+        if kind is None:
+            continue  # an unknown name or type: reported above
+        fits = _DEFAULT_FITS.get(kind)
+        if fits is None:
+            problems.append(f"fields.yaml: readback.defaults.{name}: a {kind} field takes no default (int and flag fields do)")
+        elif not fits(value):
+            expected = "an integer" if kind == "int" else '"Y" or "N"'
+            problems.append(f"fields.yaml: readback.defaults.{name} is {value!r}, not {expected} ({kind} field)")
     return problems
 
 
+def _by_type_problems(spec: SpecFiles) -> list[str]:
+    """Each fill names a type add creates (enums.yaml activitytype `creatable`), once."""
+    creatable = set(_named(_map_under(_map_under(spec.enums, "activitytype")).get("creatable")))
+    fills = _map_under(spec.fields, "by_type").get("fill")
+    # A TYPE_ID that is no integer is the schema's to report.
+    ids = Counter(f["TYPE_ID"] for f in (fills if isinstance(fills, list) else [])
+                  if isinstance(f, dict) and isinstance(f.get("TYPE_ID"), int))
+    problems = [f"fields.yaml: by_type.fill names TYPE_ID {i}, which enums.yaml activitytype does not list as creatable"
+                for i in ids if i not in creatable]
+    return problems + [f"fields.yaml: by_type.fill names TYPE_ID {i} {n} times" for i, n in ids.items() if n > 1]
+
+
+# What user.current, user.get and profile print from the seed user before the keys of items.yaml `users`.
+USER_OWN_KEYS = ("ID", "ACTIVE", "ADMIN")
+
+
 def items_problems(spec: SpecFiles) -> list[str]:
-    """Each item kind's typed lists name its own fields, its not-found errors exist in item_errors.yaml, and
-    the presence flags name multi-fields."""
+    """Each item kind's typed lists name its own fields, its not-found errors exist in item_errors.yaml, the
+    presence flags name multi-fields, and the users' keys leave out what the seed user gives itself."""
     known_errors = {e.get("id") for e in spec.item_errors}
     multi = set(_named(spec.items.get("multi_fields")))
     problems = [f"items.yaml: presence.{flag} names {name!r}, which is not a multi-field"
@@ -385,6 +424,9 @@ def items_problems(spec: SpecFiles) -> list[str]:
                          for f in (value if isinstance(value, (list, dict)) else []) if f not in fields]
         problems += [f"{where}.not_found.{op} names unknown error {eid!r}"
                      for op, eid in _map_under(_map_under(kind), "not_found").items() if eid not in known_errors]
+    for name, record in _map_under(spec.items, "users").items():
+        problems += [f"items.yaml: users.{name}.keys names {key}, which the portal prints from the seed user itself"
+                     for key in _map_under(_map_under(record), "keys") if key in USER_OWN_KEYS]
     return problems
 
 

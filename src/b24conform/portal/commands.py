@@ -15,14 +15,14 @@ import ssl
 import sys
 import threading
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 import typer
 import yaml
 
 from b24conform.cliparams import USAGE_ERROR, creatable_problem, one_line
-from b24conform.portal.config import ALL_SCOPES, OAuthToken, PortalConfig, Webhook, _code
-from b24conform.portal.limits import DEFAULT_BUDGET
+from b24conform.portal.config import ALL_SCOPES, LIMIT_PLANS, OAuthToken, PortalConfig, Webhook, _code
+from b24conform.portal.limits import DEFAULT_BUDGET, PLANS
 from b24conform.portal.profiles import ProfileError, available_profiles, profile_files
 
 DEFAULT_DB = Path(".b24conform/portal.sqlite3")
@@ -82,6 +82,14 @@ def _checked(parse):
         return text
 
     return parser
+
+
+def _limits_option(text: str) -> str:
+    # The plans are spec/limits.yaml's: a plan added there is accepted here without a code change.
+    if text not in LIMIT_PLANS:
+        raise typer.BadParameter(f"unknown plan {text!r}; expected off or a plan of spec/limits.yaml: "
+                                 f"{', '.join(PLANS)}")
+    return text
 
 
 def _expired_token(text: str) -> str:
@@ -296,7 +304,8 @@ def serve(
                                            help="Where the CA and server certificate live (reused when present)."),
     http_port: Optional[int] = typer.Option(None, min=0, max=65535,
                                             help="Also listen on plain HTTP here, answering INVALID_REQUEST (0 = a free port)."),
-    limits: Literal["off", "standard", "enterprise"] = typer.Option("off", help="Request limits."),
+    limits: str = typer.Option("off", parser=_limits_option, metavar="|".join(LIMIT_PLANS),
+                               help="Request limits: off, or a plan of spec/limits.yaml."),
     operating_budget: float = typer.Option(DEFAULT_BUDGET, min=0, help="Per-method operating-time budget (seconds per window, spec/limits.yaml)."),
     profile: Optional[str] = typer.Option(
         None, metavar="NAME",

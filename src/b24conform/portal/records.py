@@ -15,7 +15,6 @@ from b24conform.contract.fieldsets import activity_field_sets
 from b24conform.portal.coerce import as_int, as_text, parse_datetime
 from b24conform.portal.validation import (
     TYPE_CALL,
-    TYPE_EMAIL,
     TYPE_MEETING,
     AddRequest,
     bound_item,
@@ -36,18 +35,13 @@ OBJECT_FIELDS = _SETS.of_kind("object")
 READ_ONLY = _SETS.read_only
 IMMUTABLE = _SETS.immutable
 
-# What a portal fills in for the built-in types when no provider is given.
-DEFAULT_PROVIDERS = {
-    TYPE_MEETING: ("CRM_MEETING", "MEETING"),
-    TYPE_CALL: ("VOXIMPLANT_CALL", "CALL"),
-    TYPE_EMAIL: ("CRM_EMAIL", "EMAIL"),
-}
-COMMUNICATION_TYPES = {TYPE_CALL: "PHONE", TYPE_EMAIL: "EMAIL", TYPE_MEETING: ""}
+# What add fills in per TYPE_ID (spec/fields.yaml `by_type`): the provider when none is given, and the
+# TYPE of every kept communication.
+DEFAULT_PROVIDERS = _SETS.providers()
+COMMUNICATION_TYPES = _SETS.communication_types()
 
-DEFAULTS: dict[str, Any] = {
-    "ASSOCIATED_ENTITY_ID": 0, "PRIORITY": 2, "NOTIFY_TYPE": 0, "NOTIFY_VALUE": 0, "DESCRIPTION_TYPE": 1,
-    "DIRECTION": 0, "COMPLETED": "N", "AUTOCOMPLETE_RULE": 0, "IS_INCOMING_CHANNEL": "N",
-}
+# What a field add leaves out holds (spec/fields.yaml `readback.defaults`).
+DEFAULTS: dict[str, Any] = _SETS.defaults
 
 
 def _as_float(value: Any, tz: timezone) -> float | None:

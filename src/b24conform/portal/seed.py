@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
 DEFAULT_SEED = Path(__file__).with_name("seed_data.yaml")
 
-# crm.enum.ownertype ids of the item lists the seed file holds.
-OWNER_TYPES = {"leads": 1, "deals": 2, "contacts": 3, "companies": 4}
-# The same lists as the store's item kinds (store.ITEM_TABLES).
+# The item lists the seed file holds, as the store's item kinds (store.ITEM_TABLES).
 ENTITY_OF_LIST = {"leads": "lead", "deals": "deal", "contacts": "contact", "companies": "company"}
+# Their crm.enum.ownertype ids: spec/enums.yaml `ownertype`, found by SYMBOL_CODE (the kind in capitals).
+_OWNER_TYPE_IDS = {v["SYMBOL_CODE"]: int(v["ID"]) for v in load_contract().enums["ownertype"].values}
+OWNER_TYPES = {name: _OWNER_TYPE_IDS[kind.upper()] for name, kind in ENTITY_OF_LIST.items()}
 KIND_OF_TYPE = {OWNER_TYPES[name]: kind for name, kind in ENTITY_OF_LIST.items()}
 # Seed items may give a multi-field as one string: it becomes one WORK value.
 MULTI_FIELDS: tuple[str, ...] = tuple(load_contract().items["multi_fields"])

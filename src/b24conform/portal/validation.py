@@ -37,10 +37,13 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from b24conform.contract import Enum, load_contract
+from b24conform.contract.fieldsets import activity_field_sets
 from b24conform.portal.coerce import as_int, as_text, decode_base64_lenient, is_email, parse_message_from
 from b24conform.portal.seed import SeedWorld
 
 TYPE_MEETING, TYPE_CALL, TYPE_EMAIL, TYPE_CUSTOM = 1, 2, 4, 6
+# TYPE_ID -> the communication TYPE that fits it, for the types that fill one in (spec/fields.yaml `by_type`).
+FITTING_COMMUNICATION = {type_id: kind for type_id, kind in activity_field_sets().communication_types().items() if kind}
 DIRECTION_OUTGOING = 2
 PROVIDER_CONFIGURABLE = "CONFIGURABLE_REST_APP"
 PROVIDER_REST_APP = "REST_APP"
@@ -95,7 +98,7 @@ class AddRequest:
         b, the add tutorial), and so is one whose TYPE does not fit the activity: an e-mail keeps TYPE
         EMAIL or no TYPE, a call TYPE PHONE or no TYPE (the vendor's CRM module)."""
         items = [c for c in self.communications if isinstance(c, dict) and (as_text(c.get("VALUE")) or "").strip()]
-        fitting = {TYPE_EMAIL: "EMAIL", TYPE_CALL: "PHONE"}.get(self.type_id)
+        fitting = FITTING_COMMUNICATION.get(self.type_id)
         if fitting:
             items = [c for c in items if (as_text(c.get("TYPE")) or fitting).upper() == fitting]
         return items

@@ -26,19 +26,17 @@ from b24conform.verdict.problems import Problem
 
 # The datetime-typed fields of spec/fields.yaml: compared as instants, whatever offset the portal prints.
 DATE_FIELDS = activity_field_sets().of_kind("datetime")
-# Integer-typed fields of the get example that are not enums (docs-contract.md section 1).
-PLAIN_INTEGER_FIELDS = (
-    "ID", "OWNER_ID", "OWNER_TYPE_ID", "RESPONSIBLE_ID", "AUTHOR_ID", "EDITOR_ID",
-    "ASSOCIATED_ENTITY_ID", "NOTIFY_VALUE",
-)
+# Integer fields held to decimal strings beside the enum fields (spec/fields.yaml `readback.numbers`).
+PLAIN_INTEGER_FIELDS = activity_field_sets().numbers
 # Not compared field by field: read-only, derived or read back in another shape.
 NOT_COMPARED = frozenset({
     "COMMUNICATIONS", "FILES", "WEBDAV_ELEMENTS", "BINDINGS", "DEADLINE", "COMPLETED", "IS_INCOMING_CHANNEL",
 })
 # Target.add marks these for cleanup, so they read back with the run's prefix.
 MARKED = frozenset({"SUBJECT", "ORIGINATOR_ID"})
-# Communication TYPE the portal fills in per activity type (docs-contract.md section 0).
-FILLED_COMM_TYPE = {2: "PHONE", 4: "EMAIL"}
+# Communication TYPE the portal fills in per activity type (spec/fields.yaml `by_type`); a type that clears
+# it ("", a meeting) expects whatever TYPE was sent.
+FILLED_COMM_TYPE = {type_id: kind for type_id, kind in activity_field_sets().communication_types().items() if kind}
 PAGE_SIZE = load_contract().limits.page_size
 
 

@@ -10,18 +10,20 @@ the seed world is the portal's staff.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.portal import listing
 from b24conform.portal.coerce import as_int, as_text
 from b24conform.portal.state import CallContext, MethodResult
 
-# Keys of the user.current example this portal can fill, with the value it prints when the seed has none.
-USER_KEYS: dict[str, Any] = {
-    "NAME": "", "LAST_NAME": "", "SECOND_NAME": "", "EMAIL": "", "PERSONAL_GENDER": "", "PERSONAL_BIRTHDAY": "",
-    "WORK_POSITION": "", "TIME_ZONE": "", "UF_DEPARTMENT": [1], "USER_TYPE": "employee",
-}
-PROFILE_KEYS: dict[str, Any] = {"NAME": "", "LAST_NAME": "", "PERSONAL_GENDER": "", "TIME_ZONE": ""}
+# Keys of the user.current / user.get and profile examples this portal fills, with the value it prints when
+# the seed has none (spec/items.yaml `users`).
+# Copies: a default such as UF_DEPARTMENT's list goes into answers and must not alias the parsed spec.
+_USERS = load_contract().items["users"]
+USER_KEYS: dict[str, Any] = copy.deepcopy(_USERS["current"]["keys"])
+PROFILE_KEYS: dict[str, Any] = copy.deepcopy(_USERS["profile"]["keys"])
 
 
 def user_record(user: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """batch with crm.activity.add commands (BATCH-001..BATCH-005).
 
-Commands are query strings with PHP nested keys (reference docs-contract.md section 5); Target.call
+Commands are query strings with PHP nested keys (settings/how-to-call-rest-api/batch.md); Target.call
 marks and ledgers every crm.activity.add inside a batch, so the activities are cleaned up.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request limits of a cloud portal (reference docs-contract.md section 5), on an injected clock.
+"""Request limits of a cloud portal (limits.md), on an injected clock.
 
 * LeakyBucket - per portal: each request adds 1; the level drains `rate` per second; a request
   that would take the level past `capacity` is refused (503 QUERY_LIMIT_EXCEEDED) and not counted.

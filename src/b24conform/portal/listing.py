@@ -1,6 +1,6 @@
 """crm.activity.list: filter, order and paging as pure functions over read-back rows.
 
-Filter keys carry an operator prefix (reference docs-contract.md section 3):
+Filter keys carry an operator prefix (api-reference/crm/timeline/activities/activity-base/crm-activity-list.md):
     =  (default)   !  !=   >  >=  <  <=   @ (in)  !@ (not in)
     %  (contains)  =% / %= (LIKE with explicit %)  !% / !=% / !%= (not like)
 Values compare as numbers when both sides are integers, as instants for datetime fields, as

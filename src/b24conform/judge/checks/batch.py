@@ -1,4 +1,4 @@
-"""Checks of batch replies (clauses BATCH-001..BATCH-005), reference docs-contract.md section 5."""
+"""Checks of batch replies (clauses BATCH-001..BATCH-005), settings/how-to-call-rest-api/batch.md."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

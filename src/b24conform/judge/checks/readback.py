@@ -1,6 +1,6 @@
 """Read-back checks: what crm.activity.get / list return against what crm.activity.add sent.
 
-Documented normalisation (reference docs-contract.md sections 0, 1 and 3) before comparing:
+Documented normalisation (api-reference/crm/timeline/activities/activity-base/crm-activity-get.md, crm-activity-list.md, crm-activity-fields.md) before comparing:
 - numbers come back as decimal strings (AMB-NUMBERS-AS-STRINGS decides whether ints also pass);
 - datetimes come back in the portal's offset: equal when they denote the same instant (a value sent
   without an offset is read in the portal's zone, so only its wall-clock time is compared);

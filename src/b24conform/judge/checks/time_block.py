@@ -12,7 +12,7 @@ TIMING_KEYS = ("start", "finish", "duration", "processing", "date_start", "date_
 OPERATING_KEYS = ("operating_reset_at", "operating")
 ALL_KEYS = TIMING_KEYS + OPERATING_KEYS
 
-# YYYY-MM-DDThh:mm:ss[.fraction]+hh:mm — the offset is required (docs-contract.md section 4).
+# YYYY-MM-DDThh:mm:ss[.fraction]+hh:mm — the offset is required (settings/how-to-call-rest-api/general-principles.md, api-reference/data-types.md).
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
 
 # duration must equal finish - start "within 1 ms" (ENV-005).

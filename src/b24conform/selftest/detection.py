@@ -17,16 +17,24 @@ on the suites, against the embedded reference portal:
 
 Runs go in parallel (`jobs` processes). Each run gets its own report and ledger folders, so runs never
 share files. The result is written as reports/detection.json and reports/detection.md.
+
+With `batch_plan` (`selftest --batch-plan`) every run judges the reference portal as a live target instead:
+the portal (the profile or variant) is served on 127.0.0.1 for that run alone and the judge runs against it
+with writes allowed and the live batch plan on (judge/batchplan.py), as `b24conform run --target URL
+--allow-writes` with B24_BATCH_PLAN=1 would. Only the deviant profiles naming a live-checkable clause
+(`where: any`) are run; the checks of the other clauses are skipped on a live target.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -98,7 +106,7 @@ STATUS_ORDER = ("failed", "no-verdict", "passed", "skipped")
 
 
 def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mode: str,
-                   extra: Iterable[str] = ()) -> list[str]:
+                   extra: Iterable[str] = (), served: bool = False) -> list[str]:
     """The command line of one run: the judge's own `b24conform run` command line (its pytest_args),
     plus the deviation profile for the embedded portal and the record/selection plugin."""
     # the record plugin registers the `b24-selftest` hypothesis profile (no shrinking); argparse keeps the
@@ -106,7 +114,7 @@ def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mod
     mine = ["-p", RECORD_PLUGIN, f"--b24-selftest-record={record}", "--hypothesis-profile=b24-selftest"]
     if spec.clauses:
         mine.append("--b24-selftest-clauses=" + ",".join(spec.clauses))
-    if spec.profile:
+    if spec.profile and not served:  # a served portal has its profile already
         mine += (["--b24-mock-profile", spec.profile] if _judge_has_option("--b24-mock-profile")
                  else [f"--b24-selftest-profile={spec.profile}"])
     args = pytest_args(
@@ -181,20 +189,49 @@ def default_suites() -> Path:
         return repo_root() / "suites"
 
 
+# The options of a run judging a served portal as a live target with the batch plan. The client-side rate
+# limiter is opened wide: the served portal has no limits, and generative checks (not planned) would wait
+# minutes for a 2/s budget that benchmarks/live_budget.py measures apart.
+PLAN_OPTIONS = ("--b24-allow-writes", "--b24-batch-plan", "--b24-rate=1000", "--b24-burst=1000")
+
+
+@contextlib.contextmanager
+def served_portal(profile: str | None) -> Iterator[str]:
+    """The reference portal under `profile` (a deviant profile or a variant), served over plain HTTP on
+    127.0.0.1 with one admin webhook for this run alone; yields the webhook URL a live run is given."""
+    # start-up: the portal's server (uvicorn) is loaded only by a self-test that serves one
+    from b24conform.portal.config import PortalConfig, Webhook
+    from b24conform.portal.server import start_portal
+
+    hook = Webhook(1, secrets.token_hex(8))
+    config = PortalConfig(webhooks=[hook], tls=False, http_port=None, profile=profile)
+    with start_portal(config) as portal:
+        yield f"{portal.base_url}/rest/{hook.user_id}/{hook.code}/"
+
+
 def run_one(spec: RunSpec, *, suites: Path | None = None, mode: str = DEFAULT_MODE, timeout: float = DEFAULT_TIMEOUT,
-            cwd: Path | None = None, extra: Iterable[str] = ()) -> RunResult:
+            cwd: Path | None = None, extra: Iterable[str] = (), batch_plan: bool = False) -> RunResult:
+    if batch_plan:
+        with served_portal(spec.profile) as url:
+            return _run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd,
+                            extra=[f"--b24-target={url}", *PLAN_OPTIONS, *extra], served=True)
+    return _run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, extra=extra)
+
+
+def _run_one(spec: RunSpec, *, suites: Path | None, mode: str, timeout: float, cwd: Path | None,
+             extra: Iterable[str], served: bool = False) -> RunResult:
     cwd = cwd or repo_root()
     with tempfile.TemporaryDirectory(prefix=f"b24-selftest-{spec.label[:40]}-") as tmp:
         workdir = Path(tmp)
         record = workdir / "record.json"
-        cmd = pytest_command(spec, record, workdir, suites or default_suites(), mode, extra)
+        cmd = pytest_command(spec, record, workdir, suites or default_suites(), mode, extra, served=served)
         env = dict(os.environ)
         env.pop("PYTEST_ADDOPTS", None)
         env.pop("PYTEST_XDIST_WORKER", None)
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         for var in ("B24_TARGET", "B24_OAUTH_TOKEN", "B24_ALLOW_WRITES", "B24_TRIP_LIMITS", "B24_HTTP_URL",
-                    "B24_REPORT_DIR", "B24_LEDGER_DIR", "B24_MOCK_PROFILE", "B24_MODE"):
-            env.pop(var, None)            # always the embedded portal, never a live one
+                    "B24_REPORT_DIR", "B24_LEDGER_DIR", "B24_MOCK_PROFILE", "B24_MODE", "B24_BATCH_PLAN"):
+            env.pop(var, None)            # the embedded portal or the one served for this run, never a live one
         started = time.monotonic()
         try:
             proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -404,6 +441,7 @@ class Detection:
     variants: list[VariantVerdict] = field(default_factory=list)
     faithful_no_verdicts: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False                                      # every profile and every variant ran
+    batch_plan: bool = False                                    # served portals, judged live with the batch plan
 
     @property
     def unkillable(self) -> list[str]:
@@ -448,6 +486,7 @@ class Detection:
             "distinct_deviations": self.distinct,
             "whole_catalogue": self.whole_catalogue,
             "complete": self.complete,
+            "batch_plan": self.batch_plan,
             "clause_killers": self.killers,
             "unkillable_clauses": self.unkillable,
             "passed": not self.failed,
@@ -522,11 +561,16 @@ def selftest(
     catalogue: Catalogue | None = None,
     cwd: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    batch_plan: bool = False,
 ) -> Detection:
     """`profiles` / `variants`: the names to run, None for all of them, [] for none (`all-variants`
-    is a variant name). The faithful run always comes first."""
+    is a variant name). The faithful run always comes first. `batch_plan`: every run judges a served
+    portal as a live target with the batch plan (module docstring), and only the profiles naming a
+    live-checkable clause run."""
     catalogue = catalogue or load_catalogue()
     chosen = list(catalogue.profiles) if profiles is None else [catalogue.get(p) for p in profiles]
+    if batch_plan:
+        chosen = [p for p in chosen if live_checkable(p)]
     chosen_variants = [catalogue.variant(n) for n in (catalogue.variant_names() if variants is None else variants)]
     # Runs of the clauses named: the deviant profiles, and in strict mode the variants with strict_fails.
     targeted = {p.id: p for p in chosen}
@@ -541,7 +585,7 @@ def selftest(
     results: dict[str, RunResult] = {}
 
     def run(spec: RunSpec) -> RunResult:
-        return run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd)
+        return run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, batch_plan=batch_plan)
 
     # Targeted runs, stage 1: the example-based checks of the named clauses. Stage 2, only for those stage 1
     # did not kill: every check of those clauses, the generative ones included, so that a miss is declared
@@ -583,4 +627,11 @@ def selftest(
         # every legitimate reading"), so a clause without a killer is a check that cannot fail.
         whole_catalogue=complete,
         variants=variant_verdicts, faithful_no_verdicts=no_verdicts_of(faithful), complete=complete,
+        batch_plan=batch_plan,
     )
+
+
+def live_checkable(profile: DeviantProfile) -> bool:
+    """Whether the profile names a clause a live run checks (`where: any`): the others are skipped there."""
+    clauses = load_contract().clauses
+    return any(getattr(clauses.get(c), "where", None) == "any" for c in profile.breaks)

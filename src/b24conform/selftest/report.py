@@ -43,7 +43,9 @@ def render_markdown(det: Detection) -> str:
         "# Detection power and specificity of the b24conform suites",
         "",
         f"Mode **{d['mode']}**; {d['jobs']} parallel processes; wall time **{d['wall_seconds']:.1f} s**; "
-        f"self-test **{'passed' if d.get('passed') else 'FAILED'}**.",
+        f"self-test **{'passed' if d.get('passed') else 'FAILED'}**."
+        + (" Every portal was served and judged as a live target with the batch plan on (`--batch-plan`): "
+           "only the deviant profiles naming a live-checkable clause ran." if d.get("batch_plan") else ""),
         "",
         "| | |",
         "| --- | --- |",

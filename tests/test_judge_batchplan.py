@@ -1,5 +1,5 @@
 """The live batch plan's pure parts (judge/batchplan.py): which calls a batch command can say, how
-commands are packed (at most 50 a batch), how each command's answer is cut out of a batch reply, and
+commands are sent (at most 50 a batch), how each command's answer is cut out of a batch reply, and
 how the plan learns, answers once and never sends a call twice. Against a portal: test_judge_batchplan_served.py."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from b24conform.judge import batchplan as bp
-from b24conform.judge.batchplan import MAX_COMMANDS, Entry, Learn, Plan, PlanStop, batch_command, command_bodies, pack
+from b24conform.judge.batchplan import MAX_COMMANDS, Entry, Learn, Plan, PlanStop, batch_command, command_bodies
 from b24conform.judge.checks.envelope import check_add_success, check_success
 from b24conform.judge.checks.errors import check_error, check_status, honoured
 from b24conform.judge.target import TargetError
@@ -54,16 +54,23 @@ def test_a_batch_is_never_a_command():
 # -- packing ----------------------------------------------------------------------------------------
 
 
-def test_pack_puts_at_most_50_commands_in_a_batch_in_order_with_plan_wide_keys():
-    commands = [f"crm.activity.get?id={i}" for i in range(123)]
-    batches = pack(commands, start=7)
-    assert [len(b) for b in batches] == [50, 50, 23]
-    assert all(len(b) <= MAX_COMMANDS for b in batches)
-    flat = [item for b in batches for item in b.items()]
-    assert [c for _, c in flat] == commands
+def test_a_wave_puts_at_most_50_commands_in_a_batch_in_order_with_plan_wide_keys():
+    sent = []
+
+    class Batches:
+        def call(self, method, params):
+            sent.append(params["cmd"])
+            return SimpleNamespace(json={"result": {"result": []}}, request=SimpleNamespace(url="u"),
+                                   target_kind="live", at=0.0)
+
+    plan = Plan()
+    plan.commands = 7
+    missed = [bp.Missed(f"k{i}", "crm.activity.get", {"id": i}, f"crm.activity.get?id={i}") for i in range(123)]
+    bp.send_wave(Batches(), plan, missed)
+    assert [len(b) for b in sent] == [50, 50, 23] and plan.requests == 3 and plan.commands == 130
+    flat = [item for b in sent for item in b.items()]
+    assert [c for _, c in flat] == [m.command for m in missed]
     assert [k for k, _ in flat] == [f"c{7 + i}" for i in range(123)]
-    with pytest.raises(ValueError):
-        pack(commands, limit=0)
 
 
 # -- a command's answer -----------------------------------------------------------------------------
@@ -184,6 +191,7 @@ def test_waves_send_one_full_batch_a_wave_until_nothing_waits():
     def run_dry():
         for check in range(70):  # 70 checks, each an add then a get of what it added
             calls = [("crm.activity.add", {"fields": {"N": check}}), ("crm.activity.get", {"id": check})]
+            plan.begin_check()
             try:
                 for method, params in calls:
                     _answer(plan, method, params)

@@ -247,3 +247,44 @@ def test_a_profile_that_bends_a_methods_answer_bends_it_in_a_batch_command():
     # An operation conditioned on the wire form (a .json suffix) is the batch request's, not a command's.
     suffix_ops = load_profile("calling-json-suffix-not-routed").ops
     assert suffix_ops and deviant_answer(Answer(200, body, "application/json", None), request, suffix_ops, 1).body == body
+
+
+def test_a_profile_that_turns_an_error_into_success_does_it_in_a_batch_command_too():
+    # status: 200 with the error dropped: the body bends in a batch command as in the direct answer.
+    from b24conform.portal.errors import catalogue
+    from b24conform.portal.faults.answers import Answer, Request, deviant_answer
+    from b24conform.portal.profiles import load_profile
+
+    ops = load_profile("state-update-of-deleted-succeeds").ops
+    missing = catalogue("ACTIVITY_NOT_FOUND").body()
+    body = {"result": {"result": [], "result_error": {"u": missing}, "result_total": [], "result_next": [],
+                       "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"u": "crm.activity.update?id=5&fields%5BDESCRIPTION%5D=x"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    bent = deviant_answer(Answer(200, body, "application/json", None), request, ops, 1)
+    assert bent.status == 200 and bent.body["result"]["result"] == {"u": True}
+    assert bent.body["result"]["result_error"] == []
+    # A status-only operation leaves a command's body as it was: no status of its own to bend.
+    only_status = load_profile("status-update-without-fields-500").ops
+    fields_missing = catalogue("UPDATE_FIELDS_MISSING").body()
+    body = {"result": {"result": [], "result_error": {"u": fields_missing}, "result_total": [], "result_next": [],
+                       "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"u": "crm.activity.update?id=5"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    same = deviant_answer(Answer(200, body, "application/json", None), request, only_status, 1)
+    assert same.status == 200 and same.body["result"]["result_error"] == {"u": fields_missing}
+
+
+def test_a_profile_that_bends_a_lists_total_bends_its_result_total_in_a_batch_command():
+    from b24conform.portal.faults.answers import Answer, Request, deviant_answer
+    from b24conform.portal.profiles import load_profile
+
+    ops = load_profile("state-list-start-minus-one-counts").ops
+    body = {"result": {"result": {"l": [{"ID": "1"}], "o": [{"ID": "1"}]}, "result_error": [],
+                       "result_total": {"o": 1}, "result_next": {"o": 50}, "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"l": "crm.activity.list?select%5B0%5D=ID&start=-1",
+                                                 "o": "crm.activity.list?select%5B0%5D=ID&start=0"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    bent = deviant_answer(Answer(200, body, "application/json", None), request, ops, 1).body["result"]
+    assert bent["result_total"] == {"o": 1, "l": 7}  # the start=-1 list counts; the other keeps its own
+    assert bent["result_next"] == {"o": 50} and bent["result"] == body["result"]["result"]

@@ -151,14 +151,22 @@ def test_writes_wait_for_the_real_id_and_nothing_computed_from_a_placeholder_is_
     for method, params in [("crm.activity.update", {"id": placeholder, "fields": {"PRIORITY": 1}}),
                            ("crm.activity.delete", {"id": placeholder}),
                            ("crm.activity.get", {"id": placeholder + 1}),
-                           ("crm.activity.add", {"fields": {"SUBJECT": "again"}})]:  # a write after a provisional answer
+                           ("crm.activity.add", {"fields": {"SUBJECT": "s", "PARENT_ID": placeholder}}),
+                           # a change after a provisional answer, even of a record the run may change
+                           ("crm.activity.update", {"id": 17, "fields": {"PRIORITY": 1}}),
+                           ("crm.activity.delete", {"id": 17})]:
         with pytest.raises(PlanStop):
             _answer(plan, method, params)
     with pytest.raises(PlanStop):
         _answer(plan, "crm.activity.get", {"id": placeholder}, encoding="form")  # never over the wire
     assert [m.method for m in plan.pending] == ["crm.activity.add"]
-    plan.begin_check()  # the next check: its own add is answered provisionally again
-    assert _answer(plan, "crm.activity.add", {"fields": {"SUBJECT": "other"}}).json["result"] != placeholder
+    # Another add of the same check goes on: it changes no record another check reads.
+    second = _answer(plan, "crm.activity.add", {"fields": {"SUBJECT": "again"}}).json["result"]
+    assert second != placeholder and [m.placeholder for m in plan.pending] == [placeholder, second]
+    plan.begin_check()  # the next check starts untainted: its change of its own record is recorded
+    with pytest.raises(PlanStop):
+        _answer(plan, "crm.activity.update", {"id": 17, "fields": {"PRIORITY": 1}})
+    assert [m.method for m in plan.pending][-1] == "crm.activity.update"
 
 
 def test_an_add_that_sends_mail_is_never_provisional_nor_in_a_batch():

@@ -23,9 +23,10 @@ their add, before any other add: what they see is the portal right after that ad
 returns, the reads are learnt under the keys the run proper asks (the placeholder replaced by the id the
 add got); a read whose add got no id (refused, or an answer that is no id) is dropped, never learnt: the
 check then sees the add's own failure, never a read-back of something else. A check answered
-provisionally is run again in the next wave, and once it had a provisional answer it sends no write
-(stopped, not recorded): what it writes may come from a provisional answer. Halt is 0: every command of
-the batch runs whatever the others answer.
+provisionally is run again in the next wave, and once it had a provisional answer it changes nothing
+(an update or delete is stopped, not recorded: what it writes may come from a provisional answer into a
+record other checks read); a further add may go. Halt is 0: every command of the batch runs whatever
+the others answer.
 
 Never planned (always over the wire, in the run proper): checks of a clause that `needs: top-level`
 (spec/clauses.yaml: its verdict reads a status, a header or the top-level envelope), hypothesis-driven
@@ -397,8 +398,11 @@ class Plan:
         refs = placeholder_refs(params, self.live)
         if refs is None or (refs and (changed or last not in CHAINED_READS)):
             raise self.stop(method)  # computed from a placeholder, or a write naming one: waits for the real id
-        if self.tainted and last not in READS:
-            raise self.stop(method)  # a write after a provisional answer may carry it: waits for the real one
+        if self.tainted and last not in READS and name != CHAINED_ADD:
+            # A change after a provisional answer may carry it into a record other checks read: it waits for
+            # the real answer. An add may go (marked, ledgered, deleted at the end): made of a provisional
+            # answer, it is learnt under a key the run proper never asks.
+            raise self.stop(method)
         command = None if changed else batch_command(method, params)
         if command is None:
             if refs:

@@ -133,7 +133,9 @@ def register(app: typer.Typer) -> None:
         alarms = det.variant_false_alarms
         typer.echo(
             f"detection: deviant profiles killed {det.killed}/{det.profiles_total} ({100 * det.rate:.1f} %; "
-            f"{det.distinct} distinct deviations), legitimate variants passed {det.variants_passed}/{len(det.variants)}"
+            + (f"{len(det.verdicts) - det.killed - len(det.misses)} missed by a live run without the plan too; "
+               if batch_plan else "")
+            + f"{det.distinct} distinct deviations), legitimate variants passed {det.variants_passed}/{len(det.variants)}"
             f"{' (strict: killed on their strict_fails)' if mode == 'strict' else ''}, "
             f"{len(det.false_alarms) + len(alarms)} false alarm(s), {det.wall_seconds:.1f} s wall"
             f"{' (served portals judged live, batch plan on)' if batch_plan else ''}"
@@ -145,6 +147,9 @@ def register(app: typer.Typer) -> None:
         for v in det.misses:
             label = "NO VERDICT" if v.verdict == "no-verdict" else "MISS"
             typer.echo(f"  {label} {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
+        for v in det.verdicts:
+            if v.verdict == "live-miss":  # missed by a live run without the plan too: not the plan's
+                typer.echo(f"  LIVE MISS {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
         for vv in det.variants:
             for fa in vv.false_alarms:
                 _echo_finding(f"FALSE ALARM (variant {vv.variant})", fa)

@@ -61,6 +61,7 @@ class RunSpec:
     profile: str | None              # what the embedded portal serves (a profile or a variant name)
     clauses: tuple[str, ...] = ()    # empty: every check
     heavy: bool = True               # False: leave out the generative suite files (property tests, schemathesis)
+    plan: bool = True                # with selftest(batch_plan=True): False judges the served portal live without the plan
 
 
 @dataclass
@@ -263,7 +264,7 @@ class ProfileVerdict:
     family: str
     description: str
     named: list[str]
-    verdict: str                              # killed | miss | no-verdict
+    verdict: str                              # killed | miss | no-verdict | live-miss (batch plan: missed without it too)
     killed_by: list[str] = field(default_factory=list)
     collateral: list[str] = field(default_factory=list)   # failing clauses the profile does not name
     reason: str = ""
@@ -428,7 +429,7 @@ class Detection:
     mode: str
     profiles_total: int
     killed: int
-    misses: list[ProfileVerdict]                                # missed and no-verdict profiles
+    misses: list[ProfileVerdict]                                # missed and no-verdict profiles (not live-miss)
     verdicts: list[ProfileVerdict]
     false_alarms: list[dict[str, Any]]                          # faithful run: checks that failed
     faithful: dict[str, Any]
@@ -473,6 +474,7 @@ class Detection:
             "profiles_total": self.profiles_total,
             "killed": self.killed,
             "missed": len(self.misses),
+            "live_misses": [v.profile for v in self.verdicts if v.verdict == "live-miss"],
             "detection_rate": round(self.rate, 4),
             "variants_total": len(self.variants),
             "variants_passed": self.variants_passed,
@@ -585,7 +587,13 @@ def selftest(
     results: dict[str, RunResult] = {}
 
     def run(spec: RunSpec) -> RunResult:
+        if batch_plan and not spec.plan:
+            with served_portal(spec.profile) as url:
+                return _run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, served=True,
+                                extra=[f"--b24-target={url}", *(o for o in PLAN_OPTIONS if o != "--b24-batch-plan")])
         return run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, batch_plan=batch_plan)
+
+    direct: dict[str, RunResult] = {}  # batch_plan: the live runs without the plan of the profiles it missed
 
     # Targeted runs, stage 1: the example-based checks of the named clauses. Stage 2, only for those stage 1
     # did not kill: every check of those clauses, the generative ones included, so that a miss is declared
@@ -596,6 +604,9 @@ def selftest(
             fut = next(as_completed(list(pending)))
             spec = pending.pop(fut)
             res = fut.result()
+            if not spec.plan:
+                direct[res.label] = res
+                continue
             if spec.label in targeted and not spec.heavy:
                 prof = targeted[spec.label]
                 status = res.clause_status()
@@ -606,6 +617,11 @@ def selftest(
                         progress(f"{res.label}: not killed by the example-based checks; running all its checks")
                     continue
             results[res.label] = res
+            if batch_plan and spec.label in targeted and spec.heavy and not any(
+                    res.clause_status().get(c, {}).get("status") == "failed" for c in targeted[spec.label].breaks):
+                # Missed with the plan: is it the plan's miss, or does a live run miss it whatever it sends?
+                again = RunSpec(spec.label, spec.profile, spec.clauses, heavy=True, plan=False)
+                pending[pool.submit(run, again)] = again
             if progress:
                 kind = "variant " if spec.label in variant_ids else ""
                 progress(f"{kind}{res.label}: {len(res.checks)} checks, exit {res.returncode}, {res.wall:.1f} s")
@@ -613,8 +629,12 @@ def selftest(
     faithful = results["faithful"]
     baseline = faithful.clause_status()
     verdicts = [judge_profile(p, results[p.id], baseline, failing_keys(faithful)) for p in chosen]
+    for verdict in verdicts:
+        if verdict.verdict != "killed" and verdict.profile in direct:
+            live_miss(verdict, judge_profile(catalogue.get(verdict.profile), direct[verdict.profile], baseline,
+                                             failing_keys(faithful)))
     variant_verdicts = [judge_variant(v, results[v.id], mode, baseline, failing_keys(faithful)) for v in chosen_variants]
-    misses = [v for v in verdicts if v.verdict != "killed"]
+    misses = [v for v in verdicts if v.verdict not in ("killed", "live-miss")]
     complete = ({p.id for p in chosen} >= {p.id for p in catalogue.profiles}
                 and {v.id for v in chosen_variants} >= {v.id for v in catalogue.variants})
     return Detection(
@@ -629,6 +649,17 @@ def selftest(
         variants=variant_verdicts, faithful_no_verdicts=no_verdicts_of(faithful), complete=complete,
         batch_plan=batch_plan,
     )
+
+
+def live_miss(verdict: ProfileVerdict, direct: ProfileVerdict) -> None:
+    """A profile the batch plan missed, judged again from a live run without the plan: missed there too, it
+    is a `live-miss` (what a live portal lets the checks see, not the plan: listed apart, not failing the
+    self-test); killed there, it stays the plan's miss, with the direct run's kill in its reason."""
+    if direct.verdict == "killed":
+        verdict.reason = f"killed without the plan (on {', '.join(direct.killed_by)}), missed with it: {verdict.reason}"
+        return
+    verdict.verdict = "live-miss"
+    verdict.reason = f"a live run without the plan misses it too: {direct.reason or verdict.reason}"
 
 
 def live_checkable(profile: DeviantProfile) -> bool:

@@ -104,7 +104,8 @@ def render_markdown(det: Detection) -> str:
     lines += ["| family | profile | named clauses | verdict | collateral | s |", "| --- | --- | --- | --- | --- | --- |"]
     for p in sorted(d["profiles"], key=lambda x: (x["family"], x["profile"])):
         cells = " ".join(f"{c}:{_MARK.get(p['clause_status'].get(c, 'no check'), '?')}" for c in p["named"])
-        verdict = {"killed": "**killed**", "miss": "MISS", "no-verdict": "NO VERDICT"}.get(p["verdict"], p["verdict"])
+        verdict = {"killed": "**killed**", "miss": "MISS", "no-verdict": "NO VERDICT",
+                   "live-miss": "live miss (without the plan too)"}.get(p["verdict"], p["verdict"])
         lines.append(f"| {p['family']} | `{p['profile']}` | {cells} | {verdict} | {', '.join(p['collateral']) or ''} "
                      f"| {p['wall']:.1f} |")
     lines += _killer_table(d)

@@ -7,6 +7,7 @@ commands, so the whole run fits the standard plan's burst of 50 requests.
 
     .venv/bin/python benchmarks/live_budget.py              # bounded by --timeout (default 900 s)
     .venv/bin/python benchmarks/live_budget.py --no-plan    # the same run, every call a request of its own
+    .venv/bin/python benchmarks/live_budget.py --selftest   # then `b24conform selftest --batch-plan` too (~6 min)
 
 Records wall time, HTTP requests the portal received (by method, and the commands of each batch), 503
 QUERY_LIMIT_EXCEEDED answers, the clause counts of the run, and which live-checkable clauses (where: any) were
@@ -50,11 +51,38 @@ def holdings(base: str) -> dict[str, list[str]]:
     return held
 
 
+def selftest_lines(timeout: float) -> list[str]:
+    """`b24conform selftest --batch-plan`: every portal served and judged live with the plan (the deviant
+    profiles naming a live-checkable clause, the faithful portal, every legitimate variant)."""
+    with tempfile.TemporaryDirectory(prefix="b24live-selftest-") as tmp:
+        t0 = time.monotonic()
+        proc = subprocess.run([_bench.B24CONFORM, "selftest", "--batch-plan", "--jobs", "2", "--quiet", "--report-dir", tmp],
+                              cwd=_bench.ROOT, capture_output=True, text=True, timeout=max(timeout, 1800))
+        wall = time.monotonic() - t0
+        report = Path(tmp) / "detection.json"
+        d = json.loads(report.read_text()) if report.exists() else {}
+    live_misses = d.get("live_misses") or []
+    return ["Self-test with the plan: `b24conform selftest --batch-plan --jobs 2` (each portal served on 127.0.0.1 and "
+            "judged as a live target with writes and the plan; the deviant profiles naming a live-checkable clause):", "",
+            "| figure | value |", "| --- | ---: |",
+            f"| deviant profiles killed with the plan | {d.get('killed')}/{d.get('profiles_total')} |",
+            f"| missed with the plan, killed by a live run without it (the plan's misses) | {d.get('missed')} |",
+            f"| missed by a live run without the plan too (live misses) | {len(live_misses)} |",
+            f"| legitimate variants passed (whole suite, with the plan) | {d.get('variants_passed')}/{d.get('variants_total')} |",
+            f"| false alarms (faithful portal and variants) | "
+            f"{len(d.get('false_alarms') or []) + len(d.get('variant_false_alarms') or [])} |",
+            f"| wall time (2 processes) / exit code | {wall:.1f} s / {proc.returncode} |", "",
+            f"Live misses (a live portal lets no check see them, with or without the plan): {', '.join(live_misses) or 'none'}",
+            ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--timeout", type=float, default=900.0, help="kill the run after this many seconds")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--no-plan", action="store_true", help="run without the batch plan (never writes BENCHMARKS.md)")
+    ap.add_argument("--selftest", action="store_true",
+                    help="after the run, `b24conform selftest --batch-plan --jobs 2`: profiles killed, variants passed, wall")
     args = ap.parse_args()
     clauses = yaml.safe_load((_bench.ROOT / "spec" / "clauses.yaml").read_text())["clauses"]
     live_checkable = {c["id"] for c in clauses if c.get("where") == "any" and c.get("check") == "automated"}
@@ -131,6 +159,7 @@ def main() -> int:
              f"Statuses: {json.dumps(dict(sorted(statuses.items())))}; error codes: {json.dumps(errors)}", "",
              f"Clause counts of the run: {json.dumps((results or {}).get('run', {}).get('counts', {}).get('clauses'))}",
              "", f"Live-checkable clauses not passed: {', '.join(live_missing) or 'none'}", "",
+             *(selftest_lines(args.timeout) if args.selftest else []),
              _bench.facts_table()]
     _bench.publish("live-budget", "Live-run budget", lines, write=not (args.no_write or args.no_plan))
     return 0

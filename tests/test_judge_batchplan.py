@@ -1,5 +1,5 @@
 """The live batch plan's pure parts (judge/batchplan.py): which calls a batch command can say, how
-commands are packed (at most 50 a batch), how each command's answer is cut out of a batch reply, and
+commands are sent (at most 50 a batch), how each command's answer is cut out of a batch reply, and
 how the plan learns, answers once and never sends a call twice. Against a portal: test_judge_batchplan_served.py."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from b24conform.judge import batchplan as bp
-from b24conform.judge.batchplan import MAX_COMMANDS, Entry, Learn, Plan, PlanStop, batch_command, command_bodies, pack
+from b24conform.judge.batchplan import MAX_COMMANDS, Entry, Learn, Plan, PlanStop, batch_command, command_bodies
 from b24conform.judge.checks.envelope import check_add_success, check_success
 from b24conform.judge.checks.errors import check_error, check_status, honoured
 from b24conform.judge.target import TargetError
@@ -54,16 +54,23 @@ def test_a_batch_is_never_a_command():
 # -- packing ----------------------------------------------------------------------------------------
 
 
-def test_pack_puts_at_most_50_commands_in_a_batch_in_order_with_plan_wide_keys():
-    commands = [f"crm.activity.get?id={i}" for i in range(123)]
-    batches = pack(commands, start=7)
-    assert [len(b) for b in batches] == [50, 50, 23]
-    assert all(len(b) <= MAX_COMMANDS for b in batches)
-    flat = [item for b in batches for item in b.items()]
-    assert [c for _, c in flat] == commands
+def test_a_wave_puts_at_most_50_commands_in_a_batch_in_order_with_plan_wide_keys():
+    sent = []
+
+    class Batches:
+        def call(self, method, params):
+            sent.append(params["cmd"])
+            return SimpleNamespace(json={"result": {"result": []}}, request=SimpleNamespace(url="u"),
+                                   target_kind="live", at=0.0)
+
+    plan = Plan()
+    plan.commands = 7
+    missed = [bp.Missed(f"k{i}", "crm.activity.get", {"id": i}, f"crm.activity.get?id={i}") for i in range(123)]
+    bp.send_wave(Batches(), plan, missed)
+    assert [len(b) for b in sent] == [50, 50, 23] and plan.requests == 3 and plan.commands == 130
+    flat = [item for b in sent for item in b.items()]
+    assert [c for _, c in flat] == [m.command for m in missed]
     assert [k for k, _ in flat] == [f"c{7 + i}" for i in range(123)]
-    with pytest.raises(ValueError):
-        pack(commands, limit=0)
 
 
 # -- a command's answer -----------------------------------------------------------------------------
@@ -184,6 +191,7 @@ def test_waves_send_one_full_batch_a_wave_until_nothing_waits():
     def run_dry():
         for check in range(70):  # 70 checks, each an add then a get of what it added
             calls = [("crm.activity.add", {"fields": {"N": check}}), ("crm.activity.get", {"id": check})]
+            plan.begin_check()
             try:
                 for method, params in calls:
                     _answer(plan, method, params)
@@ -239,3 +247,44 @@ def test_a_profile_that_bends_a_methods_answer_bends_it_in_a_batch_command():
     # An operation conditioned on the wire form (a .json suffix) is the batch request's, not a command's.
     suffix_ops = load_profile("calling-json-suffix-not-routed").ops
     assert suffix_ops and deviant_answer(Answer(200, body, "application/json", None), request, suffix_ops, 1).body == body
+
+
+def test_a_profile_that_turns_an_error_into_success_does_it_in_a_batch_command_too():
+    # status: 200 with the error dropped: the body bends in a batch command as in the direct answer.
+    from b24conform.portal.errors import catalogue
+    from b24conform.portal.faults.answers import Answer, Request, deviant_answer
+    from b24conform.portal.profiles import load_profile
+
+    ops = load_profile("state-update-of-deleted-succeeds").ops
+    missing = catalogue("ACTIVITY_NOT_FOUND").body()
+    body = {"result": {"result": [], "result_error": {"u": missing}, "result_total": [], "result_next": [],
+                       "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"u": "crm.activity.update?id=5&fields%5BDESCRIPTION%5D=x"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    bent = deviant_answer(Answer(200, body, "application/json", None), request, ops, 1)
+    assert bent.status == 200 and bent.body["result"]["result"] == {"u": True}
+    assert bent.body["result"]["result_error"] == []
+    # A status-only operation leaves a command's body as it was: no status of its own to bend.
+    only_status = load_profile("status-update-without-fields-500").ops
+    fields_missing = catalogue("UPDATE_FIELDS_MISSING").body()
+    body = {"result": {"result": [], "result_error": {"u": fields_missing}, "result_total": [], "result_next": [],
+                       "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"u": "crm.activity.update?id=5"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    same = deviant_answer(Answer(200, body, "application/json", None), request, only_status, 1)
+    assert same.status == 200 and same.body["result"]["result_error"] == {"u": fields_missing}
+
+
+def test_a_profile_that_bends_a_lists_total_bends_its_result_total_in_a_batch_command():
+    from b24conform.portal.faults.answers import Answer, Request, deviant_answer
+    from b24conform.portal.profiles import load_profile
+
+    ops = load_profile("state-list-start-minus-one-counts").ops
+    body = {"result": {"result": {"l": [{"ID": "1"}], "o": [{"ID": "1"}]}, "result_error": [],
+                       "result_total": {"o": 1}, "result_next": {"o": 50}, "result_time": []}}
+    text = "\n" + json.dumps({"halt": 0, "cmd": {"l": "crm.activity.list?select%5B0%5D=ID&start=-1",
+                                                 "o": "crm.activity.list?select%5B0%5D=ID&start=0"}})
+    request = Request("batch", "none", "lower", "json", "POST", "webhook", text)
+    bent = deviant_answer(Answer(200, body, "application/json", None), request, ops, 1).body["result"]
+    assert bent["result_total"] == {"o": 1, "l": 7}  # the start=-1 list counts; the other keeps its own
+    assert bent["result_next"] == {"o": 50} and bent["result"] == body["result"]["result"]

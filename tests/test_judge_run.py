@@ -25,6 +25,24 @@ def test_pytest_args_carry_every_option(tmp_path):
     default = pytest_args(tmp_path, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=None,
                           report_dir=tmp_path, keyword=None, hypothesis_profile="ci", workers=None, verbose=True)
     assert "--b24-target" not in default and "--b24-allow-writes" not in default and "-v" in default
+    assert "--b24-batch-plan" not in args and "--b24-batch-plan" not in default  # never the default
+    planned = pytest_args(tmp_path, target="https://h/rest/1/c/", oauth_token=None, ca_bundle=None, allow_writes=True,
+                          mode=None, report_dir=tmp_path, keyword=None, hypothesis_profile="live", workers=None,
+                          verbose=False, batch_plan=True)
+    assert "--b24-batch-plan" in planned
+
+
+def test_the_batch_plan_is_asked_for_a_live_target_in_one_process():
+    from typer.testing import CliRunner
+
+    from b24conform.cli import app
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("B24_")}
+    mock = CliRunner().invoke(app, ["run", "--batch-plan"], env=env)
+    assert mock.exit_code == 2 and "live --target" in mock.output
+    workers = CliRunner().invoke(app, ["run", "--batch-plan", "--target", "https://h.example/rest/1/c/", "-n", "2"],
+                                 env=env)
+    assert workers.exit_code == 2 and "one process" in workers.output
 
 
 def test_pytest_args_load_a_fixed_plugin_set(tmp_path):

@@ -95,7 +95,7 @@ def pytest_args(
     suites: Path, *, target: str | None, oauth_token: str | None, ca_bundle: str | None, allow_writes: bool,
     mode: str | None, report_dir: Path, keyword: str | None, hypothesis_profile: str, workers: int | None,
     verbose: bool, extra: list[str] | None = None, fixtures: dict[str, int] | None = None,
-    preflight_done: bool = False, har: Path | None = None,
+    preflight_done: bool = False, har: Path | None = None, batch_plan: bool = False,
 ) -> list[str]:
     """The pytest command line of a `run`. Pure, so it is tested without running pytest."""
     plugins = [arg for name in run_plugins() for arg in ("-p", name)]
@@ -119,6 +119,8 @@ def pytest_args(
         args.append("--b24-no-preflight")
     if har:
         args += ["--b24-har", str(har)]
+    if batch_plan:
+        args.append("--b24-batch-plan")
     if mode:
         args.append(f"--b24-{mode}")
     if keyword:
@@ -308,6 +310,11 @@ def register(app: typer.Typer) -> None:
             help="save every exchange the judge has with the portal as a HAR 1.2 file (one entry per request; "
                  "webhook codes, tokens and URL passwords *** as in the reports); judge it again with "
                  "`b24conform traffic check FILE`"),
+        batch_plan: bool = typer.Option(
+            False, "--batch-plan",
+            help="(or B24_BATCH_PLAN=1) live: learn the checks' one-off calls first and send them as `batch` commands (up to 50 a request, "
+                 "read-backs chained to their add), so a full run fits the standard plan's burst; checks of a status, "
+                 "a header or the top-level envelope keep requests of their own"),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="pytest's own output instead of the progress bar"),
     ) -> None:
         """Run the conformance suites against a portal (default: the embedded mock) and write the reports."""
@@ -327,6 +334,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_NOTHING) from None
         if oauth_token and not target:
             raise typer.BadParameter("an OAuth token needs --target https://HOST/rest/", param_hint="--oauth-token")
+        if batch_plan and not target:
+            # The embedded mock is always judged request by request (selftest --batch-plan serves it as a live target).
+            raise typer.BadParameter("the batch plan is for a live --target", param_hint="--batch-plan")
+        if batch_plan and workers:
+            raise typer.BadParameter("the batch plan is learnt in one process: leave out -n", param_hint="--batch-plan")
         if har is not None:
             har = output_file(har, "--har")
         register_secret(oauth_token)
@@ -349,7 +361,7 @@ def register(app: typer.Typer) -> None:
                            ca_bundle=str(ca_bundle) if ca_bundle else None,
                            allow_writes=allow_writes, mode=mode, report_dir=report_dir, keyword=keyword,
                            hypothesis_profile=hypothesis_profile, workers=workers, verbose=verbose,
-                           fixtures=fixtures, preflight_done=bool(target), har=har)
+                           fixtures=fixtures, preflight_done=bool(target), har=har, batch_plan=batch_plan)
         use_hypothesis_home()
         progress = None if verbose else ProgressPlugin(console)
         code = pytest.main(args, plugins=[p for p in (progress, before) if p is not None])

@@ -453,7 +453,8 @@ def pytest_runtestloop(session: pytest.Session) -> None:
                                 lambda missed: batchplan.send_wave(state.target, plan, missed), plan))
     _forget_shared(state.target)
     state.cleanup_notes.append(f"batch plan: {plan.commands} call(s) of {len(items)} checks in {plan.requests} batch "
-                               f"request(s), {len(sent) + 1} dry wave(s), {time.monotonic() - started:.1f} s")
+                               f"request(s) ({plan.chained} read-back(s) chained to their add, {plan.dropped} "
+                               f"dropped), {len(sent) + 1} dry wave(s), {time.monotonic() - started:.1f} s")
 
 
 def _forget_shared(target: Any) -> None:
@@ -470,15 +471,18 @@ class _DryReports:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
         outcome = "passed" if call.excinfo is None else "failed"
-        return pytest.TestReport(item.nodeid, item.location, {}, outcome, None, call.when)
+        report = pytest.TestReport(item.nodeid, item.location, {}, outcome, None, call.when)
+        # Marked for the plugins that wrap this hook (the self-test's record): no verdict of the check's.
+        report.b24_dry = True  # type: ignore[attr-defined]
+        return report
 
 
 def _run_dry(session: pytest.Session, state: JudgeState, items: list[pytest.Item],
              done: dict[str, tuple[list[str], dict]]) -> None:
     """Run each plannable check, its verdict and evidence thrown away: only the calls it makes count
     (the plan answers or records them). Fixtures are set up and torn down as in a real run. A check that
-    made every call in an earlier wave is not run again: it takes the same answers (Plan.replay) and
-    leaves the same shared answers behind for the checks after it."""
+    made every call in an earlier wave, none of them answered provisionally, is not run again: it takes
+    the same answers (Plan.replay) and leaves the same shared answers behind for the checks after it."""
     from _pytest.runner import runtestprotocol
 
     plan = state.plan
@@ -498,11 +502,12 @@ def _run_dry(session: pytest.Session, state: JudgeState, items: list[pytest.Item
                 continue
             index = todo.index(item)
             following = todo[index + 1] if index + 1 < len(todo) else session.items[0]
-            plan.active, plan.trace, stops, before = True, [], plan.stops, set(shared)
+            plan.active, plan.trace, unsettled, before = True, [], plan.unsettled, set(shared)
+            plan.begin_check()
             try:
                 runtestprotocol(item, log=False, nextitem=following)
             finally:
-                if plan.stops == stops:
+                if plan.unsettled == unsettled:  # no stop, no provisional answer: every call answered for real
                     shared = state.target.__dict__.get("_b24_shared", {}) if state.target is not None else {}
                     done[item.nodeid] = (plan.trace, {k: v for k, v in shared.items() if k not in before})
                 plan.active, plan.trace = False, None

@@ -56,8 +56,9 @@ OPTIONS: tuple[Option, ...] = (
            "save every exchange with the portal to this HAR 1.2 file, secrets *** as in the reports "
            "(`b24conform traffic check FILE` judges it again)"),
     Option("--b24-batch-plan", "batch_plan", "B24_BATCH_PLAN",
-           "live: send the checks' one-off calls as `batch` commands (up to 50 a request) learnt before the "
-           "run; checks of a status, a header or the top-level envelope still get requests of their own", "bool"),
+           "live: send the checks' one-off calls as `batch` commands (up to 50 a request, read-backs chained to "
+           "their add) learnt before the run; checks of a status, a header or the top-level envelope still get "
+           "requests of their own (`b24conform run --batch-plan`)", "bool"),
     Option("--b24-fixture-owner-type", "fixture_owner_type_id", "B24_FIXTURE_OWNER_TYPE", "owner type id on a live portal", "int"),
     Option("--b24-fixture-owner", "fixture_owner_id", "B24_FIXTURE_OWNER", "an existing owner (e.g. deal) id", "int"),
     Option("--b24-fixture-contact-type", "fixture_contact_type_id", "B24_FIXTURE_CONTACT_TYPE", "contact entity type id", "int"),

@@ -54,6 +54,10 @@ def register(app: typer.Typer) -> None:
         mode: Literal["strict", "lenient"] = typer.Option(DEFAULT_MODE, "--mode", help="strict or lenient judging"),
         timeout: float = typer.Option(900.0, "--timeout", min=1, help="seconds one pytest run may take"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-run progress lines"),
+        batch_plan: bool = typer.Option(
+            False, "--batch-plan",
+            help="judge each portal as a live target with the batch plan (B24_BATCH_PLAN): the portal is served "
+                 "on 127.0.0.1 for each run, and only deviant profiles naming a live-checkable clause run"),
         mutation: bool = typer.Option(False, "--mutation",
                                       help="also run the vacuous-check mutants (mutation testing of the checks)"),
     ) -> None:
@@ -110,7 +114,7 @@ def register(app: typer.Typer) -> None:
             chosen_variants = []
         try:
             det = run_selftest(jobs=jobs, profiles=chosen, variants=chosen_variants, mode=mode, timeout=timeout,
-                               catalogue=catalogue,
+                               catalogue=catalogue, batch_plan=batch_plan,
                                progress=None if quiet else (lambda line: typer.echo(line, err=True)))
         except KeyError as exc:  # checked above; kept for a catalogue that changed meanwhile
             typer.echo(f"error: --profile/--variant: unknown name {exc}", err=True)
@@ -129,9 +133,12 @@ def register(app: typer.Typer) -> None:
         alarms = det.variant_false_alarms
         typer.echo(
             f"detection: deviant profiles killed {det.killed}/{det.profiles_total} ({100 * det.rate:.1f} %; "
-            f"{det.distinct} distinct deviations), legitimate variants passed {det.variants_passed}/{len(det.variants)}"
+            + (f"{len(det.verdicts) - det.killed - len(det.misses)} missed by a live run without the plan too; "
+               if batch_plan else "")
+            + f"{det.distinct} distinct deviations), legitimate variants passed {det.variants_passed}/{len(det.variants)}"
             f"{' (strict: killed on their strict_fails)' if mode == 'strict' else ''}, "
             f"{len(det.false_alarms) + len(alarms)} false alarm(s), {det.wall_seconds:.1f} s wall"
+            f"{' (served portals judged live, batch plan on)' if batch_plan else ''}"
         )
         for fa in det.false_alarms:
             _echo_finding("FALSE ALARM (faithful)", fa)
@@ -140,6 +147,9 @@ def register(app: typer.Typer) -> None:
         for v in det.misses:
             label = "NO VERDICT" if v.verdict == "no-verdict" else "MISS"
             typer.echo(f"  {label} {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
+        for v in det.verdicts:
+            if v.verdict == "live-miss":  # missed by a live run without the plan too: not the plan's
+                typer.echo(f"  LIVE MISS {v.profile} ({', '.join(v.named)}): {v.reason[:300]}")
         for vv in det.variants:
             for fa in vv.false_alarms:
                 _echo_finding(f"FALSE ALARM (variant {vv.variant})", fa)

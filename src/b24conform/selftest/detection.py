@@ -17,16 +17,24 @@ on the suites, against the embedded reference portal:
 
 Runs go in parallel (`jobs` processes). Each run gets its own report and ledger folders, so runs never
 share files. The result is written as reports/detection.json and reports/detection.md.
+
+With `batch_plan` (`selftest --batch-plan`) every run judges the reference portal as a live target instead:
+the portal (the profile or variant) is served on 127.0.0.1 for that run alone and the judge runs against it
+with writes allowed and the live batch plan on (judge/batchplan.py), as `b24conform run --target URL
+--allow-writes` with B24_BATCH_PLAN=1 would. Only the deviant profiles naming a live-checkable clause
+(`where: any`) are run; the checks of the other clauses are skipped on a live target.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,6 +61,7 @@ class RunSpec:
     profile: str | None              # what the embedded portal serves (a profile or a variant name)
     clauses: tuple[str, ...] = ()    # empty: every check
     heavy: bool = True               # False: leave out the generative suite files (property tests, schemathesis)
+    plan: bool = True                # with selftest(batch_plan=True): False judges the served portal live without the plan
 
 
 @dataclass
@@ -98,7 +107,7 @@ STATUS_ORDER = ("failed", "no-verdict", "passed", "skipped")
 
 
 def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mode: str,
-                   extra: Iterable[str] = ()) -> list[str]:
+                   extra: Iterable[str] = (), served: bool = False) -> list[str]:
     """The command line of one run: the judge's own `b24conform run` command line (its pytest_args),
     plus the deviation profile for the embedded portal and the record/selection plugin."""
     # the record plugin registers the `b24-selftest` hypothesis profile (no shrinking); argparse keeps the
@@ -106,7 +115,7 @@ def pytest_command(spec: RunSpec, record: Path, workdir: Path, suites: Path, mod
     mine = ["-p", RECORD_PLUGIN, f"--b24-selftest-record={record}", "--hypothesis-profile=b24-selftest"]
     if spec.clauses:
         mine.append("--b24-selftest-clauses=" + ",".join(spec.clauses))
-    if spec.profile:
+    if spec.profile and not served:  # a served portal has its profile already
         mine += (["--b24-mock-profile", spec.profile] if _judge_has_option("--b24-mock-profile")
                  else [f"--b24-selftest-profile={spec.profile}"])
     args = pytest_args(
@@ -181,20 +190,49 @@ def default_suites() -> Path:
         return repo_root() / "suites"
 
 
+# The options of a run judging a served portal as a live target with the batch plan. The client-side rate
+# limiter is opened wide: the served portal has no limits, and generative checks (not planned) would wait
+# minutes for a 2/s budget that benchmarks/live_budget.py measures apart.
+PLAN_OPTIONS = ("--b24-allow-writes", "--b24-batch-plan", "--b24-rate=1000", "--b24-burst=1000")
+
+
+@contextlib.contextmanager
+def served_portal(profile: str | None) -> Iterator[str]:
+    """The reference portal under `profile` (a deviant profile or a variant), served over plain HTTP on
+    127.0.0.1 with one admin webhook for this run alone; yields the webhook URL a live run is given."""
+    # start-up: the portal's server (uvicorn) is loaded only by a self-test that serves one
+    from b24conform.portal.config import PortalConfig, Webhook
+    from b24conform.portal.server import start_portal
+
+    hook = Webhook(1, secrets.token_hex(8))
+    config = PortalConfig(webhooks=[hook], tls=False, http_port=None, profile=profile)
+    with start_portal(config) as portal:
+        yield f"{portal.base_url}/rest/{hook.user_id}/{hook.code}/"
+
+
 def run_one(spec: RunSpec, *, suites: Path | None = None, mode: str = DEFAULT_MODE, timeout: float = DEFAULT_TIMEOUT,
-            cwd: Path | None = None, extra: Iterable[str] = ()) -> RunResult:
+            cwd: Path | None = None, extra: Iterable[str] = (), batch_plan: bool = False) -> RunResult:
+    if batch_plan:
+        with served_portal(spec.profile) as url:
+            return _run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd,
+                            extra=[f"--b24-target={url}", *PLAN_OPTIONS, *extra], served=True)
+    return _run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, extra=extra)
+
+
+def _run_one(spec: RunSpec, *, suites: Path | None, mode: str, timeout: float, cwd: Path | None,
+             extra: Iterable[str], served: bool = False) -> RunResult:
     cwd = cwd or repo_root()
     with tempfile.TemporaryDirectory(prefix=f"b24-selftest-{spec.label[:40]}-") as tmp:
         workdir = Path(tmp)
         record = workdir / "record.json"
-        cmd = pytest_command(spec, record, workdir, suites or default_suites(), mode, extra)
+        cmd = pytest_command(spec, record, workdir, suites or default_suites(), mode, extra, served=served)
         env = dict(os.environ)
         env.pop("PYTEST_ADDOPTS", None)
         env.pop("PYTEST_XDIST_WORKER", None)
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         for var in ("B24_TARGET", "B24_OAUTH_TOKEN", "B24_ALLOW_WRITES", "B24_TRIP_LIMITS", "B24_HTTP_URL",
-                    "B24_REPORT_DIR", "B24_LEDGER_DIR", "B24_MOCK_PROFILE", "B24_MODE"):
-            env.pop(var, None)            # always the embedded portal, never a live one
+                    "B24_REPORT_DIR", "B24_LEDGER_DIR", "B24_MOCK_PROFILE", "B24_MODE", "B24_BATCH_PLAN"):
+            env.pop(var, None)            # the embedded portal or the one served for this run, never a live one
         started = time.monotonic()
         try:
             proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -226,7 +264,7 @@ class ProfileVerdict:
     family: str
     description: str
     named: list[str]
-    verdict: str                              # killed | miss | no-verdict
+    verdict: str                              # killed | miss | no-verdict | live-miss (batch plan: missed without it too)
     killed_by: list[str] = field(default_factory=list)
     collateral: list[str] = field(default_factory=list)   # failing clauses the profile does not name
     reason: str = ""
@@ -391,7 +429,7 @@ class Detection:
     mode: str
     profiles_total: int
     killed: int
-    misses: list[ProfileVerdict]                                # missed and no-verdict profiles
+    misses: list[ProfileVerdict]                                # missed and no-verdict profiles (not live-miss)
     verdicts: list[ProfileVerdict]
     false_alarms: list[dict[str, Any]]                          # faithful run: checks that failed
     faithful: dict[str, Any]
@@ -404,6 +442,7 @@ class Detection:
     variants: list[VariantVerdict] = field(default_factory=list)
     faithful_no_verdicts: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False                                      # every profile and every variant ran
+    batch_plan: bool = False                                    # served portals, judged live with the batch plan
 
     @property
     def unkillable(self) -> list[str]:
@@ -435,6 +474,7 @@ class Detection:
             "profiles_total": self.profiles_total,
             "killed": self.killed,
             "missed": len(self.misses),
+            "live_misses": [v.profile for v in self.verdicts if v.verdict == "live-miss"],
             "detection_rate": round(self.rate, 4),
             "variants_total": len(self.variants),
             "variants_passed": self.variants_passed,
@@ -448,6 +488,7 @@ class Detection:
             "distinct_deviations": self.distinct,
             "whole_catalogue": self.whole_catalogue,
             "complete": self.complete,
+            "batch_plan": self.batch_plan,
             "clause_killers": self.killers,
             "unkillable_clauses": self.unkillable,
             "passed": not self.failed,
@@ -522,11 +563,16 @@ def selftest(
     catalogue: Catalogue | None = None,
     cwd: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    batch_plan: bool = False,
 ) -> Detection:
     """`profiles` / `variants`: the names to run, None for all of them, [] for none (`all-variants`
-    is a variant name). The faithful run always comes first."""
+    is a variant name). The faithful run always comes first. `batch_plan`: every run judges a served
+    portal as a live target with the batch plan (module docstring), and only the profiles naming a
+    live-checkable clause run."""
     catalogue = catalogue or load_catalogue()
     chosen = list(catalogue.profiles) if profiles is None else [catalogue.get(p) for p in profiles]
+    if batch_plan:
+        chosen = [p for p in chosen if live_checkable(p)]
     chosen_variants = [catalogue.variant(n) for n in (catalogue.variant_names() if variants is None else variants)]
     # Runs of the clauses named: the deviant profiles, and in strict mode the variants with strict_fails.
     targeted = {p.id: p for p in chosen}
@@ -541,7 +587,13 @@ def selftest(
     results: dict[str, RunResult] = {}
 
     def run(spec: RunSpec) -> RunResult:
-        return run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd)
+        if batch_plan and not spec.plan:
+            with served_portal(spec.profile) as url:
+                return _run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, served=True,
+                                extra=[f"--b24-target={url}", *(o for o in PLAN_OPTIONS if o != "--b24-batch-plan")])
+        return run_one(spec, suites=suites, mode=mode, timeout=timeout, cwd=cwd, batch_plan=batch_plan)
+
+    direct: dict[str, RunResult] = {}  # batch_plan: the live runs without the plan of the profiles it missed
 
     # Targeted runs, stage 1: the example-based checks of the named clauses. Stage 2, only for those stage 1
     # did not kill: every check of those clauses, the generative ones included, so that a miss is declared
@@ -552,6 +604,9 @@ def selftest(
             fut = next(as_completed(list(pending)))
             spec = pending.pop(fut)
             res = fut.result()
+            if not spec.plan:
+                direct[res.label] = res
+                continue
             if spec.label in targeted and not spec.heavy:
                 prof = targeted[spec.label]
                 status = res.clause_status()
@@ -562,6 +617,11 @@ def selftest(
                         progress(f"{res.label}: not killed by the example-based checks; running all its checks")
                     continue
             results[res.label] = res
+            if batch_plan and spec.label in targeted and spec.heavy and not any(
+                    res.clause_status().get(c, {}).get("status") == "failed" for c in targeted[spec.label].breaks):
+                # Missed with the plan: is it the plan's miss, or does a live run miss it whatever it sends?
+                again = RunSpec(spec.label, spec.profile, spec.clauses, heavy=True, plan=False)
+                pending[pool.submit(run, again)] = again
             if progress:
                 kind = "variant " if spec.label in variant_ids else ""
                 progress(f"{kind}{res.label}: {len(res.checks)} checks, exit {res.returncode}, {res.wall:.1f} s")
@@ -569,8 +629,12 @@ def selftest(
     faithful = results["faithful"]
     baseline = faithful.clause_status()
     verdicts = [judge_profile(p, results[p.id], baseline, failing_keys(faithful)) for p in chosen]
+    for verdict in verdicts:
+        if verdict.verdict != "killed" and verdict.profile in direct:
+            live_miss(verdict, judge_profile(catalogue.get(verdict.profile), direct[verdict.profile], baseline,
+                                             failing_keys(faithful)))
     variant_verdicts = [judge_variant(v, results[v.id], mode, baseline, failing_keys(faithful)) for v in chosen_variants]
-    misses = [v for v in verdicts if v.verdict != "killed"]
+    misses = [v for v in verdicts if v.verdict not in ("killed", "live-miss")]
     complete = ({p.id for p in chosen} >= {p.id for p in catalogue.profiles}
                 and {v.id for v in chosen_variants} >= {v.id for v in catalogue.variants})
     return Detection(
@@ -583,4 +647,22 @@ def selftest(
         # every legitimate reading"), so a clause without a killer is a check that cannot fail.
         whole_catalogue=complete,
         variants=variant_verdicts, faithful_no_verdicts=no_verdicts_of(faithful), complete=complete,
+        batch_plan=batch_plan,
     )
+
+
+def live_miss(verdict: ProfileVerdict, direct: ProfileVerdict) -> None:
+    """A profile the batch plan missed, judged again from a live run without the plan: missed there too, it
+    is a `live-miss` (what a live portal lets the checks see, not the plan: listed apart, not failing the
+    self-test); killed there, it stays the plan's miss, with the direct run's kill in its reason."""
+    if direct.verdict == "killed":
+        verdict.reason = f"killed without the plan (on {', '.join(direct.killed_by)}), missed with it: {verdict.reason}"
+        return
+    verdict.verdict = "live-miss"
+    verdict.reason = f"a live run without the plan misses it too: {direct.reason or verdict.reason}"
+
+
+def live_checkable(profile: DeviantProfile) -> bool:
+    """Whether the profile names a clause a live run checks (`where: any`): the others are skipped there."""
+    clauses = load_contract().clauses
+    return any(getattr(clauses.get(c), "where", None) == "any" for c in profile.breaks)

@@ -177,6 +177,8 @@ def verdict_of(exc: BaseException | None) -> tuple[str, str]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    if getattr(report, "b24_dry", False):
+        return  # a dry run of the batch plan (judge/plugin.py): it learns calls, its outcome is no verdict
     records = item.config.stash[_RECORDS_KEY]
     # keyed by the item, not the node id: generated tests (schemathesis) share one node id
     rec = records.setdefault(

@@ -43,7 +43,9 @@ def render_markdown(det: Detection) -> str:
         "# Detection power and specificity of the b24conform suites",
         "",
         f"Mode **{d['mode']}**; {d['jobs']} parallel processes; wall time **{d['wall_seconds']:.1f} s**; "
-        f"self-test **{'passed' if d.get('passed') else 'FAILED'}**.",
+        f"self-test **{'passed' if d.get('passed') else 'FAILED'}**."
+        + (" Every portal was served and judged as a live target with the batch plan on (`--batch-plan`): "
+           "only the deviant profiles naming a live-checkable clause ran." if d.get("batch_plan") else ""),
         "",
         "| | |",
         "| --- | --- |",
@@ -102,7 +104,8 @@ def render_markdown(det: Detection) -> str:
     lines += ["| family | profile | named clauses | verdict | collateral | s |", "| --- | --- | --- | --- | --- | --- |"]
     for p in sorted(d["profiles"], key=lambda x: (x["family"], x["profile"])):
         cells = " ".join(f"{c}:{_MARK.get(p['clause_status'].get(c, 'no check'), '?')}" for c in p["named"])
-        verdict = {"killed": "**killed**", "miss": "MISS", "no-verdict": "NO VERDICT"}.get(p["verdict"], p["verdict"])
+        verdict = {"killed": "**killed**", "miss": "MISS", "no-verdict": "NO VERDICT",
+                   "live-miss": "live miss (without the plan too)"}.get(p["verdict"], p["verdict"])
         lines.append(f"| {p['family']} | `{p['profile']}` | {cells} | {verdict} | {', '.join(p['collateral']) or ''} "
                      f"| {p['wall']:.1f} |")
     lines += _killer_table(d)

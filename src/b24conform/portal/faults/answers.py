@@ -171,7 +171,9 @@ def time_blocks(body: Any, method: str) -> list[dict[str, Any]]:
 # encoding, credential, HTTP method) are the batch request's, never a command's: such operations are
 # left to the top-level answer. A command has no status, content type or raw body of its own either.
 COMMAND_WHEN = frozenset({"method", "outcome", "error", "error_kind", "status", "body_matches"})
-COMMAND_SPEC = frozenset({"when", "error", "set", "drop", "as_string", "error_description", "error_code"})
+# `status` is allowed for what else the operation does: a command has no status of its own, so only its body
+# (result, total, next, or its error) is bent, as the direct answer's body is.
+COMMAND_SPEC = frozenset({"when", "error", "set", "drop", "as_string", "error_description", "error_code", "status"})
 
 
 def _command_error_id(body: Any) -> str | None:
@@ -212,6 +214,7 @@ def deviant_commands(body: Any, request: Request, ops: tuple[Op, ...]) -> Any:
         return dict(part) if isinstance(part, dict) else {str(i): v for i, v in enumerate(part or [])}
 
     results, errors = keyed(out["result"].get("result")), keyed(out["result"].get("result_error"))
+    totals, nexts = keyed(out["result"].get("result_total")), keyed(out["result"].get("result_next"))
     commands = _batch_commands(request.text)
     changed = False
     for key in [*results, *errors]:
@@ -222,7 +225,10 @@ def deviant_commands(body: Any, request: Request, ops: tuple[Op, ...]) -> Any:
                 continue
             answer = Answer(catalogue(error_id).http_status, errors[key], "application/json", error_id)
         else:
-            answer = Answer(200, {"result": results[key]}, "application/json", None)
+            # A list's total and next are its own envelope's keys in a direct answer, result_total / result_next here.
+            direct = {"result": results[key], **({"total": totals[key]} if key in totals else {}),
+                      **({"next": nexts[key]} if key in nexts else {})}
+            answer = Answer(200, direct, "application/json", None)
         hits = [op for op in usable if matches(op.params["when"], command, answer)]
         for op in hits:
             answer = rewrite(answer, op.params)
@@ -237,9 +243,15 @@ def deviant_commands(body: Any, request: Request, ops: tuple[Op, ...]) -> Any:
         elif "result" in bent:
             errors.pop(key, None)
             results[key] = bent["result"]
+        for part, name in ((totals, "total"), (nexts, "next")):
+            if name in bent and "result" in bent:
+                part[key] = bent[name]
+            else:
+                part.pop(key, None)
     if not changed:
         return body
     out["result"]["result"], out["result"]["result_error"] = php_array(results), php_array(errors)
+    out["result"]["result_total"], out["result"]["result_next"] = php_array(totals), php_array(nexts)
     return out
 
 

@@ -28,6 +28,13 @@ provisionally is run again in the next wave, and once it had a provisional answe
 record other checks read); a further add may go. Halt is 0: every command of the batch runs whatever
 the others answer.
 
+Why `id=$result[add]` reads the new id on a real portal: the batch page shows only references into
+fields (`$result[key][ID]`), but the vendor's batch (bitrix-core-business modules/rest/classes/general/
+rest_util.php, CRestUtil::processBatchElement) replaces a parameter that is exactly one reference with
+the earlier command's result itself, here the add's id. What it puts there when that command failed is
+its whole `result` part, not an id (the reference portal puts an empty value): both make the read fail,
+and the plan drops the reads of a failed add anyway, so no verdict rests on either.
+
 Never planned (always over the wire, in the run proper): checks of a clause that `needs: top-level`
 (spec/clauses.yaml: its verdict reads a status, a header or the top-level envelope), hypothesis-driven
 checks, and calls with other credentials, plain HTTP or raw bodies (a dry run stops there). A request
@@ -45,10 +52,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from b24conform.contract import load_contract
 from b24conform.judge.client import php_encode
-from b24conform.judge.safety import sends_mail
+from b24conform.judge.safety import UnsafeRequest, WritesNotAllowed, sends_mail
+from b24conform.judge.target import BODY_LIMIT, Reply, RequestRecord, TargetError
+from b24conform.verdict import redact as _redact
 
-MAX_COMMANDS = 50  # the batch page: "no more than 50 subrequests in one batch"
+MAX_COMMANDS = load_contract().limits.batch_max_commands  # spec/limits.yaml: the batch page's limit
 MAX_WAVES = 16     # deepest chain of a check's calls plus the batches of 50 they fill; a bound, not a knob
 DEFAULT_OPTIONS = {"encoding": "json", "auth": "webhook", "suffix": "", "http": False, "raw_body": None,
                    "content_type": None, "top_level": False}
@@ -383,7 +393,6 @@ class Plan:
                 self.trace.append(key)
             entry = queue[position]
             if entry.error is not None:
-                from b24conform.judge.target import TargetError
 
                 raise TargetError(entry.error)
             if entry.reply is None and self.dry:
@@ -454,8 +463,6 @@ class Plan:
 def command_reply(batch_reply: Any, key: str, command: str, body: Any) -> Any:
     """A Reply for one command's answer: no status, headers or time of its own; its request record is
     the batch with only this command (what reproduces it), secrets redacted."""
-    from b24conform.verdict import redact as _redact
-    from b24conform.judge.target import BODY_LIMIT, Reply, RequestRecord
 
     request = RequestRecord(http_method="POST", url=batch_reply.request.url, content_type="application/json",
                             body=_redact.redact(json.dumps({"halt": 0, "cmd": {key: command}}, ensure_ascii=False)[:BODY_LIMIT]))
@@ -466,7 +473,6 @@ def command_reply(batch_reply: Any, key: str, command: str, body: Any) -> Any:
 def provisional_reply(method: str, command: str, body: Any) -> Any:
     """A dry run's stand-in answer (an add's placeholder id, a chained read's empty result): it lets the
     check go on to its next call. Never judged (a dry verdict is thrown away), never learnt."""
-    from b24conform.judge.target import Reply, RequestRecord
 
     request = RequestRecord(http_method="POST", url=f"(batch plan: {method} not sent yet)",
                             content_type="application/json", body=command)
@@ -518,8 +524,6 @@ def learnt_answers(chunk: list[Missed], cmd: dict[str, str], bodies: dict[str, A
 def send_wave(target: Any, plan: Plan, missed: list[Missed]) -> None:
     """Send a wave's recorded calls as batches (halt 0: every command runs whatever the others answer)
     and teach the plan each command's answer."""
-    from b24conform.judge.safety import UnsafeRequest, WritesNotAllowed
-    from b24conform.judge.target import TargetError
 
     sendable = list(missed)
     while sendable:

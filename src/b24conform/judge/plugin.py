@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 from b24conform.contract import load_contract
-from b24conform.judge import factory, hypothesis_profiles, reproduce
+from b24conform.judge import batchplan, factory, hypothesis_profiles, reproduce
 from b24conform.judge.cleanup import settle_run
 from b24conform.judge.client import TargetURLError
 from b24conform.judge.evidence import Evidence, evidence_item
@@ -438,9 +439,6 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     settings = state.settings
     if not settings.batch_plan or settings.kind != "live":
         return
-    from b24conform.contract import load_contract
-    from b24conform.judge import batchplan
-
     contract = load_contract()
     items = plannable(session.items, contract)
     if not items:
@@ -483,8 +481,6 @@ def _run_dry(session: pytest.Session, state: JudgeState, items: list[pytest.Item
     (the plan answers or records them). Fixtures are set up and torn down as in a real run. A check that
     made every call in an earlier wave, none of them answered provisionally, is not run again: it takes
     the same answers (Plan.replay) and leaves the same shared answers behind for the checks after it."""
-    from _pytest.runner import runtestprotocol
-
     plan = state.plan
     kept = state.recorder
     state.recorder = Recorder()  # evidence of dry runs goes nowhere

@@ -48,10 +48,12 @@ EQUIVALENT: list[dict[str, str]] = [
             "strict check_error accepts a period variant only where the wording is not demanded: a live target and "
             "an unpinned entry. There the second loop (not the mock) returns the first unpinned entry check_error "
             "passes that has a code or its own wording (a period variant is its own wording, _own_wording): the same "
-            "entry, unless an earlier unpinned entry shares the reply's non-empty code and status, and no two "
-            "catalogue entries do. Checked exhaustively when this was first argued (2026-12-07): every entry's body "
-            "with each accepted message and period variant, four statuses, both target kinds and both modes give "
-            "the same id from identify and from the mutant."},
+            "entry, unless an earlier unpinned entry shares the reply's code and status and has a code or owns the "
+            "variant too, and no two unpinned entries do (tests/test_checks_survivors_exact.py, "
+            "test_a_period_variant_names_one_unpinned_error_only, holds the catalogue to it). Re-checked exhaustively "
+            "on 2026-12-07: every entry's code with each accepted message, period variant, \"\" and another text, "
+            "seven statuses, both target kinds and both modes: 11,816 comparisons, the same id from identify and "
+            "from the mutant (and from the \"XXmockXX\" one)."},
     {"function": "b24conform.judge.checks.lists.last_page_start",
      "change": "return PAGE_SIZE * ((total - 1) // PAGE_SIZE) if is_int(total) and total > 0 else 0 -> "
                "return PAGE_SIZE * ((total - 1) // PAGE_SIZE) if is_int(total) and total > 1 else 0",

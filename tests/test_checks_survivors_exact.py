@@ -202,3 +202,25 @@ def test_list_finds_shows_non_dict_items_as_they_are():
 def test_list_finds_nothing_of_a_body_that_is_no_object(body):
     assert readback.check_list_finds_nothing(SimpleNamespace(json=body), CONTRACT, "strict") == [
         Problem("list-not-list", "result", actual=body)]
+
+
+# -- the premise of identify's equivalent survivor (benchmarks/mutation_equivalent.py) -----------------------
+
+def _period_variants(text):
+    return {text[:-1]} if text.endswith(".") else {text + "."}
+
+
+def test_a_period_variant_names_one_unpinned_error_only():
+    """identify, strict, on a live target: a period variant of an unpinned entry's message is recognised by
+    the second loop, which returns the FIRST unpinned entry with the reply's code and status that has a code
+    or owns the wording. That is the entry itself only while no other unpinned entry shares its code and
+    status and owns the variant too; the mutation `mode=None` in the first loop relies on it."""
+    unpinned = [e for e in CONTRACT.errors.values() if not e.message_pinned]
+    clashes = []
+    for entry in unpinned:
+        for variant in set().union(*(_period_variants(t) for t in entry.accepted_messages())):
+            clashes += [(entry.id, other.id, variant) for other in unpinned
+                        if other.id != entry.id and other.code == entry.code and other.http_status == entry.http_status
+                        and (other.code or errors._own_wording(variant, other))]
+    assert clashes == []
+    assert any(not e.code for e in unpinned)  # not vacuous: empty codes are shared, the wording tells them apart

@@ -1,6 +1,6 @@
 """Mutation testing of the checks: every function in src/b24conform/judge/checks/ and the suite helpers
 (suites/_support.py), with mutmut 3, against the project's own unit tests of the checks (tests/test_checks_*.py,
-tests/test_problems.py, tests/test_support_helpers.py).
+tests/test_problems.py, tests/test_support_*.py).
 
 How a survivor is classified (by parsing the original and the mutated function with `ast` and comparing them).
 The rule: a survivor is equivalent only when it cannot change WHETHER a problem is reported, for any input; the
@@ -10,10 +10,17 @@ detection. So:
   operator, an and/or, or a number changed anywhere (inside `Problem(...)` too); a string used as a dict key, a
   `.get(...)` argument or a comparison/`in` operand; a problem's kind, ambiguity or mode (read downstream:
   traffic/checks.py drops time-keys-missing problems by kind and ambiguity); any other change outside `Problem(...)`.
-- detail: the change lies only in the fields of a `Problem(...)` a person reads (subject, expected, expects, actual,
-  error_id, context) and is none of the above: the same problem, shown differently.
+- detail: one of the fields of a `Problem(...)` a person reads (subject, expected, expects, actual, error_id,
+  context) dropped or replaced as a whole (by None): the same problem, shown differently. A change INSIDE such a
+  field's expression (a call's argument dropped or None, a guard made always true) is logic: it can make the
+  expression raise (`body.get(...)` on a non-dict, `getattr(reply, "text")` of a bare body), and a check that
+  raises reports no problem.
 - text: a detail change where only string literals changed (the wording).
-A logic survivor is not shown equivalent by this script; BENCHMARKS.md explains those that are, one by one.
+A logic survivor is not shown equivalent by this script: benchmarks/mutation_equivalent.py holds, one by one, the
+argument why a given change (function and changed lines, as printed) cannot change whether a problem is reported.
+The section lists every logic survivor with its argument, or UNEXPLAINED; an argument whose change no longer
+survives is listed as stale. A mutant no test reaches ("no tests") is not killed either: it is classified and
+counted with the survivors.
 
 Not CI, and mutmut is no project dependency: install its pinned lock into the venv first
 (`.venv/bin/pip install --require-hashes -r benchmarks/mutation.lock`, made by tools/lock.sh against requirements.lock),
@@ -42,9 +49,11 @@ from collections import Counter
 from pathlib import Path
 
 import _bench
+from mutation_equivalent import EQUIVALENT
 
 MUTATE = ["src/b24conform/judge/checks/", "suites/_support.py"]
-TESTS = ["tests/test_checks_*.py", "tests/test_problems.py", "tests/test_support_helpers.py"]
+# test_support_*.py: the helpers' unit tests AND their exact-verdict tests (test_support_exact.py was once left out).
+TESTS = ["tests/test_checks_*.py", "tests/test_problems.py", "tests/test_support_*.py"]
 # mutmut's executable: the venv's, or $MUTMUT (e.g. the lock installed with `pip install --target DIR`, run with
 # PYTHONPATH=DIR, which the run passes on behind the mutated copy).
 MUTMUT = os.environ.get("MUTMUT") or str(_bench.VENV_BIN / "mutmut")
@@ -166,7 +175,12 @@ def _kind_of(chain, a, b) -> str:
                     return "logic"  # a .get(...) argument
             if all(isinstance(x, ast.Constant) and isinstance(x.value, str) for x in (a, b)):
                 return "text"
-            return "detail"
+            rest = chain[depth + 1:]
+            if not rest or (len(rest) == 1 and isinstance(rest[0][0], ast.keyword)):
+                return "detail"  # the whole shown value replaced (by None): the same problem, shown otherwise
+            # Inside a shown value's expression (an argument dropped or None, a guard made always true) the
+            # change can make that expression raise (`.get` on a non-dict, `ids[-1]` of none): no problem then.
+            return "logic"
     return "logic"  # outside any Problem(...): a Problem replaced or dropped, a key, a call, a condition
 
 
@@ -178,7 +192,7 @@ def classify(orig: str, mutant: str) -> tuple[str, str]:
     a, b = orig.splitlines(), mutant.splitlines()
     changed = [i for i, (x, y) in enumerate(zip(a, b)) if x != y] + list(range(min(len(a), len(b)), max(len(a), len(b))))
     pairs = [(a[i] if i < len(a) else "", b[i] if i < len(b) else "") for i in changed]
-    diff = " / ".join(f"{x.strip()} -> {y.strip()}" for x, y in pairs)[:300]
+    diff = " / ".join(f"{x.strip()} -> {y.strip()}" for x, y in pairs)
     try:
         places = list(_diffs(ast.parse(textwrap.dedent(orig)), ast.parse(textwrap.dedent(mutant))))
     except SyntaxError:
@@ -214,7 +228,12 @@ def main() -> int:
     ap.add_argument("--max-children", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the temporary copy (prints its path)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--reclassify", type=Path, metavar="DIR",
+                    help="classify the results of a run kept with --keep again (after editing mutation_equivalent.py); "
+                         "never writes BENCHMARKS.md")
     args = ap.parse_args()
+    if args.reclassify:
+        return report(args.reclassify, float("nan"), args.max_children, write=False)
     work = Path(tempfile.mkdtemp(prefix="b24-mutation-"))
     try:
         prepare(_bench.ROOT, work)
@@ -227,58 +246,89 @@ def main() -> int:
         proc = subprocess.run([MUTMUT, "run", "--max-children", str(args.max_children)],
                               cwd=work, capture_output=True, text=True, env=env)
         wall = time.monotonic() - started
-        codes = collect(work)
-        if not codes:
+        if not collect(work):
             print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
             return 1
-        status = {name: STATUS.get(code, f"exit {code}") for name, code in codes.items()}
-        counts = Counter(status.values())
-        by_file: dict[str, Counter] = {}
-        for name, st in status.items():
-            by_file.setdefault(name.split(".x_")[0].split("__mutmut")[0], Counter())[st] += 1
-        survivors = sorted(n for n, st in status.items() if st == "survived")
-        why = explain(work, survivors)
-        classes = Counter(c for c, _ in why.values())
-        print(f"{len(status)} mutants in {wall:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.most_common())
-              + "; survivors: " + ", ".join(f"{v} {k}" for k, v in classes.most_common()))
-        lines = [f"Command: `{_bench.command_line()}` (mutmut {_mutmut_version()}, --max-children {args.max_children}, "
-                 f"{wall:.0f} s wall)", "",
-                 f"Mutated: {', '.join(MUTATE)}. Killing tests: {', '.join(TESTS)}.", "",
-                 "| | mutants |", "| --- | ---: |", f"| generated | {len(status)} |"]
-        lines += [f"| {k} | {v} |" for k, v in counts.most_common()]
-        lines += ["", "| module | " + " | ".join(STATUS.values()) + " |", "| --- |" + " ---: |" * len(STATUS)]
-        for module, c in sorted(by_file.items()):
-            lines.append(f"| `{module}` | " + " | ".join(str(c.get(s, 0)) for s in STATUS.values()) + " |")
-        lines += ["", "Survivors by kind. A survivor is equivalent only when it cannot change WHETHER a problem is"
-                  " reported, for any input. text = only a string literal changed, inside a field of a `Problem(...)` a"
-                  " person reads (subject, expected, expects, actual, error_id, context); detail = something else"
-                  " changed in those fields only (still the same problem, shown differently). logic = anything else:"
-                  " a `Problem(...)` or an appended value replaced by None or dropped, a comparison, and/or or a number"
-                  " changed anywhere, a string used as a key, a `.get(...)` argument or a comparison/`in` operand,"
-                  " a problem's kind, ambiguity or mode (read downstream), a call's argument, a condition.", "",
-                  "| survivor kind | mutants |", "| --- | ---: |"]
-        lines += [f"| {k} | {v} |" for k, v in classes.most_common()]
-        per_module: dict[str, Counter] = {}
-        for n in survivors:
-            per_module.setdefault(n.split(".x_")[0], Counter())[why[n][0]] += 1
-        lines += ["", "| module | logic | detail | text |", "| --- | ---: | ---: | ---: |"]
-        lines += [f"| `{m}` | {c['logic']} | {c['detail']} | {c['text']} |" for m, c in sorted(per_module.items())]
-        logic = Counter(n.rsplit("__mutmut_", 1)[0].replace(".x_", ".") for n in survivors if why[n][0] == "logic")
-        lines += ["", "Logic survivors per function:", "", "| function | logic survivors |", "| --- | ---: |"]
-        lines += [f"| `{f}` | {v} |" for f, v in logic.most_common()]
-        lines += ["", "<details><summary>Every logic survivor, with its change</summary>", "",
-                  "| mutant | change |", "| --- | --- |"]
-        for name in survivors:
-            if why[name][0] == "logic":
-                lines.append(f"| `{name}` | `{why[name][1].replace('|', '/').replace('`', chr(39))}` |")
-        lines += ["", "</details>", "", _bench.facts_table()]
-        _bench.publish("mutation", "Mutation testing of the checks (mutmut)", lines, write=not args.no_write)
-        return 0
+        return report(work, wall, args.max_children, write=not args.no_write)
     finally:
         if args.keep:
             print(f"kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def report(work: Path, wall: float, max_children: int, *, write: bool) -> int:
+    """Classify the mutants of a finished run in `work`, print the section and (if `write`) publish it."""
+    codes = collect(work)
+    status = {name: STATUS.get(code, f"exit {code}") for name, code in codes.items()}
+    counts = Counter(status.values())
+    by_file: dict[str, Counter] = {}
+    for name, st in status.items():
+        by_file.setdefault(name.split(".x_")[0].split("__mutmut")[0], Counter())[st] += 1
+    # Not killed: survived, or no test runs the function at all (a detection nobody would see go).
+    survivors = sorted(n for n, st in status.items() if st in ("survived", "no tests"))
+    why = explain(work, survivors)
+    classes = Counter(c for c, _ in why.values())
+    logic_names = [n for n in survivors if why[n][0] == "logic"]
+    argued = {(e["function"], e["change"]): e["why"] for e in EQUIVALENT}
+    argument = {n: argued.get((function_of(n), why[n][1])) for n in logic_names}
+    explained = [n for n in logic_names if argument[n]]
+    unexplained = [n for n in logic_names if not argument[n]]
+    used = {(function_of(n), why[n][1]) for n in explained}
+    stale = [e for e in EQUIVALENT if (e["function"], e["change"]) not in used]
+    print(f"{len(status)} mutants in {wall:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.most_common())
+          + "; not killed: " + ", ".join(f"{v} {k}" for k, v in classes.most_common())
+          + f"; logic: {len(explained)} explained, {len(unexplained)} unexplained; {len(stale)} stale arguments")
+    lines = [f"Command: `{_bench.command_line()}` (mutmut {_mutmut_version()}, --max-children {max_children}, "
+             f"{wall:.0f} s wall)", "",
+             f"Mutated: {', '.join(MUTATE)}. Killing tests: {', '.join(TESTS)}.", "",
+             "| | mutants |", "| --- | ---: |", f"| generated | {len(status)} |"]
+    lines += [f"| {k} | {v} |" for k, v in counts.most_common()]
+    lines += [f"| logic survivors (survived or no tests) | {len(logic_names)} |",
+              f"| of which shown equivalent one by one (below) | {len(explained)} |",
+              f"| of which unexplained | {len(unexplained)} |"]
+    lines += ["", "| module | " + " | ".join(STATUS.values()) + " |", "| --- |" + " ---: |" * len(STATUS)]
+    for module, c in sorted(by_file.items()):
+        lines.append(f"| `{module}` | " + " | ".join(str(c.get(s, 0)) for s in STATUS.values()) + " |")
+    lines += ["", "Survivors (survived or no tests) by kind. A survivor is equivalent only when it cannot change"
+              " WHETHER a problem is reported, for any input. text = only a string literal changed, inside a field of"
+              " a `Problem(...)` a person reads (subject, expected, expects, actual, error_id, context); detail = one"
+              " of those fields dropped or replaced as a whole (still the same problem, shown differently). logic ="
+              " anything else: a `Problem(...)` or an appended value replaced by None or dropped, a comparison, and/or"
+              " or a number changed anywhere, a string used as a key, a `.get(...)` argument or a comparison/`in`"
+              " operand, a problem's kind, ambiguity or mode (read downstream), a call's argument, a condition, and"
+              " any change inside a shown field's expression (it can make the expression raise: no problem then).", "",
+              "| survivor kind | mutants |", "| --- | ---: |"]
+    lines += [f"| {k} | {v} |" for k, v in classes.most_common()]
+    per_module: dict[str, Counter] = {}
+    for n in survivors:
+        per_module.setdefault(n.split(".x_")[0], Counter())[why[n][0]] += 1
+    lines += ["", "| module | logic | detail | text |", "| --- | ---: | ---: | ---: |"]
+    lines += [f"| `{m}` | {c['logic']} | {c['detail']} | {c['text']} |" for m, c in sorted(per_module.items())]
+    logic = Counter(function_of(n) for n in logic_names)
+    lines += ["", "Logic survivors per function:", "", "| function | logic survivors |", "| --- | ---: |"]
+    lines += [f"| `{f}` | {v} |" for f, v in logic.most_common()]
+    lines += ["", "Every logic survivor, with its change and the argument why no input can change whether a problem"
+              " is reported (benchmarks/mutation_equivalent.py), or UNEXPLAINED:", "",
+              "| mutant | change | why equivalent |", "| --- | --- | --- |"]
+    for name in logic_names:
+        lines.append(f"| `{name}` | `{_cell(why[name][1][:300])}` | {_cell(argument[name] or '**UNEXPLAINED**')} |")
+    if stale:
+        lines += ["", "Stale arguments (their change no longer survives: killed, or the code changed):", ""]
+        lines += [f"- `{e['function']}`: `{_cell(e['change'][:200])}`" for e in stale]
+    lines += ["", _bench.facts_table()]
+    _bench.publish("mutation", "Mutation testing of the checks (mutmut)", lines, write=write)
+    return 1 if unexplained else 0
+
+
+def function_of(name: str) -> str:
+    """module.function of a mutant's name (b24conform.judge.checks.errors.x_method_of__mutmut_6 ->
+    b24conform.judge.checks.errors.method_of)."""
+    return name.rsplit("__mutmut_", 1)[0].replace(".x_", ".", 1)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("`", "'")
 
 
 def _mutmut_version() -> str:

@@ -98,8 +98,8 @@ def check_responsible_fallback(target: Any, contract: Any, mode: str, evidence: 
     activity = get(target, new_id(reply))
     evidence.record(activity, note="RESPONSIBLE_ID after the fallback")
     got = ((activity.json or {}).get("result") or {}).get("RESPONSIBLE_ID") if isinstance(activity.json, dict) else None
-    owner_type = str(fields.get("OWNER_TYPE_ID", ""))
-    owner_get = OWNER_GET.get(int(owner_type)) if owner_type.isdigit() else None
+    owner_type = fields.get("OWNER_TYPE_ID")
+    owner_get = OWNER_GET.get(int(owner_type)) if str(owner_type).isdigit() else None
     if owner_get is None:
         return []  # an owner type the judge cannot read: the fallback is not judged
     owner = target.call(owner_get, {"id": fields.get("OWNER_ID")})
@@ -152,12 +152,12 @@ def enum_id(contract: Any, enum_name: str, value_name: str) -> int:
 def succeeded(reply: Any) -> bool:
     """HTTP 200; for a batch command's answer (no status of its own, judge/batchplan.py) a `result`
     without `error`."""
-    return honoured(reply) if getattr(reply, "via_batch", False) else reply.status == 200
+    return honoured(reply) if getattr(reply, "via_batch", None) else reply.status == 200
 
 
 def refused(reply: Any, status: int = 400) -> bool:
     """HTTP `status`; for a batch command's answer (no status of its own) an `error` in its envelope."""
-    if getattr(reply, "via_batch", False):
+    if getattr(reply, "via_batch", None):
         return isinstance(reply.json, dict) and "error" in reply.json
     return reply.status == status
 

@@ -18,6 +18,8 @@ from b24conform.judge.target import Reply, RequestRecord
 MODULES = [importlib.import_module(f"{checks_package.__name__}.{m.name}")
            for m in pkgutil.iter_modules(checks_package.__path__)]
 TYPED = {"contract": "Contract", "reply": "AnyReply"}
+# A check no ambiguity bears on reads no contract: it may be called without one (`Contract | None = None`).
+OPTIONAL = {"contract": "Contract | None"}
 
 
 def _functions():
@@ -30,8 +32,11 @@ def _functions():
 def test_every_check_names_its_contract_and_reply_types():
     untyped = [f"{where}({param})" for where, fn in _functions()
                for param, annotation in fn.__annotations__.items()
-               if param in TYPED and annotation != TYPED[param]]
+               if param in TYPED and annotation not in (TYPED[param], OPTIONAL.get(param))]
     assert untyped == []
+    optional = {where for where, fn in _functions() if fn.__annotations__.get("contract") == OPTIONAL["contract"]}
+    assert all(inspect.signature(fn).parameters["contract"].default is None
+               for where, fn in _functions() if where in optional)
     # Not vacuous: most checks take both.
     assert sum(1 for _, fn in _functions() if {"contract", "reply"} <= set(fn.__annotations__)) >= 25
 

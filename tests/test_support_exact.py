@@ -16,6 +16,17 @@ def test_succeeded_batch_command_by_its_envelope():
     assert s.succeeded(SimpleNamespace(status=200, json=None)) is True
 
 
+def test_refused_by_status_or_by_a_batch_commands_envelope():
+    assert s.refused(SimpleNamespace(status=400, json=None)) is True
+    assert s.refused(SimpleNamespace(status=401, json=None)) is False
+    assert s.refused(SimpleNamespace(status=401, json=None), 401) is True
+    assert s.refused(SimpleNamespace(status=200, json={"error": "E"})) is False  # top level: the status decides
+    assert s.refused(SimpleNamespace(status=None, json={"error": "E", "error_description": "D"}, via_batch=True)) is True
+    assert s.refused(SimpleNamespace(status=400, json={"result": 1}, via_batch=True)) is False
+    assert s.refused(SimpleNamespace(status=400, json=["error"], via_batch=True)) is False
+    assert s.refused(SimpleNamespace(status=400, json=None, via_batch=False)) is True
+
+
 class Plan:
     def __init__(self):
         self.active = False

@@ -234,9 +234,10 @@ def test_call_no_input_and_get_and_list():
     assert a is b and t.calls == [("CRM.Activity.Fields", {}, {})]
     t = Target()
     s.get(t, 5)
+    s.get(t, 6, top_level=True)  # the call options reach the target (RT-007 asks outside the batch plan)
     s.list_by_id(t, 5)
     s.list_by_id(t, 5, ["ID"])
-    assert t.calls == [("crm.activity.get", {"id": 5}, {}),
+    assert t.calls == [("crm.activity.get", {"id": 5}, {}), ("crm.activity.get", {"id": 6}, {"top_level": True}),
                        ("crm.activity.list", {"filter": {"ID": 5}, "select": ["*", "COMMUNICATIONS"]}, {}),
                        ("crm.activity.list", {"filter": {"ID": 5}, "select": ["ID"]}, {})]
 

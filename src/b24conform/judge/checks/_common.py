@@ -43,7 +43,7 @@ def status_of(reply: AnyReply) -> int | None:
 def via_batch(reply: AnyReply) -> bool:
     """A batch command's answer (judge/batchplan.py): it has no HTTP status, headers or `time` of its own,
     so a check of those judges top-level replies only (the clauses that need one say so: `needs: top-level`)."""
-    return getattr(reply, "via_batch", False) is True
+    return getattr(reply, "via_batch", None) is True
 
 
 def json_of(reply: AnyReply) -> Any:

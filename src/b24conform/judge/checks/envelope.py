@@ -10,8 +10,10 @@ from b24conform.judge.checks.time_block import check_time_block
 from b24conform.verdict.problems import Problem
 
 
-def check_status_and_content_type(reply: AnyReply, contract: Contract, mode: str, *, status: int = 200) -> list[Problem]:
-    """ENV-001: the expected HTTP status and a JSON content type (a batch command's answer: JSON only)."""
+def check_status_and_content_type(reply: AnyReply, contract: Contract | None = None, mode: str | None = None, *,
+                                  status: int = 200) -> list[Problem]:
+    """ENV-001: the expected HTTP status and a JSON content type (a batch command's answer: JSON only).
+    No ambiguity bears on it: contract and mode only complete the checks' common signature."""
     problems = []
     if via_batch(reply):
         return [] if json_of(reply) is not None else [Problem("body-not-json", "body", actual=short(getattr(reply, "text", None), 80))]
@@ -26,8 +28,9 @@ def check_status_and_content_type(reply: AnyReply, contract: Contract, mode: str
     return problems
 
 
-def check_no_error_keys(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
-    """ENV-007 (success side): a success envelope has `result` and no `error`/`error_description`."""
+def check_no_error_keys(reply: AnyReply, contract: Contract | None = None, mode: str | None = None) -> list[Problem]:
+    """ENV-007 (success side): a success envelope has `result` and no `error`/`error_description`
+    (contract and mode unread, as in check_status_and_content_type)."""
     body = json_of(reply)
     if not isinstance(body, dict):
         return [Problem("body-not-object", "body", actual=body)]
@@ -65,11 +68,11 @@ def check_result_true(reply: AnyReply, contract: Contract, mode: str) -> list[Pr
 
 def check_success(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
     """Any successful call: 200 JSON, `result` without error keys, a conformant time block."""
-    problems = check_status_and_content_type(reply, contract, mode)
+    problems = check_status_and_content_type(reply)
     body = json_of(reply)
     if not isinstance(body, dict):
         return problems or [Problem("body-not-object", "body", actual=body)]
-    problems += check_no_error_keys(reply, contract, mode)
+    problems += check_no_error_keys(reply)
     if via_batch(reply):
         return problems  # result_time is the batch's account, not a `time` block of the command's
     if "time" not in body:

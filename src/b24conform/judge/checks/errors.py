@@ -25,8 +25,9 @@ NON_EMPTY_CODE = re.compile(r"^[A-Za-z0-9_]+$")
 EMPTY_CODE_KINDS = ("method", "companion")
 
 
-def check_error_shape(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
-    """ERR-001 (shape) and ENV-007 (error side): a JSON object with string error/error_description, no result."""
+def check_error_shape(reply: AnyReply, contract: Contract | None = None, mode: str | None = None) -> list[Problem]:
+    """ERR-001 (shape) and ENV-007 (error side): a JSON object with string error/error_description, no result.
+    No ambiguity bears on it: contract and mode only complete the checks' common signature."""
     body = json_of(reply)
     if not isinstance(body, dict):
         return [Problem("error-not-object", "body", actual=short(getattr(reply, "text", body), 80))]
@@ -44,8 +45,8 @@ def check_error_shape(reply: AnyReply, contract: Contract, mode: str) -> list[Pr
     return problems
 
 
-def check_error_code_alphabet(reply: AnyReply, contract: Contract, mode: str) -> list[Problem]:
-    """ERR-003: `error` consists only of digits, Latin letters and underscores."""
+def check_error_code_alphabet(reply: AnyReply, contract: Contract | None = None, mode: str | None = None) -> list[Problem]:
+    """ERR-003: `error` consists only of digits, Latin letters and underscores (contract and mode unread)."""
     body = json_of(reply)
     code = body.get("error") if isinstance(body, dict) else None
     if isinstance(code, str) and not CODE_ALPHABET.match(code):
@@ -136,8 +137,8 @@ def honoured(reply: AnyReply) -> bool:
 
 def method_of(reply: AnyReply) -> str:
     """The REST method a reply answers, read off its request's URL (".json" and the query left out)."""
-    url = str(getattr(getattr(reply, "request", None), "url", "") or "")
-    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    url = str(getattr(getattr(reply, "request", None), "url", None) or "")
+    name = url.partition("?")[0].rstrip("/").rpartition("/")[2]
     return name[: -len(".json")] if name.endswith(".json") else name
 
 
@@ -147,7 +148,7 @@ def missed_refusal(reply: AnyReply, error_ids: Iterable[str]) -> list[Problem]:
     sent wrong on purpose that was accepted, or a request the docs refuse that was honoured."""
     if not honoured(reply):
         return []
-    credential = WRONG_CREDENTIALS.get(str(getattr(getattr(reply, "request", None), "auth", "webhook")))
+    credential = WRONG_CREDENTIALS.get(str(getattr(getattr(reply, "request", None), "auth", None)))
     if credential:
         return [Problem("credential-accepted", credential, expected=list(error_ids), actual=status_of(reply))]
     return [Problem("refusal-ignored", method_of(reply) or "the request", expected=list(error_ids),
@@ -155,12 +156,12 @@ def missed_refusal(reply: AnyReply, error_ids: Iterable[str]) -> list[Problem]:
 
 
 def _error_problems(reply: AnyReply, contract: Contract, mode: str, error_id: str, pinned: bool | None) -> list[Problem]:
-    shape = check_error_shape(reply, contract, mode)
+    shape = check_error_shape(reply)
     if shape and not isinstance(json_of(reply), dict):
         return shape
     return (
         shape
-        + check_error_code_alphabet(reply, contract, mode)
+        + check_error_code_alphabet(reply)
         + check_status(reply, contract, mode, error_id)
         + check_code(reply, contract, mode, error_id)
         + check_message(reply, contract, mode, error_id, pinned=pinned)
@@ -172,7 +173,8 @@ def check_error(reply: AnyReply, contract: Contract, mode: str, error_id: str, *
     (the message exactly only where wording_demanded; see the module docstring). A request honoured
     instead also gets its cause (missed_refusal), first."""
     problems = _error_problems(reply, contract, mode, error_id, pinned)
-    return missed_refusal(reply, [error_id]) + problems if problems else []
+    # Without problems there is no cause to add: an honoured request has no `error` key, which the shape reports.
+    return missed_refusal(reply, [error_id]) + problems
 
 
 def check_error_one_of(reply: AnyReply, contract: Contract, mode: str, error_ids: Iterable[str]) -> list[Problem]:
@@ -233,7 +235,7 @@ def identify(reply: AnyReply, contract: Contract, mode: str, kinds: Iterable[str
 
 def check_catalogue_error(reply: AnyReply, contract: Contract, mode: str, kinds: Iterable[str] | None = None) -> list[Problem]:
     """The reply is some error of the catalogue (any id), conformant in status, code and message."""
-    shape = check_error_shape(reply, contract, mode)
+    shape = check_error_shape(reply)
     if shape:
         return shape
     if identify(reply, contract, mode, kinds) is None:
@@ -253,7 +255,7 @@ def check_unlisted_refusal(reply: AnyReply, contract: Contract, mode: str, field
     if not accepts(contract, "AMB-UNLISTED-VALUES", "b", mode):
         return [Problem("refusal-undocumented", field,
                         actual={"status": status_of(reply), "error_description": short(description, 120)})]
-    problems = check_error_shape(reply, contract, mode)
+    problems = check_error_shape(reply)
     if status_of(reply) != 400 and not via_batch(reply):
         problems.append(Problem("http-status", "HTTP status", expected=400, actual=status_of(reply)))
     if not (isinstance(description, str) and description.strip()):

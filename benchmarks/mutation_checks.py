@@ -67,6 +67,7 @@ def prepare(root: Path, work: Path) -> None:
     for pattern in TESTS:
         for path in root.glob(pattern):
             shutil.copy2(path, work / "tests" / path.name)
+    shutil.copy2(root / "tests" / "recorded.py", work / "tests" / "recorded.py")  # the recorded values the tests share
     if (root / "tests" / "data").exists():
         shutil.copytree(root / "tests" / "data", work / "tests" / "data")
     (work / "setup.cfg").write_text(

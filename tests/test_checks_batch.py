@@ -11,11 +11,6 @@ from b24conform.judge.checks.batch import check_batch_envelope, check_batch_leng
 
 CONTRACT = load_contract()
 MODES = ("strict", "lenient")
-TIME = {
-    "start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,
-    "processing": 0.032338857650756836, "date_start": "2024-04-03T10:26:32+02:00",
-    "date_finish": "2024-04-03T10:26:33+02:00", "operating_reset_at": 1705765533, "operating": 3.3076241016387939,
-}
 SUBJECT = CONTRACT.error("ADD_SUBJECT_MISSING")
 
 
@@ -137,6 +132,7 @@ def test_a_body_without_a_result_object_is_judged_by_the_envelope_alone():
 # each case fails under one of the surviving mutants)
 
 from b24conform.verdict.problems import Problem  # noqa: E402
+from recorded import TIME
 
 RESET_ISO = {**TIME, "operating_reset_at": "2024-01-20T18:45:33+03:00"}
 LENGTH = CONTRACT.error("ERROR_BATCH_LENGTH_EXCEEDED")

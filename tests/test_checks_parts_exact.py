@@ -12,14 +12,10 @@ from b24conform.contract import load_contract
 from b24conform.judge.checks import batch, envelope, errors, readback
 from b24conform.judge.checks._common import via_batch
 from b24conform.verdict.problems import Problem
+from recorded import TIME
 
 CONTRACT = load_contract()
 PAGE = CONTRACT.limits.page_size
-TIME = {
-    "start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,
-    "processing": 0.032338857650756836, "date_start": "2024-04-03T10:26:32+02:00",
-    "date_finish": "2024-04-03T10:26:33+02:00", "operating_reset_at": 1705765533, "operating": 3.3076241016387939,
-}
 SIX = {k: v for k, v in TIME.items() if k not in ("operating_reset_at", "operating")}
 ISO_RESET = "2024-04-03T10:26:33+02:00"
 

@@ -23,6 +23,7 @@ from b24conform.judge.checks.errors import (
     identify,
 )
 from b24conform.judge.target import Reply, RequestRecord
+from recorded import TIME
 
 CONTRACT = load_contract()
 MODES = ("strict", "lenient")
@@ -197,11 +198,6 @@ def test_identify_on_live_recognises_unpinned_errors_by_status_and_code():
     assert identify(exact, CONTRACT, "strict") == "ADD_SUBJECT_MISSING"
 
 
-TIME = {
-    "start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,
-    "processing": 0.032338857650756836, "date_start": "2024-04-03T10:26:32+02:00",
-    "date_finish": "2024-04-03T10:26:33+02:00", "operating_reset_at": 1705765533, "operating": 3.3076241016387939,
-}
 
 
 @pytest.mark.parametrize("kind,passes", [("live", True), ("mock", False)])

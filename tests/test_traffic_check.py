@@ -20,6 +20,7 @@ import pytest
 from b24conform.contract import load_contract
 from b24conform.traffic.checks import CHECKS
 from b24conform.traffic.commands import check_files
+from recorded import TIME
 
 B24CONFORM = str(Path(sys.executable).parent / "b24conform")
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "src/b24conform/reporting/results.schema.json").read_text())
@@ -28,9 +29,6 @@ CONTRACT = load_contract()
 PORTAL = "https://portal.example"
 CODE = "q9wz3xk1v7b2mn4p"
 HOOK = f"{PORTAL}/rest/1/{CODE}/"
-TIME = {"start": 1712132792.910734, "finish": 1712132793.530359, "duration": 0.6196250915527344,
-        "processing": 0.032338857650756836, "date_start": "2024-04-03T10:26:32+02:00",
-        "date_finish": "2024-04-03T10:26:33+02:00", "operating_reset_at": 1705765533, "operating": 3.3076241016387939}
 BATCH_TIME = {k: v for k, v in TIME.items() if not k.startswith("operating")}
 
 

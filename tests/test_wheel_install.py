@@ -178,6 +178,9 @@ def test_installed_wheel_judges_a_separately_served_portal_of_another_world(inst
         code, output, results = _run_from(installed, judge_dir, "--target", webhook, "--ca-bundle", ca,
                                           "--allow-writes")
         after_writes = _snapshot(webhook, ca)
+        plan_code, plan_output, plan_results = _run_from(installed, _empty_dir(tmp_path / "plan"), "--target", webhook,
+                                                         "--ca-bundle", ca, "--allow-writes", "--batch-plan")
+        after_plan = _snapshot(webhook, ca)
         ro_code, ro_output, ro_results = _run_from(installed, _empty_dir(tmp_path / "ro"), "--target", webhook,
                                                    "--ca-bundle", ca)
         after_read_only = _snapshot(webhook, ca)
@@ -189,6 +192,10 @@ def test_installed_wheel_judges_a_separately_served_portal_of_another_world(inst
     assert not [cid for cid, s in statuses.items() if s in {"failed", "error"}], output[-4000:]
     assert sum(s == "passed" for s in statuses.values()) >= 60
     assert after_writes == before
+    # the batch plan from the wheel: the same clauses pass, and the portal is left as it was
+    assert plan_code == 0, plan_output[-4000:]
+    assert {c["id"]: c["status"] for c in plan_results["clauses"]} == statuses
+    assert after_plan == before
     assert ro_code == 0, ro_output[-4000:]
     assert after_read_only == before
     assert sum(c["status"] == "passed" for c in ro_results["clauses"]) < sum(s == "passed" for s in statuses.values())

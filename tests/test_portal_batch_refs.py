@@ -90,8 +90,8 @@ def test_the_root_matches_in_any_case_but_is_looked_up_as_written():
     assert resolved("$Result[g][ID]") is None
     assert resolved("x $ReSuLt[a]") == "x $ReSuLt[a]"
     assert resolved("$result[A]") == answer_so_far()["result"]  # segments are exact keys
-    # only ASCII letters fold: the Kelvin sign is no "k", so `$next` spelt with it is no reference
-    assert resolved("$ne\u212at[l]") == "$ne\u212at[l]"
+    # only ASCII letters fold: the long s (U+017F) is no "s", so `$result` spelt with it is no reference
+    assert resolved("x $re\u017fult[a]") == "x $re\u017fult[a]"
 
 
 def test_what_is_no_reference_is_left_alone():
@@ -112,6 +112,8 @@ def test_keys_are_looked_at_without_a_root():
 def test_the_walk_follows_php_offsets():
     assert batch.walk("xyz", ["1"]) == "y"
     assert batch.walk("xyz", ["-1"]) == "z"
+    assert batch.walk("xyz", ["-0"]) == "x"
+    assert batch.walk("xyz", ["-4"]) == "xyz"
     assert batch.walk("xyz", ["3"]) == "xyz"
     assert batch.walk(["a", "b"], ["01"]) == ["a", "b"]  # "01" is a string key, no index
     assert batch.walk(["a", "b"], ["1"]) == "b"

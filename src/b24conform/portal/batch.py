@@ -56,7 +56,7 @@ def php_array(mapping: dict[str, Any]) -> Any:
 
 
 # The roots, in the order the vendor's answer so far holds them; `\s` is PCRE's ASCII whitespace and
-# the case folding ASCII only (Python's own would also take the Kelvin sign for a "k").
+# the case folding ASCII only (Python's own would also take the long s, U+017F, for an "s").
 ROOTS = ("result", "next", "total", "time", "error")
 _NOT_SPACE = r"[^ \t\n\x0b\x0c\r]*"
 _REF_RE = re.compile(rf"\$({'|'.join(ROOTS)})({_NOT_SPACE})", re.IGNORECASE | re.ASCII)
@@ -96,7 +96,8 @@ def _offset(container: Any, key: str) -> Any:
         # PHP strings are bytes: an offset picks one byte (a negative one counts from the end); a byte
         # that is no whole character becomes U+FFFD here, where PHP would hold the lone byte.
         data = container.encode("utf-8")
-        index = int(key) + (len(data) if key.startswith("-") else 0)
+        index = int(key)
+        index += len(data) if index < 0 else 0
         if 0 <= index < len(data):
             found = data[index:index + 1].decode("utf-8", errors="replace")
     return _UNSET if found is None else found

@@ -31,9 +31,9 @@ the others answer.
 Why `id=$result[add]` reads the new id on a real portal: the batch page shows only references into
 fields (`$result[key][ID]`), but the vendor's batch (bitrix-core-business modules/rest/classes/general/
 rest_util.php, CRestUtil::processBatchElement) replaces a parameter that is exactly one reference with
-the earlier command's result itself, here the add's id. What it puts there when that command failed is
-its whole `result` part, not an id (the reference portal puts an empty value): both make the read fail,
-and the plan drops the reads of a failed add anyway, so no verdict rests on either.
+the earlier command's result itself, here the add's id. When that command failed, the walk stops at the
+deepest part found (the whole `result` part so far), which is no id, and the reference portal does the
+same (portal/batch.py): the read fails, and the plan drops the reads of a failed add anyway.
 
 Never planned (always over the wire, in the run proper): checks of a clause that `needs: top-level`
 (spec/clauses.yaml: its verdict reads a status, a header or the top-level envelope), hypothesis-driven

@@ -9,10 +9,10 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 from test_judge_live_paths import _run, _start
+from reply_standins import Reply, Request
 from test_portal_cli import stop
 
 from b24conform.judge.client import WRONG_CODE
@@ -23,33 +23,6 @@ from b24conform.verdict.redact import redact
 
 HOST = "https://portal.example:8443"
 HOOK = HOST + "/rest/1/***/"
-
-
-@dataclass
-class Request:
-    url: str
-    body: str
-    auth: str = "webhook"
-    content_type: str = "application/json"
-    http_method: str = "POST"
-
-    def as_dict(self):
-        return {"http_method": self.http_method, "url": self.url, "content_type": self.content_type, "body": self.body}
-
-
-@dataclass
-class Reply:
-    request: Request
-    json: object
-    at: float
-    status: int = 200
-
-    @property
-    def text(self):
-        return json.dumps(self.json)
-
-    def curl(self):
-        return f"curl {self.request.url}"
 
 
 def sent(history: History, method: str, params: dict, result: object, at: float, auth: str = "webhook") -> Reply:

@@ -6,9 +6,9 @@ Without that replay the list that lost the activity to a wrong-code delete lists
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 import pytest
+from reply_standins import Reply, Request
 
 from b24conform.contract import load_contract
 from b24conform.judge import reproduce
@@ -24,33 +24,6 @@ from b24conform.verdict.redact import redact
 
 HOOK = "https://portal.example:8443/rest/1/***/"
 BATCH_DELETE = {"cmd": {"u": "crm.activity.update?id=2&fields[DESCRIPTION]=x", "d": "crm.activity.delete?id=2"}}
-
-
-@dataclass
-class Request:
-    url: str
-    body: str
-    auth: str = "webhook"
-    content_type: str = "application/json"
-    http_method: str = "POST"
-
-    def as_dict(self):
-        return {"http_method": self.http_method, "url": self.url, "content_type": self.content_type, "body": self.body}
-
-
-@dataclass
-class Reply:
-    request: Request
-    json: object = field(default_factory=lambda: {"result": True})
-    at: float = 0.0
-    status: int = 200
-
-    @property
-    def text(self):
-        return json.dumps(self.json)
-
-    def curl(self):
-        return f"curl {self.request.url}"
 
 
 def reply(method: str, params: dict, result: object, at: float, auth: str = "webhook") -> Reply:

@@ -9,6 +9,7 @@ listening, or credentials the portal refuses, is an error with its own exit code
 from __future__ import annotations
 
 import json
+import re
 import os
 import socket
 import ssl
@@ -102,6 +103,26 @@ def test_a_read_only_run_changes_nothing_on_a_portal_that_accepts_any_code(tmp_p
     assert "clauses checked" in output and "not checked" in output  # what a read-only run could not do
 
 
+def test_a_read_only_batch_plan_run_changes_nothing_on_a_portal_of_another_world_that_accepts_any_code(tmp_path):
+    # The plan sends commands inside `batch` requests: the gate must see a write there as it does at top level.
+    proc, webhook, ca = _start(tmp_path, "--seed-data", str(OTHER_WORLD), "--webhook", "7001:othercode7001",
+                               "--profile", "auth-wrong-code-accepted")
+    try:
+        _add_activity(webhook, ca, owner=8101, contact=8201, user=7001)  # somebody's activity
+        before = _snapshot(webhook, ca)
+        code, output, results = _run(tmp_path, "--target", webhook, "--ca-bundle", ca, "--batch-plan",
+                                     "--owner", "8101", "--contact", "8201", "--responsible", "7001")
+        after = _snapshot(webhook, ca)
+    finally:
+        stop(proc)
+    assert after == before, output
+    assert "batch plan:" in output, output[-3000:]  # the plan ran: the checks' calls went out in batches
+    assert before["crm.activity.list"], "the portal held an activity the run must not touch"
+    assert code == EXIT_NONCONFORMANT, output
+    statuses = {c["id"]: c["status"] for c in results["clauses"]}
+    assert statuses["AUTH-001"] == "skipped" and statuses["AUTH-006"] == "failed"
+
+
 def test_zero_config_writes_pass_and_leave_no_trace_in_a_world_without_the_packaged_ids(tmp_path):
     proc, webhook, ca = _start(tmp_path, "--seed-data", str(OTHER_WORLD), "--webhook", "7001:othercode7001")
     try:
@@ -116,6 +137,9 @@ def test_zero_config_writes_pass_and_leave_no_trace_in_a_world_without_the_packa
     assert len(checked) >= 60 and not [c for c in results["clauses"] if c["status"] in {"failed", "error"}]
     assert after == before, output
     assert not list((tmp_path / "ledger").glob("*.jsonl")), "every ledger settled and removed"
+    # `run` says what it removed: the records the run made, counted by the cleanup that removed them
+    assert re.search(r"^deleted \d+ activities, 1 deal\(s\), 1 contact\(s\) created by this run$", output, re.M), output
+    assert results["run"]["notes"] == [re.search(r"^deleted .* created by this run$", output, re.M).group(0)]
     # No request of the run bound anything to the packaged seed's records (deal 102, contact 134).
     evidence = json.dumps(results)
     assert '"OWNER_ID": 102' not in evidence and '"ENTITY_ID": 134' not in evidence

@@ -104,3 +104,12 @@ def test_each_clause_reason_comes_from_its_own_checks():
     assert by_id["CALL-002"]["reason"].startswith("batch command 'b': ")
     assert "step adding without SUBJECT" not in by_id["CALL-002"]["reason"]
     assert "batch command" not in by_id["CALL-001"]["reason"]
+
+
+def test_the_runs_notes_are_kept_in_order_and_redacted():
+    note = "could not delete 1 record(s); run `b24conform cleanup` (target https://h/rest/1/secretcode99/)"
+    info = RunInfo(started=0.0, finished=1.0, mode="lenient", target="https://h/rest/1/secretcode99/", kind="live",
+                   notes=("batch plan: 3 call(s) of 2 checks in 1 batch request(s)", note))
+    data = build_results(load_contract(), [], info)
+    assert data["run"]["notes"] == ["batch plan: 3 call(s) of 2 checks in 1 batch request(s)",
+                                    note.replace("secretcode99", "***")]

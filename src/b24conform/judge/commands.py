@@ -379,7 +379,7 @@ def register(app: typer.Typer) -> None:
         style = "bold green" if head.green else "bold red" if head.state == "not_conformant" else "bold yellow"
         console.print(for_cli(head.text), style=style, markup=False, highlight=False)
         console.print(summary_table(results))
-        for line in [*problem_lines(results), *unchecked_lines(results)]:
+        for line in [*problem_lines(results), *unchecked_lines(results), *results["run"].get("notes", [])]:
             console.print(for_cli(redact(line)), markup=False, highlight=False)
         console.print(f"reports: {report_dir}")
         if har is not None and har.is_file():

@@ -651,6 +651,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # Ctrl-C (pytest's INTERRUPTED), or -x / --maxfail stopping the session early: the checks
         # that did not run give no verdict on their clauses (status not_run).
         interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail),
+        notes=tuple(state.cleanup_notes),
     )
     state.results = build_results(contract, recorder.results(), info)
     state.report_paths = write_reports(state.results, settings.report_dir)

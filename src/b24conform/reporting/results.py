@@ -31,6 +31,7 @@ class RunInfo:
     kind: str
     partial: bool = False
     interrupted: bool = False  # stopped before every check ran (Ctrl-C, -x): see accounting's not_run
+    notes: tuple[str, ...] = ()  # what the run did beside its checks: the batch plan, the records it removed
 
 
 def _iso(ts: float) -> str:
@@ -161,6 +162,7 @@ def build_results(contract: Any, checks: list[CheckOutcome], info: RunInfo) -> d
             "b24conform_version": __version__,
             "partial_selection": info.partial,
             "interrupted": info.interrupted,
+            "notes": [redact(note) for note in info.notes],
             "counts": {"clauses": counts, "checks": check_counts},
         },
         "problems": problems,

@@ -45,6 +45,20 @@ def test_the_batch_plan_is_asked_for_a_live_target_in_one_process():
     assert workers.exit_code == 2 and "one process" in workers.output
 
 
+def test_a_batch_plan_left_in_the_environment_is_named_on_a_mock_run_not_applied(tmp_path):
+    # A CI job may keep B24_BATCH_PLAN=1 for its live run and also run the embedded mock: that run goes on.
+    from typer.testing import CliRunner
+
+    from b24conform.cli import app
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("B24_")}, "B24_BATCH_PLAN": "1"}
+    result = CliRunner().invoke(app, ["run", "-k", "json-webhook", "--report-dir", str(tmp_path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "batch plan: not used" in result.output
+    notes = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["run"]["notes"]
+    assert any(note.startswith("batch plan: not used") for note in notes)
+
+
 def test_pytest_args_load_a_fixed_plugin_set(tmp_path):
     args = pytest_args(tmp_path, target=None, oauth_token=None, ca_bundle=None, allow_writes=False, mode=None,
                        report_dir=tmp_path, keyword=None, hypothesis_profile="ci", workers=2, verbose=False)

@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from b24conform.contract import load_contract
+from b24conform.judge.checks.batch import _part
+from b24conform.judge.checks.envelope import new_id
 from b24conform.judge.client import php_encode
 from b24conform.judge.safety import UnsafeRequest, WritesNotAllowed, sends_mail
 from b24conform.judge.target import BODY_LIMIT, Reply, RequestRecord, TargetError
@@ -117,16 +119,6 @@ def batch_command(method: str, params: Any) -> str | None:
     return f"{method}?{php_encode(params)}"
 
 
-def _part(outer: dict, name: str) -> dict[str, Any]:
-    """One of result / result_error / ... by command key: PHP prints an empty one as [] and 0..n-1 keys as a list."""
-    value = outer.get(name)
-    if isinstance(value, dict):
-        return {str(k): v for k, v in value.items()}
-    if isinstance(value, list):
-        return {str(i): v for i, v in enumerate(value)}
-    return {}
-
-
 def command_bodies(data: Any, keys: Iterable[str]) -> dict[str, Any]:
     """Each command's own answer out of a batch reply, as the envelope a direct call gets: its
     `result_error` entry ({"error", "error_description"}) as is, or {"result": ..., "total": ...,
@@ -135,8 +127,9 @@ def command_bodies(data: Any, keys: Iterable[str]) -> dict[str, Any]:
     outer = data.get("result") if isinstance(data, dict) and "error" not in data else None
     if not isinstance(outer, dict):
         return {}
-    results, errors = _part(outer, "result"), _part(outer, "result_error")
-    totals, nexts = _part(outer, "result_total"), _part(outer, "result_next")
+    # PHP prints an empty part as [] and keys 0..n-1 as a list: the checks' reader of a part says which
+    results, errors = _part(outer, "result") or {}, _part(outer, "result_error") or {}
+    totals, nexts = _part(outer, "result_total") or {}, _part(outer, "result_next") or {}
     bodies: dict[str, Any] = {}
     for key in keys:
         if key in errors:
@@ -202,16 +195,11 @@ def chain_command(command: str, refs: dict[int, str]) -> str:
 
 
 def real_id(body: Any) -> int | None:
-    """The id an add's answer gave, as the checks read it (judge/checks/envelope.new_id: a positive int,
-    or a string of digits as int); None for an error, no answer, or a result that is no id."""
-    if not isinstance(body, dict) or "error" in body:
+    """The id an add's answer gave, as the checks read it (judge/checks/envelope.new_id); None for an
+    error (a body with `error`, whatever else it holds), no answer, or a result that is no id."""
+    if isinstance(body, dict) and "error" in body:
         return None
-    result = body.get("result")
-    if isinstance(result, int) and not isinstance(result, bool):
-        return result if result > 0 else None
-    if isinstance(result, str) and result.isascii() and result.isdigit() and int(result) > 0:
-        return int(result)
-    return None
+    return new_id(body)
 
 
 def with_ids(value: Any, ids: dict[int, int]) -> Any:
